@@ -1,0 +1,52 @@
+"""Domain errors. The library raises these; the CLI turns each into one line on
+stderr and an exit code (see ``catalog.cli.main.EXIT_CODES``)."""
+
+from __future__ import annotations
+
+
+class CatalogError(Exception):
+    """Base class for every error the CLI reports as one line."""
+
+    exit_code = 1
+
+
+class InvalidArxivId(CatalogError, ValueError):
+    """Input that is not any accepted form of arXiv identifier."""
+
+    exit_code = 2
+
+    def __init__(self, text: str, hint: str | None = None) -> None:
+        self.text = text
+        forms = (
+            "arxiv:1611.00712, 2301.12345v3, hep-th/9901001, math.GT/0309136v2, "
+            "https://arxiv.org/abs/1611.00712, https://arxiv.org/pdf/1611.00712.pdf, "
+            "10.48550/arXiv.1611.00712"
+        )
+        msg = f"not an arXiv id: {text!r}"
+        if hint:
+            msg += f" ({hint})"
+        super().__init__(f"{msg}; accepted forms: {forms}")
+
+
+class ArxivUnavailable(CatalogError):
+    """arXiv could not be reached or kept failing after retries."""
+
+    exit_code = 3
+
+
+class PostReadError(CatalogError):
+    """A post file could not be read (missing, unreadable, not UTF-8)."""
+
+    exit_code = 2
+
+
+class NotFound(CatalogError):
+    """A paper, session or presenter named by the user is not in the catalog."""
+
+    exit_code = 1
+
+
+class DatabaseError(CatalogError):
+    """The database URL is bad, the driver is missing, or the schema is too new."""
+
+    exit_code = 4
