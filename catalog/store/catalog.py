@@ -1,0 +1,421 @@
+"""The library's face on the database: a :class:`Catalog` opened once per command.
+
+Writes are short transactions that use ``INSERT ... ON CONFLICT`` on the unique keys
+(arXiv id, author name, presenter key), so several processes adding the same paper at
+once end with one row, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session as DbSession
+
+from catalog.errors import NotFound
+from catalog.records import ArxivRecord, PaperView
+from catalog.store.engine import WRITE_OPTION, make_engine, resolve_url
+from catalog.store.migrate import ensure_schema
+from catalog.store.models import (
+    Abstract,
+    Author,
+    Paper,
+    PaperAuthor,
+    PaperVersion,
+)
+from catalog.text import title_key
+
+T = TypeVar("T")
+
+# Which abstract a paper shows when it has several: arXiv's own first.
+ABSTRACT_PREFERENCE = ("arxiv", "bib", "post")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Aware UTC (a naive time is taken to be UTC already)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass
+class UpsertResult:
+    """What storing one arXiv record did to the catalog."""
+
+    arxiv_id: str
+    status: str  # "added" | "updated" | "unchanged"
+    paper_id: int
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (old, new)
+
+
+class Catalog:
+    """A catalog database: open it once, use it, close it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Catalog:
+        engine = make_engine(resolve_url(url))
+        if migrate:
+            ensure_schema(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[DbSession]:
+        with DbSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def write(self, work: Callable[[DbSession], T], *, attempts: int = 5) -> T:
+        """Run ``work`` in one write transaction; commit, or roll back everything.
+
+        SQLite writers queue on the busy timeout; a write that still loses the race
+        ("database is locked") is retried from the start, so the user never sees it.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with DbSession(self._writer, expire_on_commit=False) as session:
+                    result = work(session)
+                    session.commit()
+                    return result
+            except OperationalError as exc:
+                if attempt == attempts or "locked" not in str(exc.orig).lower():
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    # -- papers from arXiv --------------------------------------------------------
+
+    def upsert_arxiv(self, records: Sequence[ArxivRecord]) -> list[UpsertResult]:
+        """Store arXiv records in one transaction: add new papers, update known ones."""
+        return self.write(lambda s: [upsert_arxiv_record(s, r) for r in records])
+
+    # -- lookups ------------------------------------------------------------------
+
+    def find_paper(self, ref: str) -> PaperView:
+        with self.read() as s:
+            return paper_view(s, resolve_paper(s, ref))
+
+    def list_papers(self) -> list[PaperView]:
+        with self.read() as s:
+            papers = s.execute(select(Paper).order_by(Paper.id)).scalars().all()  # type: ignore[arg-type]
+            return paper_views(s, list(papers))
+
+    def search(self, query: str) -> list[PaperView]:
+        """Papers whose title, authors or abstract contain every word of ``query``."""
+        words = query.split()
+        if not words:
+            return []
+        with self.read() as s:
+            stmt = select(Paper)
+            for word in words:
+                like = f"%{word.lower()}%"
+                author_hit = (
+                    select(PaperAuthor.paper_id)
+                    .join(Author, Author.id == PaperAuthor.author_id)  # type: ignore[arg-type]
+                    .where(func.lower(Author.name).like(like))
+                )
+                abstract_hit = select(Abstract.paper_id).where(func.lower(Abstract.text).like(like))
+                stmt = stmt.where(
+                    or_(
+                        func.lower(Paper.title).like(like),
+                        Paper.id.in_(author_hit),  # type: ignore[union-attr]
+                        Paper.id.in_(abstract_hit),  # type: ignore[union-attr]
+                    )
+                )
+            papers = s.execute(stmt.order_by(Paper.id)).scalars().all()  # type: ignore[arg-type]
+            return paper_views(s, list(papers))
+
+    def remove_paper(self, ref: str) -> PaperView:
+        def work(s: DbSession) -> PaperView:
+            paper = resolve_paper(s, ref)
+            view = paper_view(s, paper)
+            s.execute(delete(Paper).where(Paper.id == paper.id))  # type: ignore[arg-type]
+            return view
+
+        return self.write(work)
+
+    def versions(self, paper_id: int) -> list[tuple[int, datetime | None]]:
+        with self.read() as s:
+            rows = s.execute(
+                select(PaperVersion.version, PaperVersion.date)
+                .where(PaperVersion.paper_id == paper_id)
+                .order_by(PaperVersion.version)  # type: ignore[arg-type]
+            ).all()
+            return [(v, d) for v, d in rows]
+
+
+# -- building blocks used inside transactions ------------------------------------------
+
+
+def _insert_ignore(session: DbSession, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING, in the dialect at hand."""
+    if not rows:
+        return
+    sa_table: Table = table.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(sa_table).values(rows).on_conflict_do_nothing(index_elements=keys))
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(
+            sqlite_insert(sa_table).values(rows).on_conflict_do_nothing(index_elements=keys)
+        )
+
+
+def ensure_authors(session: DbSession, names: Sequence[str]) -> dict[str, int]:
+    """Author ids by name, creating the authors that are new."""
+    unique = list(dict.fromkeys(n for n in names if n))
+    _insert_ignore(session, Author, [{"name": n} for n in unique], ["name"])
+    found = session.execute(select(Author.name, Author.id).where(Author.name.in_(unique)))  # type: ignore[attr-defined]
+    return {name: author_id for name, author_id in found}
+
+
+def set_authors(session: DbSession, paper_id: int, names: Sequence[str]) -> None:
+    ids = ensure_authors(session, names)
+    session.execute(delete(PaperAuthor).where(PaperAuthor.paper_id == paper_id))  # type: ignore[arg-type]
+    rows = [
+        {"paper_id": paper_id, "position": i, "author_id": ids[name]}
+        for i, name in enumerate(dict.fromkeys(names))
+        if name
+    ]
+    if rows:
+        session.execute(PaperAuthor.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+def author_names(session: DbSession, paper_id: int) -> list[str]:
+    rows = session.execute(
+        select(Author.name)
+        .join(PaperAuthor, PaperAuthor.author_id == Author.id)  # type: ignore[arg-type]
+        .where(PaperAuthor.paper_id == paper_id)
+        .order_by(PaperAuthor.position)  # type: ignore[arg-type]
+    )
+    return [name for (name,) in rows]
+
+
+def set_abstract(session: DbSession, paper_id: int, text: str, source: str, ref: str = "") -> None:
+    existing = session.execute(
+        select(Abstract).where(
+            Abstract.paper_id == paper_id, Abstract.source == source, Abstract.source_ref == ref
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        _insert_ignore(
+            session,
+            Abstract,
+            [{"paper_id": paper_id, "text": text, "source": source, "source_ref": ref}],
+            ["paper_id", "source", "source_ref"],
+        )
+    elif existing.text != text:
+        existing.text = text
+        session.add(existing)
+
+
+def preferred_abstract(session: DbSession, paper_id: int) -> str | None:
+    rows = session.execute(
+        select(Abstract.source, Abstract.text).where(Abstract.paper_id == paper_id).order_by(Abstract.id)  # type: ignore[arg-type]
+    ).all()
+    return _preferred([(src, txt) for src, txt in rows])
+
+
+def _preferred(rows: list[tuple[str, str]]) -> str | None:
+    for source in ABSTRACT_PREFERENCE:
+        for src, txt in rows:
+            if src == source and txt:
+                return txt
+    return rows[0][1] if rows else None
+
+
+def paper_by_arxiv_id(session: DbSession, arxiv_id: str) -> Paper | None:
+    return session.execute(select(Paper).where(Paper.arxiv_id == arxiv_id)).scalar_one_or_none()
+
+
+def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
+    """Add or refresh one paper from arXiv's answer, inside the caller's transaction."""
+    now = utcnow()
+    published, updated = as_utc(rec.published), as_utc(rec.updated)
+    paper = paper_by_arxiv_id(session, rec.arxiv_id)
+    if paper is None:
+        paper = _adopt_unidentified(session, rec)
+    status = "updated"
+    old_authors: list[str] = []
+    if paper is None:
+        _insert_ignore(
+            session,
+            Paper,
+            [
+                {
+                    "arxiv_id": rec.arxiv_id,
+                    "title": rec.title,
+                    "title_key": title_key(rec.title),
+                    "categories": [],
+                    "extra_fields": {},
+                    "created_at": now,
+                }
+            ],
+            ["arxiv_id"],
+        )
+        paper = paper_by_arxiv_id(session, rec.arxiv_id)
+        assert paper is not None
+        status = "added"
+    else:
+        old_authors = author_names(session, paper.id)  # type: ignore[arg-type]
+
+    changes: dict[str, tuple[Any, Any]] = {}
+    if status == "updated":
+        if paper.version != rec.version:
+            changes["version"] = (paper.version, rec.version)
+        if paper.title != rec.title:
+            changes["title"] = (paper.title, rec.title)
+        if old_authors != list(rec.authors):
+            changes["authors"] = (old_authors, list(rec.authors))
+
+    paper.arxiv_id = rec.arxiv_id
+    paper.version = rec.version
+    paper.title = rec.title
+    paper.title_key = title_key(rec.title)
+    paper.url = rec.url
+    paper.url_key = _url_key(rec.url)
+    paper.published = published
+    paper.updated = updated
+    paper.primary_category = rec.primary_category
+    paper.categories = list(rec.categories)
+    paper.doi = rec.doi
+    paper.journal_ref = rec.journal_ref
+    paper.comment = rec.comment
+    paper.synced_at = now
+    paper.sync_source = "arxiv"
+    session.add(paper)
+    session.flush()
+    paper_id = paper.id
+    assert paper_id is not None
+    if status == "added" or "authors" in changes:
+        set_authors(session, paper_id, rec.authors)
+    if rec.abstract:
+        set_abstract(session, paper_id, rec.abstract, "arxiv")
+    version_rows = [{"paper_id": paper_id, "version": rec.version, "date": updated, "seen_at": now}]
+    if rec.version > 1 and published is not None:
+        version_rows.append({"paper_id": paper_id, "version": 1, "date": published, "seen_at": now})
+    _insert_ignore(session, PaperVersion, version_rows, ["paper_id", "version"])
+    if status == "updated" and not changes:
+        status = "unchanged"
+    return UpsertResult(rec.arxiv_id, status, paper_id, changes)
+
+
+def _url_key(url: str | None) -> str | None:
+    from catalog.text import url_key
+
+    return url_key(url)
+
+
+def _adopt_unidentified(session: DbSession, rec: ArxivRecord) -> Paper | None:
+    """A paper imported without an arXiv id (from a post or .bib) whose title is this one."""
+    return session.execute(
+        select(Paper)
+        .where(Paper.arxiv_id.is_(None), Paper.title_key == title_key(rec.title))  # type: ignore[union-attr]
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def resolve_paper(session: DbSession, ref: str) -> Paper:
+    """Find a paper by arXiv id (any accepted form), citation key or catalog number."""
+    from catalog.arxiv.ids import parse_arxiv_id
+    from catalog.errors import InvalidArxivId
+
+    ref = ref.strip()
+    paper: Paper | None = None
+    try:
+        paper = paper_by_arxiv_id(session, parse_arxiv_id(ref).id)
+    except InvalidArxivId:
+        pass
+    if paper is None:
+        paper = session.execute(select(Paper).where(Paper.citation_key == ref)).scalar_one_or_none()
+    if paper is None and ref.isdigit():
+        paper = session.get(Paper, int(ref))
+    if paper is None:
+        raise NotFound(f"no paper {ref!r} in the catalog{_suggest_papers(session, ref)}")
+    return paper
+
+
+def _suggest_papers(session: DbSession, ref: str) -> str:
+    from difflib import get_close_matches
+
+    ids = [i for (i,) in session.execute(select(Paper.arxiv_id).where(Paper.arxiv_id.is_not(None)))]  # type: ignore[union-attr]
+    keys = [k for (k,) in session.execute(select(Paper.citation_key).where(Paper.citation_key.is_not(None)))]  # type: ignore[union-attr]
+    close = get_close_matches(ref, ids + keys, n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def paper_view(session: DbSession, paper: Paper) -> PaperView:
+    return paper_views(session, [paper])[0]
+
+
+def paper_views(session: DbSession, papers: list[Paper]) -> list[PaperView]:
+    """Read-only views with authors and the preferred abstract, in few queries."""
+    ids = [p.id for p in papers if p.id is not None]
+    authors: dict[int, list[str]] = {i: [] for i in ids}
+    abstracts: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for pid, name in session.execute(
+            select(PaperAuthor.paper_id, Author.name)
+            .join(Author, Author.id == PaperAuthor.author_id)  # type: ignore[arg-type]
+            .where(PaperAuthor.paper_id.in_(chunk))  # type: ignore[union-attr]
+            .order_by(PaperAuthor.paper_id, PaperAuthor.position)  # type: ignore[arg-type]
+        ):
+            authors[pid].append(name)
+        for pid, src, txt in session.execute(
+            select(Abstract.paper_id, Abstract.source, Abstract.text)
+            .where(Abstract.paper_id.in_(chunk))  # type: ignore[union-attr]
+            .order_by(Abstract.id)  # type: ignore[arg-type]
+        ):
+            abstracts[pid].append((src, txt))
+    return [
+        PaperView(
+            id=p.id or 0,
+            title=p.title,
+            authors=authors.get(p.id or 0, []),
+            arxiv_id=p.arxiv_id,
+            version=p.version,
+            abstract=_preferred(abstracts.get(p.id or 0, [])),
+            published=p.published.date() if p.published else None,
+            updated=p.updated.date() if p.updated else None,
+            primary_category=p.primary_category,
+            categories=list(p.categories or []),
+            doi=p.doi,
+            journal_ref=p.journal_ref,
+            comment=p.comment,
+            url=p.url,
+            citation_key=p.citation_key,
+            venue=p.venue,
+            entry_type=p.entry_type,
+            extra_fields=dict(p.extra_fields or {}),
+        )
+        for p in papers
+    ]

@@ -1,0 +1,109 @@
+"""Where the catalog lives, and how to connect to it.
+
+The URL comes from ``--db``, then ``CATALOG_DB``, then ``db/catalog.sqlite`` under the
+working directory. A bare path means SQLite. SQLite connections run with foreign keys
+on, WAL and a busy timeout; write transactions start with ``BEGIN IMMEDIATE`` so two
+writers queue for the lock instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from catalog.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Engine
+
+DEFAULT_PATH = Path("db") / "catalog.sqlite"
+ENV_VAR = "CATALOG_DB"
+BUSY_TIMEOUT_MS = 60_000
+# Execution option that marks a connection as a writer (see ``_begin``).
+WRITE_OPTION = "catalog_write"
+
+
+def resolve_url(explicit: str | None = None) -> str:
+    """The database URL to use, as a string (``--db`` wins over ``CATALOG_DB``)."""
+    raw = explicit or os.environ.get(ENV_VAR) or str(DEFAULT_PATH)
+    if "://" in raw:
+        return raw
+    # A bare path: SQLite, relative to the working directory.
+    return "sqlite:///" + str(Path(raw).expanduser())
+
+
+def describe(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a malformed URL is reported by make_engine
+        return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``; raise DatabaseError with a one-line reason."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(
+            f"bad database URL {url!r}: use a path, sqlite:///PATH or postgresql+psycopg://..."
+        ) from None
+
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        _prepare_sqlite_folder(parsed)
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except NoSuchModuleError:
+        raise DatabaseError(f"unsupported database URL {describe(url)!r}") from None
+    except ModuleNotFoundError as exc:
+        if parsed.get_backend_name() == "postgresql":
+            raise DatabaseError(
+                f"PostgreSQL driver missing ({exc.name}): pip install 'catalog[postgres]'"
+            ) from None
+        raise DatabaseError(f"database driver missing: {exc.name}") from None
+
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _prepare_sqlite_folder(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:":
+        return
+    folder = Path(database).expanduser().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create database folder {folder}: {exc.strerror}") from None
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module so that ``_sqlite_begin``
+    # decides how each transaction starts (the SQLAlchemy-documented recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A writer takes the write lock up front: a deferred transaction that upgrades
+    # from read to write can fail with SQLITE_BUSY without the busy handler waiting.
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,161 @@
+"""SQLModel tables: the catalog's schema.
+
+Any change here needs an Alembic migration in ``catalog/store/migrations/versions``
+(the migrations, not ``create_all``, build every database).
+
+Layout::
+
+    session 1─* presentation *─* paper (via presentation_paper, ordered)
+                presentation *─1 presenter
+    paper 1─* paper_author *─1 author     (ordered per paper)
+    paper 1─* abstract                    (text + where it came from)
+    paper 1─* paper_version               (every arXiv version seen, with its date)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from datetime import date as Date
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Any:
+    """An integer foreign key column; deleting the parent cascades (or nulls) in the database."""
+    return Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True),
+    )
+
+
+class Paper(SQLModel, table=True):
+    __tablename__ = "paper"
+
+    id: int | None = Field(default=None, primary_key=True)
+    arxiv_id: str | None = Field(default=None, unique=True, index=True)  # canonical, no version
+    version: int | None = None  # latest version seen
+    title: str
+    title_key: str = Field(index=True)  # normalised title, for matching papers without ids
+    url: str | None = None
+    url_key: str | None = Field(default=None, index=True)  # normalised URL, for matching
+    published: datetime | None = None  # v1 date (UTC)
+    updated: datetime | None = None  # latest version's date (UTC)
+    primary_category: str | None = None
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+    venue: str | None = None  # from a post ("ICML18") or a .bib entry
+    entry_type: str | None = None  # BibTeX entry type, when imported from .bib
+    extra_fields: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    citation_key: str | None = Field(default=None, unique=True)  # given once, never changed
+    synced_at: datetime | None = None  # last successful fetch from arXiv
+    sync_source: str | None = None  # how it was last filled: "arxiv", "post", "bib"
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Author(SQLModel, table=True):
+    __tablename__ = "author"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+
+
+class PaperAuthor(SQLModel, table=True):
+    __tablename__ = "paper_author"
+
+    paper_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True),
+    )
+    position: int = Field(primary_key=True)  # 0-based order of authorship
+    author_id: int | None = _fk("author.id")
+
+
+class Abstract(SQLModel, table=True):
+    """An abstract and where it came from; a paper may have one per source."""
+
+    __tablename__ = "abstract"
+    __table_args__ = (UniqueConstraint("paper_id", "source", "source_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int | None = _fk("paper.id")
+    text: str
+    source: str  # "arxiv" | "post" | "bib"
+    source_ref: str = ""  # e.g. "2018-07-31-Generative18.md#^4" for a post footnote
+
+
+class PaperVersion(SQLModel, table=True):
+    __tablename__ = "paper_version"
+
+    paper_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True),
+    )
+    version: int = Field(primary_key=True)
+    date: datetime | None = None
+    seen_at: datetime = Field(default_factory=_now)
+
+
+class Presenter(SQLModel, table=True):
+    __tablename__ = "presenter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(unique=True)  # case- and space-insensitive form of the name
+
+
+class Session(SQLModel, table=True):
+    """A reading-group session: one post."""
+
+    __tablename__ = "session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True)
+    title: str = ""
+    date: Date | None = None
+    desc: str | None = None
+    term: str | None = None
+    layout: str | None = None
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    source_path: str | None = None
+
+
+class Presentation(SQLModel, table=True):
+    """One row of a session: a talk, with zero, one or several papers."""
+
+    __tablename__ = "presentation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int | None = _fk("session.id")
+    position: int  # 1-based order within the session
+    presenter_id: int | None = _fk("presenter.id", nullable=True, ondelete="SET NULL")
+    title: str = ""
+    slides_url: str | None = None
+    link_url: str | None = None  # the row's link when no paper is catalogued for it
+
+
+class PresentationPaper(SQLModel, table=True):
+    __tablename__ = "presentation_paper"
+
+    presentation_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("presentation.id", ondelete="CASCADE"), primary_key=True
+        ),
+    )
+    paper_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True),
+    )
+    position: int = 0
+
+
