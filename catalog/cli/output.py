@@ -1,0 +1,80 @@
+"""Rendering helpers shared by commands: tables, JSON, and where output goes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXPORTS_DIR = Path("exports")
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """``--format table|json`` (the first choice is the default)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format; json is for scripts.",
+    )
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def truncate(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, flex: int = -1) -> str:
+    """A plain aligned table; column ``flex`` shrinks to fit the terminal width."""
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    total = shutil.get_terminal_size((120, 24)).columns
+    flex_index = flex % len(headers)
+    fixed = sum(w for i, w in enumerate(widths) if i != flex_index) + 2 * (len(headers) - 1)
+    widths[flex_index] = max(10, min(widths[flex_index], total - fixed))
+    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    for row in cells:
+        parts = [truncate(c, widths[i]).ljust(widths[i]) for i, c in enumerate(row)]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def resolve_output(target: str | None) -> Path | None:
+    """``None`` or ``-`` mean stdout; a bare name lands under ``exports/``."""
+    if target is None or target == "-":
+        return None
+    path = Path(target)
+    if path.parent == Path(".") and not target.startswith("./"):
+        return EXPORTS_DIR / path
+    return path
+
+
+@contextmanager
+def output_stream(target: str | None) -> Iterator[TextIO]:
+    """Yield where to write: stdout, or a file replaced atomically on success."""
+    path = resolve_output(target)
+    if path is None:
+        yield click.get_text_stream("stdout")
+        return
+    from catalog.fsutil import atomic_open
+
+    try:
+        with atomic_open(path) as handle:
+            yield handle
+    except OSError as exc:
+        from catalog.errors import CatalogError
+
+        raise CatalogError(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {path}", err=True)

@@ -1,0 +1,207 @@
+"""Paper commands: add, list, show, search, remove."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from catalog.cli.context import AppContext, pass_app
+from catalog.cli.output import echo_json, format_option, render_table
+
+if TYPE_CHECKING:
+    from catalog.records import PaperView
+
+
+def paper_json(paper: PaperView, versions: list[tuple[int, Any]] | None = None) -> dict[str, Any]:
+    data = dataclasses.asdict(paper)
+    for key in ("published", "updated"):
+        data[key] = data[key].isoformat() if data[key] else None
+    if versions is not None:
+        data["versions"] = [
+            {"version": v, "date": d.isoformat() if d else None} for v, d in versions
+        ]
+    return data
+
+
+def _authors_short(authors: list[str]) -> str:
+    if not authors:
+        return ""
+    return authors[0] + (" et al." if len(authors) > 2 else f", {authors[1]}" if len(authors) == 2 else "")
+
+
+def _id_label(paper: PaperView) -> str:
+    if paper.arxiv_id:
+        return f"{paper.arxiv_id}v{paper.version}" if paper.version else paper.arxiv_id
+    return paper.citation_key or f"#{paper.id}"
+
+
+def _print_papers(papers: list[PaperView], fmt: str) -> None:
+    if fmt == "json":
+        echo_json([paper_json(p) for p in papers])
+        return
+    if not papers:
+        click.echo("no papers", err=True)
+        return
+    rows = [
+        (
+            _id_label(p),
+            p.published.year if p.published else "",
+            p.title,
+            _authors_short(p.authors),
+        )
+        for p in papers
+    ]
+    click.echo(render_table(["ID", "YEAR", "TITLE", "AUTHORS"], rows, flex=2))
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format; json is for scripts.")
+@pass_app
+def add(app: AppContext, ids: tuple[str, ...], fmt: str) -> None:
+    """Fetch papers from arXiv and store them (adding twice updates, never duplicates).
+
+    IDs may be written as arxiv:1611.00712, 1611.00712v2, hep-th/9901001,
+    https://arxiv.org/abs/1804.01118, .../pdf/1804.01118.pdf or 10.48550/arXiv.1611.00712.
+    All of them are asked for in one request.
+
+    \b
+    Examples:
+      catalog add arxiv:1611.00712
+      catalog add 1802.02550v2 https://arxiv.org/abs/1804.01118 hep-th/9901001
+    """
+    from catalog.arxiv.client import ArxivClient
+    from catalog.arxiv.ids import parse_arxiv_id
+    from catalog.errors import InvalidArxivId
+
+    parsed = []
+    bad = []
+    for text in ids:
+        try:
+            parsed.append(parse_arxiv_id(text))
+        except InvalidArxivId as exc:
+            bad.append(str(exc))
+    if bad:
+        # Refuse the whole call: nothing is fetched or stored from a half-valid command line.
+        for message in bad:
+            click.echo(f"catalog: error: {message}", err=True)
+        raise SystemExit(2)
+
+    catalog = app.catalog
+    with ArxivClient() as client:
+        result = client.fetch(parsed)
+    stored = catalog.upsert_arxiv(list(result.records.values()))
+    problems = [(i, "not found on arXiv") for i in result.missing]
+    problems += list(result.errors.items())
+
+    if fmt == "json":
+        echo_json(
+            {
+                "stored": [dataclasses.asdict(r) for r in stored],
+                "failed": [{"id": i, "reason": why} for i, why in problems],
+            }
+        )
+    else:
+        for r in stored:
+            record = result.records[r.arxiv_id]
+            click.echo(f"{r.status:9} {r.arxiv_id}v{record.version}  {record.title}")
+            for name, (old, new) in r.changes.items():
+                click.echo(f"          {name}: {old!r} -> {new!r}")
+    for arxiv_id, why in problems:
+        click.echo(f"catalog: {arxiv_id}: {why}", err=True)
+    if problems:
+        raise SystemExit(1)
+
+
+@click.command(name="list")
+@format_option("table", "json")
+@pass_app
+def list_(app: AppContext, fmt: str) -> None:
+    """List the papers in the catalog.
+
+    \b
+    Examples:
+      catalog list
+      catalog list --format json | jq '.[].title'
+    """
+    _print_papers(app.catalog.list_papers(), fmt)
+
+
+@click.command()
+@click.argument("ref", metavar="ID")
+@format_option("text", "json")
+@pass_app
+def show(app: AppContext, ref: str, fmt: str) -> None:
+    """Show one paper: title, authors, abstract, ids, dates and versions.
+
+    ID is an arXiv id in any accepted form, a citation key, or the catalog number.
+
+    \b
+    Examples:
+      catalog show 1611.00712
+      catalog show maddison2016concrete --format json
+    """
+    catalog = app.catalog
+    paper = catalog.find_paper(ref)
+    versions = catalog.versions(paper.id)
+    if fmt == "json":
+        echo_json(paper_json(paper, versions))
+        return
+    lines = [paper.title, ", ".join(paper.authors), ""]
+    fields = [
+        ("arXiv", _id_label(paper) if paper.arxiv_id else None),
+        ("citation key", paper.citation_key),
+        ("published", paper.published),
+        ("updated", paper.updated),
+        ("categories", " ".join(paper.categories) or None),
+        ("DOI", paper.doi),
+        ("journal", paper.journal_ref),
+        ("venue", paper.venue),
+        ("comment", paper.comment),
+        ("URL", paper.url),
+        (
+            "versions",
+            ", ".join(f"v{v} ({d.date().isoformat() if d else '?'})" for v, d in versions) or None,
+        ),
+    ]
+    lines += [f"{name + ':':14}{value}" for name, value in fields if value]
+    if paper.abstract:
+        lines += ["", textwrap.fill(paper.abstract, width=88)]
+    click.echo("\n".join(lines))
+
+
+@click.command()
+@click.argument("query")
+@format_option("table", "json")
+@pass_app
+def search(app: AppContext, query: str, fmt: str) -> None:
+    """Find papers whose title, authors or abstract contain every word of QUERY.
+
+    \b
+    Examples:
+      catalog search relaxation
+      catalog search "maddison concrete" --format json
+    """
+    _print_papers(app.catalog.search(query), fmt)
+
+
+@click.command()
+@click.argument("refs", nargs=-1, required=True, metavar="ID...")
+@pass_app
+def remove(app: AppContext, refs: tuple[str, ...]) -> None:
+    """Remove papers from the catalog (their authors' other papers stay).
+
+    \b
+    Example:
+      catalog remove 1611.00712
+    """
+    for ref in refs:
+        paper = app.catalog.remove_paper(ref)
+        click.echo(f"removed   {_id_label(paper)}  {paper.title}")
+
+
+COMMANDS = [add, list_, show, search, remove]
