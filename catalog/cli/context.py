@@ -24,6 +24,20 @@ class AppContext:
             self._catalog = Catalog.open(self.db_url)
         return self._catalog
 
+    def existing_catalog(self) -> Catalog | None:
+        """The catalog if there is one; never creates a database (for read-only linting)."""
+        from pathlib import Path
+
+        from sqlalchemy.engine import make_url
+
+        from catalog.store.engine import resolve_url
+
+        url = make_url(resolve_url(self.db_url))
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            if not Path(url.database).exists():
+                return None
+        return self.catalog
+
     def close(self) -> None:
         if self._catalog is not None:
             self._catalog.close()

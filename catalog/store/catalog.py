@@ -89,8 +89,11 @@ class Catalog:
         with DbSession(self.engine, expire_on_commit=False) as session:
             yield session
 
-    def write(self, work: Callable[[DbSession], T], *, attempts: int = 5) -> T:
+    def write(self, work: Callable[[DbSession], T], *, attempts: int = 5, dry_run: bool = False) -> T:
         """Run ``work`` in one write transaction; commit, or roll back everything.
+
+        With ``dry_run`` the work runs in full and is then rolled back, so a caller can
+        report what would change without changing it.
 
         SQLite writers queue on the busy timeout; a write that still loses the race
         ("database is locked") is retried from the start, so the user never sees it.
@@ -99,7 +102,10 @@ class Catalog:
             try:
                 with DbSession(self._writer, expire_on_commit=False) as session:
                     result = work(session)
-                    session.commit()
+                    if dry_run:
+                        session.rollback()
+                    else:
+                        session.commit()
                     return result
             except OperationalError as exc:
                 if attempt == attempts or "locked" not in str(exc.orig).lower():
@@ -157,6 +163,29 @@ class Catalog:
             return view
 
         return self.write(work)
+
+    def arxiv_metadata(self, arxiv_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """Title and arXiv abstract of the papers among ``arxiv_ids`` that came from arXiv.
+
+        Papers known only from posts are left out: their title is the post's own text,
+        so checking a post against it would prove nothing.
+        """
+        wanted = sorted(set(arxiv_ids))
+        found: dict[str, tuple[str, str | None]] = {}
+        with self.read() as s:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = s.execute(
+                    select(Paper.arxiv_id, Paper.title, Abstract.text)
+                    .outerjoin(
+                        Abstract,
+                        (Abstract.paper_id == Paper.id) & (Abstract.source == "arxiv"),  # type: ignore[arg-type]
+                    )
+                    .where(Paper.arxiv_id.in_(chunk), Paper.synced_at.is_not(None))  # type: ignore[union-attr]
+                )
+                for arxiv_id, title, abstract in rows:
+                    found[arxiv_id] = (title, abstract)
+        return found
 
     def versions(self, paper_id: int) -> list[tuple[int, datetime | None]]:
         with self.read() as s:

@@ -1,0 +1,56 @@
+"""Import posts into the catalog: parse, find each row's own footnote, store.
+
+Each post is stored in its own transaction, so a post is either wholly in the
+catalog or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog.check.findings import KnownPaper
+from catalog.errors import CatalogError
+from catalog.store.catalog import Catalog
+from catalog.store.sessions import PostImport, store_post
+
+
+@dataclass
+class ImportSummary:
+    imported: list[PostImport] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+def catalog_lookup(catalog: Catalog, arxiv_ids: Sequence[str]) -> Callable[[str], KnownPaper | None]:
+    """A checker lookup over what arXiv told the catalog about these ids."""
+    known = catalog.arxiv_metadata(arxiv_ids)
+
+    def lookup(arxiv_id: str) -> KnownPaper | None:
+        hit = known.get(arxiv_id)
+        return KnownPaper(arxiv_id, hit[0], hit[1]) if hit else None
+
+    return lookup
+
+
+def import_posts(catalog: Catalog, files: Sequence[Path], *, dry_run: bool = False) -> ImportSummary:
+    from catalog.check.match import own_footnotes
+    from catalog.posts.parse import read_post
+
+    summary = ImportSummary()
+    for path in files:
+        try:
+            post = read_post(path)
+        except CatalogError as exc:
+            summary.failed.append((str(path), str(exc)))
+            continue
+        broken = [f for f in post.findings if f.code == "frontmatter-invalid"]
+        if broken:
+            # Importing would wipe the session's title, term and tags: refuse instead.
+            summary.failed.append((str(path), f"line {broken[0].line}: {broken[0].message}"))
+            continue
+        lookup = catalog_lookup(catalog, [r.arxiv_id for r in post.rows if r.arxiv_id])
+        own = own_footnotes(post, lookup)
+        report = catalog.write(lambda s, p=post, o=own: store_post(s, p, o), dry_run=dry_run)
+        summary.imported.append(report)
+    return summary
