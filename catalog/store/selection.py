@@ -1,0 +1,163 @@
+"""Choosing papers and sessions for an export, and giving papers their citation keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+from sqlmodel import col
+
+from catalog.errors import NotFound
+from catalog.records import PaperView, SessionView
+from catalog.store.catalog import Catalog, paper_views, resolve_paper
+from catalog.store.models import Paper, Presentation, Presenter, Session
+from catalog.store.sessions import session_views
+from catalog.text import presenter_key
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Export filters; all given filters must hold (empty = everything)."""
+
+    sessions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    presenters: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    papers: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def filters_sessions(self) -> bool:
+        return bool(
+            self.sessions or self.tags or self.categories or self.terms or self.presenters
+            or self.since or self.until
+        )  # fmt: skip
+
+
+def select_for_export(catalog: Catalog, sel: Selection) -> tuple[list[PaperView], list[SessionView]]:
+    """Papers and sessions matching ``sel``; papers in a stable order (catalog number)."""
+    with catalog.read() as s:
+        sessions = _matching_sessions(s, sel)
+        slugs = [x.slug for x in sessions]
+        views = session_views(s, slugs) if sel.filters_sessions else session_views(s)
+        paper_ids: set[int] | None = None
+        if sel.filters_sessions:
+            paper_ids = set()
+            for view in views:
+                for talk in view.presentations:
+                    if sel.presenters and presenter_key(talk.presenter or "") not in {
+                        presenter_key(p) for p in sel.presenters
+                    }:
+                        continue
+                    paper_ids.update(p.id for p in talk.papers)
+        if sel.papers:
+            wanted = {resolve_paper(s, ref).id for ref in sel.papers}
+            paper_ids = wanted if paper_ids is None else paper_ids & wanted
+        stmt = select(Paper).order_by(col(Paper.id))
+        if paper_ids is not None:
+            stmt = stmt.where(col(Paper.id).in_(sorted(i for i in paper_ids if i is not None)))
+        papers = paper_views(s, list(s.execute(stmt).scalars()))
+        return papers, views
+
+
+def _matching_sessions(s: DbSession, sel: Selection) -> list[Session]:
+    sessions = list(s.execute(select(Session).order_by(col(Session.date), col(Session.slug))).scalars())
+    if sel.sessions:
+        known = {x.slug for x in sessions}
+        for slug in sel.sessions:
+            if slug not in known:
+                raise NotFound(f"no session {slug!r} in the catalog{_nearest(slug, known)}")
+    if sel.presenters:
+        _check_presenters(s, sel.presenters)
+
+    def keep(x: Session) -> bool:
+        if sel.sessions and x.slug not in sel.sessions:
+            return False
+        if sel.tags and not set(sel.tags) & set(x.tags):
+            return False
+        if sel.categories and not set(sel.categories) & set(x.categories):
+            return False
+        if sel.terms and x.term not in sel.terms:
+            return False
+        if sel.since and (x.date is None or x.date < sel.since):
+            return False
+        if sel.until and (x.date is None or x.date > sel.until):
+            return False
+        return True
+
+    kept = [x for x in sessions if keep(x)]
+    if sel.presenters:
+        keys = [presenter_key(p) for p in sel.presenters]
+        with_presenter = set(
+            s.execute(
+                select(Presentation.session_id)
+                .join(Presenter, col(Presenter.id) == col(Presentation.presenter_id))
+                .where(col(Presenter.key).in_(keys))
+            ).scalars()
+        )
+        kept = [x for x in kept if x.id in with_presenter]
+    return kept
+
+
+def _check_presenters(s: DbSession, names: tuple[str, ...]) -> None:
+    rows = s.execute(select(Presenter.key, Presenter.name)).all()
+    keys = {k for k, _ in rows}
+    for name in names:
+        if presenter_key(name) not in keys:
+            raise NotFound(f"no presenter {name!r}{_nearest(name, {n for _, n in rows})}")
+
+
+def _nearest(name: str, candidates: set[str]) -> str:
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, sorted(candidates), n=3, cutoff=0.5)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def assign_citation_keys(
+    catalog: Catalog, papers: list[PaperView], make_key: Callable[[PaperView, set[str]], str]
+) -> None:
+    """Give every paper without a citation key one, and store it: keys never change after.
+
+    Runs in one transaction; if another process took a key at the same moment, the
+    unique constraint refuses it and the whole assignment is retried with fresh keys.
+    """
+    missing = [p for p in papers if not p.citation_key]
+    if not missing:
+        return
+
+    def work(s: DbSession) -> dict[int, str]:
+        taken = {k for (k,) in s.execute(select(Paper.citation_key).where(col(Paper.citation_key).is_not(None)))}
+        given: dict[int, str] = {}
+        for view in missing:
+            current = s.get(Paper, view.id)
+            if current is None:
+                continue
+            if current.citation_key:  # given meanwhile by another process
+                given[view.id] = current.citation_key
+                continue
+            key = make_key(view, taken)
+            taken.add(key)
+            current.citation_key = key
+            s.add(current)
+            given[view.id] = key
+        s.flush()
+        return given
+
+    for attempt in range(5):
+        try:
+            given = catalog.write(work)
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    for view in missing:
+        view.citation_key = given.get(view.id, view.citation_key)
+
