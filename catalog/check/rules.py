@@ -1,0 +1,262 @@
+"""The checks behind ``catalog check``: :func:`check_post`.
+
+Parse findings (frontmatter-invalid, table-malformed) come from the parser; this module
+adds the footnote, link and catalog checks. Footnote checks rest on one assignment of
+footnotes to rows for the whole post (see :mod:`catalog.check.match`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from catalog.check.findings import Finding, KnownPaper, make_finding
+from catalog.check.match import (
+    ABSTRACT_THRESHOLD,
+    TITLE_THRESHOLD,
+    Candidate,
+    RowSide,
+    abstract_similarity,
+    match_post,
+    title_similarity,
+)
+from catalog.posts.model import Footnote, Post, Row
+
+__all__ = ["check_post", "Lookup", "shorten"]
+
+Lookup = Callable[[str], KnownPaper | None]
+
+
+def shorten(text: str, limit: int = 48) -> str:
+    """``"Synthesizing Programs for Images ..."``: cut at a word boundary."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",:;")
+    return cut + " ..."
+
+
+def check_post(post: Post, lookup: Lookup | None = None) -> list[Finding]:
+    """All findings for a parsed post (parse findings included), sorted by line, column, code.
+
+    ``lookup(arxiv_id)`` returns what the catalog knows about a row's arXiv paper; it
+    enables title-mismatch / abstract-mismatch and matching abstract-only footnotes.
+    """
+    return _Checker(post, lookup).run()
+
+
+class _Checker:
+    def __init__(self, post: Post, lookup: Lookup | None) -> None:
+        self.post = post
+        self.lookup = lookup
+        self.out: list[Finding] = list(post.findings)
+        self.defs: dict[str, Footnote] = {}
+        for fn in post.footnotes:
+            self.defs.setdefault(fn.label, fn)
+
+    def add(self, line: int, column: int, code: str, message: str, *,
+            label: str | None = None, suggest: str | None = None) -> None:
+        self.out.append(make_finding(self.post.path, line, column, code, message,
+                                     label=label, suggest=suggest))
+
+    def run(self) -> list[Finding]:
+        m = match_post(self.post, self.lookup)
+        self.catalog_checks(m.rows)
+        self.footnote_checks(m.rows, m.own, m.scores)
+        self.link_checks()
+        return sorted(self.out, key=lambda f: (f.line, f.column, f.code, f.label or ""))
+
+    # -- catalog (lookup) ----------------------------------------------------------
+
+    def catalog_checks(self, infos: list[RowSide]) -> None:
+        for info in infos:
+            row, known = info.row, info.known
+            if known is None:
+                continue
+            if not info.known_ok:
+                link = next((lk for lk in row.paper_links if lk.url), None)
+                self.add(row.line, link.column if link else row.title_column, "title-mismatch",
+                         f'the link is arXiv:{known.arxiv_id} "{shorten(known.title)}"; '
+                         f'this row\'s title is "{shorten(row.title)}" (wrong link?)')
+                continue
+            if row.abstract and known.abstract:
+                ab = abstract_similarity(row.abstract, known.abstract)
+                if ab < ABSTRACT_THRESHOLD:
+                    self.add(row.line, row.title_column, "abstract-mismatch",
+                             f"the quoted abstract is not the abstract of arXiv:"
+                             f"{known.arxiv_id} (word overlap {ab:.2f})")
+
+    # -- footnotes -------------------------------------------------------------------
+
+    def footnote_checks(
+        self, infos: list[RowSide], own: dict[int, int], scores: list[list[Candidate]]
+    ) -> None:
+        post, defs = self.post, self.defs
+        fns = post.footnotes
+        owner = {j: i for i, j in own.items()}  # footnote index -> row index
+        index_of = {id(fn): j for j, fn in enumerate(fns)}
+
+        # footnote-duplicate
+        first: dict[str, Footnote] = {}
+        for fn in fns:
+            if fn.label in first:
+                self.add(fn.line, fn.column, "footnote-duplicate",
+                         f"[^{fn.label}] is defined twice; first on line {first[fn.label].line}",
+                         label=fn.label)
+            else:
+                first[fn.label] = fn
+
+        # footnote-unused
+        cited_labels = {ref.label for r in post.rows for ref in r.refs}
+        cited_labels |= {ref.label for ref in post.other_refs}
+        for label, fn in first.items():
+            if label in cited_labels:
+                continue
+            j = index_of[id(fn)]
+            about = ""
+            if j in owner:
+                about = f'; it is about the paper on line {infos[owner[j]].row.line}'
+            self.add(fn.line, fn.column, "footnote-unused",
+                     f"[^{label}] is not cited{about}", label=label)
+
+        # footnote-shared
+        citing: dict[str, int] = {}
+        for info in infos:
+            for label in info.row.labels:
+                if label in citing and label in defs:
+                    ref = next(r for r in info.row.refs if r.label == label)
+                    self.add(ref.line, ref.column, "footnote-shared",
+                             f"[^{label}] is also cited by the row on line {citing[label]}",
+                             label=label)
+                else:
+                    citing.setdefault(label, info.row.line)
+
+        for i, info in enumerate(infos):
+            self.row_footnotes(i, info, own, owner, scores)
+
+        for ref in post.other_refs:
+            if ref.label not in defs:
+                self.add(ref.line, ref.column, "footnote-undefined",
+                         f"[^{ref.label}] is cited but no footnote defines it", label=ref.label)
+
+    def row_footnotes(
+        self,
+        i: int,
+        info: RowSide,
+        own: dict[int, int],
+        owner: dict[int, int],
+        scores: list[list[Candidate]],
+    ) -> None:
+        row, fns, defs = info.row, self.post.footnotes, self.defs
+        mine = fns[own[i]] if i in own else None
+        labels = row.labels
+        suggest = mine.label if mine is not None and mine.label not in labels else None
+        index_of = {id(fn): j for j, fn in enumerate(fns)}
+
+        undefined = [ref for ref in row.refs if ref.label not in defs]
+        for ref in undefined:
+            hint = f"; use [^{suggest}]" if suggest else ""
+            self.add(ref.line, ref.column, "footnote-undefined",
+                     f"[^{ref.label}] is cited but no footnote defines it{hint}",
+                     label=ref.label, suggest=suggest)
+        if not info.has_paper:
+            return
+
+        paper_refs = [ref for ref in row.refs
+                      if ref.label in defs and defs[ref.label].kind != "note"]
+        if mine is not None and mine.label in labels:
+            self.abstract_check(info, mine)
+            return  # the row cites its own footnote; other refs may be further papers
+        if not paper_refs:
+            if mine is not None and not undefined:
+                self.add(row.line, row.title_column, "footnote-missing",
+                         f'this row cites no footnote; [^{mine.label}] is about its paper '
+                         f'"{shorten(mine.title or mine.text)}"',
+                         label=None, suggest=mine.label)
+            return
+        seen: set[str] = set()
+        for ref in paper_refs:
+            if ref.label in seen:
+                continue
+            seen.add(ref.label)
+            fn = defs[ref.label]
+            j = index_of[id(fn)]
+            cand = scores[i][j]
+            if cand.score > 0:
+                continue  # about this row's paper too (another row got it: footnote-shared)
+            other = owner.get(j)
+            judged = fn.kind == "paper" or other is not None or cand.abstract_score is not None
+            if not judged:
+                continue  # an abstract we cannot compare: not called a mismatch
+            self.add(ref.line, ref.column, "footnote-mismatch",
+                     self.mismatch_message(ref.label, fn, info, other, suggest),
+                     label=ref.label, suggest=suggest)
+
+    def mismatch_message(self, label: str, fn: Footnote, info: RowSide, other: int | None,
+                         suggest: str | None) -> str:
+        row = info.row
+        if fn.title:
+            about = f'[^{label}] is about "{shorten(fn.title)}"'
+        elif other is not None:
+            other_row = self.post.rows[other]
+            about = (f'[^{label}] holds the abstract of "{shorten(other_row.title)}" '
+                     f"(line {other_row.line})")
+        else:
+            about = f"[^{label}] holds an abstract that is not this paper's"
+            if info.known is not None and info.known_ok:
+                about += f" (arXiv:{info.known.arxiv_id})"
+        tail = f"use [^{suggest}]" if suggest else "no footnote is about this paper"
+        return f'{about}; this row\'s paper is "{shorten(row.title)}"; {tail}'
+
+    def abstract_check(self, info: RowSide, fn: Footnote) -> None:
+        known = info.known
+        if known is None or not info.known_ok or not known.abstract or not fn.abstract:
+            return
+        ab = abstract_similarity(fn.abstract, known.abstract)
+        if ab >= ABSTRACT_THRESHOLD:
+            return
+        ref = next(r for r in info.row.refs if r.label == fn.label)
+        self.add(ref.line, ref.column, "abstract-mismatch",
+                 f"[^{fn.label}] has the title of this row's paper but its abstract is not "
+                 f"the abstract of arXiv:{known.arxiv_id} (word overlap {ab:.2f})",
+                 label=fn.label)
+
+    # -- links -----------------------------------------------------------------------
+
+    def link_checks(self) -> None:
+        first_by_url: dict[str, Row] = {}
+        for row in self.post.rows:
+            for link in row.paper_links:
+                if not link.url.strip():
+                    self.add(link.line, link.column, "link-empty",
+                             f"empty link [{link.text}]() for the paper")
+            seen_here: set[str] = set()
+            for link in row.paper_links:
+                key = _url_key(link.url)
+                if key is None or key in seen_here:
+                    continue
+                seen_here.add(key)
+                prev = first_by_url.get(key)
+                if prev is None:
+                    first_by_url[key] = row
+                    continue
+                if not row.title or not prev.title:
+                    continue
+                if title_similarity(row.title, prev.title) >= TITLE_THRESHOLD:
+                    continue
+                self.add(link.line, link.column, "url-duplicate",
+                         f'{link.url} is also the link of "{shorten(prev.title)}" '
+                         f"(line {prev.line})")
+
+
+def _url_key(url: str) -> str | None:
+    url = url.strip()
+    if not url:
+        return None
+    from catalog.arxiv.ids import arxiv_id_from_url
+
+    aid = arxiv_id_from_url(url)
+    if aid is not None:
+        return "arxiv:" + aid.id
+    key = re.sub(r"^https?://(www\.)?", "", url, flags=re.I).rstrip("/")
+    return key.removesuffix(".pdf").lower()
