@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as DbSession
@@ -131,29 +131,11 @@ class Catalog:
             return paper_views(s, list(papers))
 
     def search(self, query: str) -> list[PaperView]:
-        """Papers whose title, authors or abstract contain every word of ``query``."""
-        words = query.split()
-        if not words:
-            return []
+        """Papers whose title, authors or abstract match every word of ``query`` (prefixes)."""
+        from catalog.store.search import search_papers
+
         with self.read() as s:
-            stmt = select(Paper)
-            for word in words:
-                like = f"%{word.lower()}%"
-                author_hit = (
-                    select(PaperAuthor.paper_id)
-                    .join(Author, Author.id == PaperAuthor.author_id)  # type: ignore[arg-type]
-                    .where(func.lower(Author.name).like(like))
-                )
-                abstract_hit = select(Abstract.paper_id).where(func.lower(Abstract.text).like(like))
-                stmt = stmt.where(
-                    or_(
-                        func.lower(Paper.title).like(like),
-                        Paper.id.in_(author_hit),  # type: ignore[union-attr]
-                        Paper.id.in_(abstract_hit),  # type: ignore[union-attr]
-                    )
-                )
-            papers = s.execute(stmt.order_by(Paper.id)).scalars().all()  # type: ignore[arg-type]
-            return paper_views(s, list(papers))
+            return paper_views(s, search_papers(s, query))
 
     def remove_paper(self, ref: str) -> PaperView:
         def work(s: DbSession) -> PaperView:
