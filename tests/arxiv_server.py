@@ -722,17 +722,26 @@ def _make_handler(stand_in: ArxivStandIn) -> type[BaseHTTPRequestHandler]:
             query = urlsplit(self.path).query
             self._handle("POST", "&".join(q for q in (query, body) if q))
 
+        _pending: LoggedRequest | None = None
+
         def _handle(self, method: str, query: str) -> None:
-            arrived = time.monotonic()
             params = parse_qs(query, keep_blank_values=True)
-            ids = tuple(_split_ids(params))
+            # Logged when the status goes out (see send_response), so that a client that has
+            # its answer always finds its request in the log.
+            self._pending = LoggedRequest(time.monotonic(), method, tuple(_split_ids(params)), 0)
             if not urlsplit(self.path).path.rstrip("/").endswith("/query"):
                 self._send(404, b"not found", "text/plain")
-                stand_in._record(LoggedRequest(arrived, method, ids, 404))
                 return
-            fault = stand_in._next_fault()
-            status = self._apply(fault, params, query)
-            stand_in._record(LoggedRequest(arrived, method, ids, status))
+            self._apply(stand_in._next_fault(), params, query)
+
+        def _log_once(self, status: int) -> None:
+            if self._pending is not None:
+                stand_in._record(self._pending._replace(status=status))
+                self._pending = None
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            self._log_once(code)
+            super().send_response(code, message)
 
         def _apply(self, fault: str, params: dict[str, list[str]], query: str) -> int:
             word, _, arg = fault.partition(":")
@@ -805,6 +814,7 @@ def _make_handler(stand_in: ArxivStandIn) -> type[BaseHTTPRequestHandler]:
 
         def _reset(self) -> None:
             # Abort the connection (RST where the platform allows) without an answer.
+            self._log_once(0)
             try:
                 self.connection.setsockopt(
                     socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
