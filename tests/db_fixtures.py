@@ -140,7 +140,7 @@ def start_postgres() -> PgServer:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        raise PostgresUnavailable("psycopg is not installed: pip install 'catalog[postgres]'") from None
+        raise PostgresUnavailable("psycopg missing: pip install 'catalog[postgres]'") from None
     bindir = _find_bindir()
     if bindir is None:
         _install_postgres()

@@ -56,6 +56,9 @@ def make_engine(url: str) -> Engine:
             f"bad database URL {url!r}: use a path, sqlite:///PATH or postgresql+psycopg://..."
         ) from None
 
+    if parsed.drivername in ("postgresql", "postgres"):
+        # The driver the ``catalog[postgres]`` extra installs, whatever SQLAlchemy's default.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         _prepare_sqlite_folder(parsed)
@@ -64,12 +67,17 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except NoSuchModuleError:
         raise DatabaseError(f"unsupported database URL {describe(url)!r}") from None
-    except ModuleNotFoundError as exc:
+    except ImportError as exc:
+        # SQLAlchemy imports the driver in create_engine: ModuleNotFoundError when it is
+        # not installed, a plain ImportError when it is but cannot load (psycopg without
+        # its binary part and no system libpq).
+        driver = exc.name or parsed.get_driver_name()
+        problem = "missing" if isinstance(exc, ModuleNotFoundError) else "cannot be loaded"
         if parsed.get_backend_name() == "postgresql":
             raise DatabaseError(
-                f"PostgreSQL driver missing ({exc.name}): pip install 'catalog[postgres]'"
+                f"PostgreSQL driver {driver} {problem}: pip install 'catalog[postgres]'"
             ) from None
-        raise DatabaseError(f"database driver missing: {exc.name}") from None
+        raise DatabaseError(f"database driver {driver} {problem}") from None
 
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
