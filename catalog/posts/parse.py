@@ -321,10 +321,15 @@ class _Parser:
             data = yaml.load(source, Loader=loader)  # noqa: S506 - a safe loader
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "invalid YAML"
+            if exc.context_mark is not None and "end of stream" in problem:
+                # "found unexpected end of stream": where the construct began says more.
+                mark = exc.context_mark
+            if exc.context and exc.context != problem:
+                problem = f"{exc.context}, {problem}"
             line = mark.line + 2 if mark is not None else 1
             column = mark.column + 1 if mark is not None else 1
             line = min(max(line, 2), end)
-            problem = exc.problem or exc.context or "invalid YAML"
             self.finding(line, column, "frontmatter-invalid",
                          f"front matter is not valid YAML: {problem}")
             return {}, end + 1

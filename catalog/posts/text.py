@@ -57,7 +57,7 @@ _VENUE_RE = re.compile(
     rf"""^(?:
         (?:in\s+)?(?:{_VENUE_ACRONYMS})(?:\s*[-'’]?\s*(?:19|20)?\d{{2}})?
             (?:\s+(?:workshop|oral|spotlight|poster|preprint|best\s+paper))*
-      | [A-Z][A-Za-z&]*[A-Z]\s*[-'’]?\s*(?:19|20)?\d{{2}}
+      | [A-Z][A-Za-z&]*[A-Z](?:\s+[A-Z][A-Za-z&]*[A-Z])*\s*[-'’]?\s*(?:19|20)?\d{{2}}
             (?:\s+(?:workshop|oral|spotlight|poster))*
       | (?:19|20)\d{{2}}
       | arxiv\s+(?:preprint|submitted)\b.*
@@ -87,6 +87,7 @@ def normalize_title(text: str) -> str:
     """Matching key: accents, case, LaTeX commands/braces, URLs and punctuation set aside."""
     text = _URL.sub(" ", text)
     text = _LATEX_CMD.sub(" ", text)
+    text = text.replace("{", "").replace("}", "")  # LaTeX grouping: "{B}ayes" is "Bayes"
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _NON_WORD.sub(" ", text.casefold()).replace("_", " ")
@@ -136,7 +137,9 @@ def looks_like_venue(part: str) -> bool:
 
 def split_names(text: str) -> list[str] | None:
     """A list of author names, or None when ``text`` is not (only) names."""
-    text = text.strip().rstrip(".,;").strip()
+    text = text.strip().rstrip(",;").strip()
+    if text.endswith(".") and not text.endswith("al."):
+        text = text[:-1]  # a sentence's full stop, not "et al."
     if not text:
         return None
     parts = [p.strip() for p in re.split(r",|;|\band\b|&", text) if p.strip()]
