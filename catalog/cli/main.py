@@ -88,9 +88,9 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 
 def _register() -> None:
-    from catalog.cli import db, export, papers, posts
+    from catalog.cli import db, export, papers, posts, sessions
 
-    for module in (papers, posts, export, db):
+    for module in (papers, posts, export, sessions, db):
         for command in module.COMMANDS:
             cli.add_command(command)
 

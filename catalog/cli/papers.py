@@ -61,18 +61,38 @@ def _print_papers(papers: list[PaperView], fmt: str) -> None:
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format; json is for scripts.")
+@click.option("--session", "session_slug", metavar="SLUG",
+              help="Also add the papers to this session as talks (see: catalog session).")
+@click.option("--presenter", help="With --session: who presents.")
+@click.option("--slides", metavar="URL", help="With --session: the talk's slides.")
+@click.option("--together", is_flag=True,
+              help="With --session: one talk about all the papers (default: one talk each).")
 @pass_app
-def add(app: AppContext, ids: tuple[str, ...], fmt: str) -> None:
+def add(
+    app: AppContext,
+    ids: tuple[str, ...],
+    fmt: str,
+    session_slug: str | None,
+    presenter: str | None,
+    slides: str | None,
+    together: bool,
+) -> None:
     """Fetch papers from arXiv and store them (adding twice updates, never duplicates).
 
     IDs may be written as arxiv:1611.00712, 1611.00712v2, hep-th/9901001,
     https://arxiv.org/abs/1804.01118, .../pdf/1804.01118.pdf or 10.48550/arXiv.1611.00712.
     All of them are asked for in one request.
 
+    With --session, each paper also becomes a talk (a row) at the end of the session,
+    in the order given; --together makes one talk about all of them. A paper already in
+    the session keeps its row (its presenter and slides are updated). If any paper
+    fails, no talk is added.
+
     \b
     Examples:
       catalog add arxiv:1611.00712
       catalog add 1802.02550v2 https://arxiv.org/abs/1804.01118 hep-th/9901001
+      catalog add 1611.00712 --session 2018-07-31-generative --presenter Arshdeep --slides URL
     """
     from catalog.arxiv.client import ArxivClient
     from catalog.arxiv.ids import parse_arxiv_id
@@ -91,18 +111,38 @@ def add(app: AppContext, ids: tuple[str, ...], fmt: str) -> None:
             click.echo(f"catalog: error: {message}", err=True)
         raise SystemExit(2)
 
+    if session_slug is None and (presenter or slides or together):
+        raise click.UsageError("--presenter, --slides and --together go with --session")
     catalog = app.catalog
+    if session_slug is not None:
+        from catalog.store.planning import get_session
+
+        get_session(catalog, session_slug)  # a mistyped slug fails before asking arXiv
     with ArxivClient() as client:
         result = client.fetch(parsed)
     stored = catalog.upsert_arxiv(list(result.records.values()))
     problems = [(i, "not found on arXiv") for i in result.missing]
     problems += list(result.errors.items())
 
+    talks = []
+    if session_slug is not None and not problems:
+        from catalog.store.planning import add_talk
+
+        order = list(dict.fromkeys(p.id for p in parsed))  # command-line order, each once
+        groups = [order] if together else [[arxiv_id] for arxiv_id in order]
+        talks = [
+            add_talk(catalog, session_slug, group, presenter=presenter, slides=slides)
+            for group in groups
+        ]
+
     if fmt == "json":
+        from catalog.cli.sessions import talk_json
+
         echo_json(
             {
                 "stored": [dataclasses.asdict(r) for r in stored],
                 "failed": [{"id": i, "reason": why} for i, why in problems],
+                "talks": [{"status": t.status, "talk": talk_json(t.talk)} for t in talks],
             }
         )
     else:
@@ -111,9 +151,16 @@ def add(app: AppContext, ids: tuple[str, ...], fmt: str) -> None:
             click.echo(f"{r.status:9} {r.arxiv_id}v{record.version}  {record.title}")
             for name, (old, new) in r.changes.items():
                 click.echo(f"          {name}: {old!r} -> {new!r}")
+        if talks:
+            from catalog.cli.sessions import talk_line
+
+            for t in talks:
+                click.echo(talk_line(session_slug or "", t))
     for arxiv_id, why in problems:
         click.echo(f"catalog: {arxiv_id}: {why}", err=True)
     if problems:
+        if session_slug is not None:
+            click.echo(f"catalog: no talk added to session {session_slug}", err=True)
         raise SystemExit(1)
 
 
