@@ -57,6 +57,9 @@ class Paper(SQLModel, table=True):
     citation_key: str | None = Field(default=None, unique=True)  # given once, never changed
     synced_at: datetime | None = None  # last successful fetch from arXiv
     sync_source: str | None = None  # how it was last filled: "arxiv", "post", "bib"
+    # Last time `catalog sync` asked arXiv, and why it found nothing (None when it did).
+    sync_attempted_at: datetime | None = None
+    sync_error: str | None = None
     created_at: datetime = Field(default_factory=_now)
 
 
