@@ -80,7 +80,9 @@ def test_seed_post_shape(tmp_path: Path) -> None:
         ("1", 21, 1), ("2", 24, 1), ("3", 27, 1), ("4", 31, 1), ("5", 34, 1)
     ]
     assert all(f.kind == "paper" for f in post.footnotes)
-    assert fns["1"].title == "Synthesizing Programs for Images using Reinforced Adversarial Learning"
+    assert fns["1"].title == (
+        "Synthesizing Programs for Images using Reinforced Adversarial Learning"
+    )
     assert fns["1"].venue == "ICML18"
     assert fns["1"].abstract is not None
     assert fns["1"].abstract.startswith("Advances in deep generative networks")
@@ -389,7 +391,10 @@ def test_dates_and_titles() -> None:
 
 
 def test_crlf_and_bom() -> None:
-    text = "\ufeff---\r\ntitle: T\r\n---\r\n| Presenter | Papers |\r\n|---|---|\r\n| A | B [^1] |\r\n"
+    text = (
+        "\ufeff---\r\ntitle: T\r\n---\r\n"
+        "| Presenter | Papers |\r\n|---|---|\r\n| A | B [^1] |\r\n"
+    )
     post = parse_post(text, "x.md")
     assert post.title == "T"
     assert [(r.line, r.title, r.refs[0].column) for r in post.rows] == [(6, "B", 9)]
