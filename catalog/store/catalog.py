@@ -322,6 +322,7 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     paper.comment = rec.comment
     paper.synced_at = now
     paper.sync_source = "arxiv"
+    paper.sync_error = None  # found now, whatever an earlier sync said
     session.add(paper)
     session.flush()
     paper_id = paper.id
