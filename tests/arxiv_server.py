@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import signal
 import socket
 import struct
 import textwrap
@@ -826,6 +827,10 @@ def _make_handler(stand_in: ArxivStandIn) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Loopback stand-in for arXiv's query API")
     parser.add_argument("--host", default="127.0.0.1")
@@ -846,7 +851,10 @@ def main(argv: list[str] | None = None) -> None:
         args.seed, args.fail_503_rate, args.truncated_rate, args.empty_rate, args.reset_rate
     )
     print(f"arXiv stand-in at {server.url} ({len(server.corpus)} papers); Ctrl-C stops it")
+    print("  (--port 0 picks a free port)")
     print(f"  CATALOG_ARXIV_URL={server.url} CATALOG_ARXIV_DELAY=0 ...", flush=True)
+    # SIGTERM (and SIGINT, which background jobs ignore) stop it cleanly.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         server._httpd.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
