@@ -1,1 +1,10 @@
-"""arxiv"""
+"""arXiv: ids (``ids``), the Atom feed reader (``feed``) and the API client (``client``).
+
+Only the stdlib-only id helpers are re-exported here: importing ``catalog.arxiv.ids``
+runs this file first, and the post parser must not pay for httpx or defusedxml.
+Import ``catalog.arxiv.client`` / ``catalog.arxiv.feed`` explicitly where needed.
+"""
+
+from catalog.arxiv.ids import ArxivId, arxiv_id_from_url, parse_arxiv_id
+
+__all__ = ["ArxivId", "arxiv_id_from_url", "parse_arxiv_id"]

@@ -107,7 +107,10 @@ class _Failed:
 
 
 class ArxivClient:
-    """A polite arXiv API client. Use as a context manager so the connection is closed."""
+    """A polite arXiv API client. Use as a context manager so the connection is closed.
+
+    Not thread-safe: pacing is per instance, so share one client (in one thread) for a run.
+    """
 
     def __init__(
         self,
