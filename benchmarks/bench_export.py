@@ -1,0 +1,179 @@
+"""Export benchmark: 100,000 papers to BibTeX and JSON, end to end to a file.
+
+    .venv/bin/python benchmarks/bench_export.py [--papers 100000] [--runs 3]
+
+Each figure is the median of ``--runs`` runs, each in a fresh subprocess so that its
+peak memory (``ru_maxrss``) is its own. Beside our exporters it times bibtexparser's
+default writer (default unparse stack, which deep-copies every block) on the same
+library, to show what the in-place unparse stack saves. Goal: bibtex and json each
+under 2 s for 100,000 papers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+
+from catalog.records import PaperView
+
+WORDS = (
+    "learning deep neural network networks generative adversarial variational inference "
+    "bayesian optimization stochastic gradient descent reinforcement policy graph attention "
+    "transformer language model models representation contrastive self-supervised robust "
+    "efficient scalable sparse dynamic latent diffusion causal structured prediction kernel "
+    "convex nonconvex federated private differential equations manifold embedding "
+    "clustering retrieval translation segmentation detection image video speech protein"
+).split()
+ACRONYMS = ["GAN", "VAE", "BERT", "RL", "DNA", "MCMC", "SGD", "GNN", "LSTM", "3D"]
+SMALL = ["for", "of", "with", "and", "in", "via", "on", "the", "a", "to"]
+FIRST = (
+    "Chris Andriy Yee Anvita James Jesse Matthew Adam Yoon Sam Andrew David Alexander "
+    "Yaroslav Tejas Igor Oriol Jürgen Łukasz José Ada Wei Li Priya Kenji Olga Fatima"
+).split()
+LAST = (
+    "Maddison Mnih Teh Gupta Zou Engel Hoffman Roberts Kim Wiseman Miller Sontag Rush "
+    "Ganin Kulkarni Babuschkin Eslami Vinyals Müller Kaiser Pérez Zhang Wang Chen Singh "
+    "Tanaka Ivanova Haddad"
+).split()
+CATEGORIES = ["cs.LG", "stat.ML", "cs.CV", "cs.CL", "cs.AI", "math.OC", "q-bio.GN"]
+
+
+def make_papers(n: int, seed: int = 1) -> list[PaperView]:
+    """``n`` papers of realistic size: 6-14 word titles, 3-8 authors, ~1,000-character
+    abstracts, arXiv ids, dates, categories; a few with TeX math or specials."""
+    rng = random.Random(seed)
+    papers = []
+    start = date(2007, 4, 1)
+    for i in range(n):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(6, 14))]
+        for j in range(1, len(words) - 1, 3):
+            words[j] = rng.choice(SMALL)
+        if rng.random() < 0.3:
+            words[rng.randrange(len(words))] = rng.choice(ACRONYMS)
+        if rng.random() < 0.05:
+            words.append(r"with $\alpha$-divergence & 50% less")
+        title = " ".join(w.capitalize() if w not in SMALL else w for w in words)
+        authors = [
+            f"{rng.choice(FIRST)} {chr(65 + rng.randrange(26))}. {rng.choice(LAST)}"
+            for _ in range(rng.randint(3, 8))
+        ]
+        abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(110, 150))) + "."
+        published = start + timedelta(days=rng.randrange(6000))
+        yymm = f"{published.year % 100:02d}{published.month:02d}"
+        arxiv_id = f"{yymm}.{i % 100000:05d}"
+        cats = rng.sample(CATEGORIES, rng.randint(1, 3))
+        papers.append(
+            PaperView(
+                id=i + 1,
+                title=title,
+                authors=authors,
+                arxiv_id=arxiv_id,
+                version=rng.randint(1, 4),
+                abstract=abstract,
+                published=published,
+                updated=published + timedelta(days=rng.randrange(400)),
+                primary_category=cats[0],
+                categories=cats,
+                doi=f"10.1000/demo.{i}" if rng.random() < 0.2 else None,
+                journal_ref="J. Demo Res. 1 (2020)" if rng.random() < 0.1 else None,
+                url=f"https://arxiv.org/abs/{arxiv_id}",
+            )
+        )
+    return papers
+
+
+def _run_one(kind: str, n: int) -> dict[str, float]:
+    """One timed run in this process: generate, then export to a temporary file."""
+    from catalog.exporters import EXPORTERS, ExportOptions
+
+    papers = make_papers(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "out")
+        t0 = time.perf_counter()
+        if kind == "default-writer":
+            import bibtexparser
+
+            from catalog.exporters.bibtex import build_library
+
+            library = build_library(papers, ExportOptions())
+            t0 = time.perf_counter()  # the writer alone: the library is given
+            text = bibtexparser.write_string(library)
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(text)
+        elif kind == "bibtex-writer":
+            from catalog.exporters.bibtex import build_library, render
+
+            library = build_library(papers, ExportOptions())
+            t0 = time.perf_counter()
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(render(library))
+        else:
+            fmt, _, extra = kind.partition("+")
+            options = ExportOptions(abstracts=extra == "abstracts")
+            with open(path, "w", encoding="utf-8") as out:
+                EXPORTERS[fmt](papers, [], out, options)
+        seconds = time.perf_counter() - t0
+        size = os.path.getsize(path)
+    maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "bytes": size, "maxrss_mib": maxrss_kib / 1024}
+
+
+KINDS = [
+    ("bibtex", "our BibTeX export (build + in-place write)"),
+    ("bibtex+abstracts", "our BibTeX export, with abstracts"),
+    ("json", "our JSON export"),
+    ("csl", "our CSL-JSON export"),
+    ("bibtex-writer", "bibtexparser write, in-place stack (library given)"),
+    ("default-writer", "bibtexparser write, DEFAULT stack (library given)"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", help="comma-separated kinds to run")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_run_one(args.child, args.papers)))
+        return
+
+    base = subprocess.run(
+        [sys.executable, "-c", "import resource, catalog.records; "
+         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
+        check=True, capture_output=True, text=True,
+    )
+    base_mib = int(base.stdout) / 1024
+    only = set(args.only.split(",")) if args.only else None
+    print(f"{args.papers:,} papers, median of {args.runs} runs, each in a fresh process "
+          f"(interpreter baseline {base_mib:.0f} MiB)")
+    print(f"{'kind':<18} {'median s':>9} {'min s':>7} {'MiB out':>8} {'peak MiB':>9}  what")
+    for kind, what in KINDS:
+        if only and kind not in only:
+            continue
+        runs = []
+        for _ in range(args.runs):
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", kind, "--papers", str(args.papers)],
+                check=True, capture_output=True, text=True,
+            )
+            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        secs = [r["seconds"] for r in runs]
+        print(
+            f"{kind:<18} {statistics.median(secs):>9.2f} {min(secs):>7.2f} "
+            f"{runs[0]['bytes'] / 2**20:>8.1f} {max(r['maxrss_mib'] for r in runs):>9.0f}  {what}"
+        )
+
+
+if __name__ == "__main__":
+    main()

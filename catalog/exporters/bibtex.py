@@ -1,0 +1,388 @@
+"""BibTeX export, built on bibtexparser's v2 model and writer.
+
+Choices (the tests pin each one):
+
+* **Entry type.** An arXiv paper is ``@misc``, or ``@article`` with ``journal`` =
+  ``journal_ref`` when arXiv says where it appeared. A paper imported from a .bib file
+  keeps its ``entry_type``; its venue goes to ``journal`` (``@article``), ``booktitle``
+  (``@inproceedings``, ``@incollection``, ``@conference``) or ``howpublished``
+  (``@misc`` without an arXiv id), and its ``extra_fields`` are written back verbatim
+  (they are BibTeX source already) when their braces balance, else escaped as text.
+* **Fields**, in this order: title, author, journal/booktitle/howpublished, year, month,
+  eprint, archivePrefix, primaryClass, doi, url, extra fields, abstract (only with
+  ``ExportOptions.abstracts``).
+* **Month** is written as BibTeX's lowercase month macro, unenclosed (``month = nov``):
+  every BibTeX style and biblatex know the macros, and bibtexparser parses them back
+  (as the string ``nov``). No month is written for a January 1st date, which the .bib
+  importer uses for year-only entries (see :func:`catalog.exporters.common.date_parts`).
+* **Text is plain text, except TeX math.** Titles, names, journals and abstracts are taken
+  as plain text: ``& % $ # _ { } ~ ^ \\`` are escaped (``\\&``, ``\\textasciitilde{}``,
+  ``\\textbackslash{}``, ...). The exception is inline math as arXiv titles write it,
+  ``$\\alpha$``: a ``$...$`` span whose inside is safe (balanced braces, no ``%``) is
+  kept verbatim, so it typesets as math. A lone ``$`` is escaped (``\\$``). Other TeX in
+  arXiv titles (``{\\em ...}``, ``\\"u``) is *not* interpreted: it comes out literally.
+* **Braces.** ``{`` and ``}`` become ``\\{`` and ``\\}`` when they pair up; unpaired ones
+  become ``\\textbraceleft{}`` / ``\\textbraceright{}``, because BibTeX itself counts
+  ``\\{`` when it matches braces and would otherwise read past the end of the field.
+* **Title capitals.** Styles lowercase titles; a word whose capitals are not just its
+  first letter (``{GAN}``, ``{DNA}``, ``{FBGAN}``, ``{iPhone}``, ``{3D}``) is wrapped in
+  braces so that it keeps them. So is a math span with a capital (``{$N$}``), since
+  BibTeX's case change does not know about math. Ordinary capitalised words are left
+  to the style (no double braces around the whole title).
+* **Names** are written ``von Last, Jr., First`` (see :mod:`catalog.exporters.names`),
+  joined with `` and `` in the given order; one-word names and organisations are a
+  single braced literal (``{The ATLAS Collaboration}``), and a word ``and`` inside a
+  name is braced.
+* **URLs, DOIs, eprints** are written verbatim (biblatex and ``\\url`` read them that
+  way); whitespace, braces and backslashes in them are percent-encoded.
+* **Non-ASCII** text stays UTF-8; with ``ExportOptions.ascii`` it is converted to LaTeX
+  with pylatexenc (``M{\\"u}ller``); characters with no LaTeX form (CJK) stay as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from bibtexparser.entrypoint import write_string
+from bibtexparser.library import Library
+from bibtexparser.model import Entry, Field
+from bibtexparser.writer import BibtexFormat
+
+from catalog.exporters import ExportOptions
+from catalog.exporters.common import clean, collect_papers, date_parts, no_gc
+from catalog.exporters.keys import assign_keys
+from catalog.exporters.names import NameParts, split_name
+from catalog.records import PaperView, SessionView
+
+__all__ = [
+    "MONTH_MACROS",
+    "build_library",
+    "escape_text",
+    "export",
+    "format_name",
+    "format_title",
+    "render",
+]
+
+MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+_SPECIALS = re.compile(r"[\\{}$&%#_~^]")
+_ESCAPES = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+}
+_ESCAPES_UNPAIRED_BRACES = {
+    **_ESCAPES,
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+}
+# An escaped character, or a math span. As in pandoc, a span opens with a "$" followed
+# by a non-space and closes with a "$" preceded by a non-space and not followed by a
+# digit, so that "costs 5$ or 6$" is not math.
+_MATH_SPAN = re.compile(r"\\.|\$(?=\S)((?:[^$\\]|\\.)+?)(?<=\S)\$(?!\d)", re.DOTALL)
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+_UNESCAPED_BRACE = re.compile(r"(?<!\\)[{}]")
+_JOURNAL_TYPES = frozenset({"article"})
+_BOOKTITLE_TYPES = frozenset({"inproceedings", "incollection", "conference", "inbook"})
+_URL_UNSAFE = re.compile(r"[\s{}\\]")
+# Capital letters of the Latin, Greek and Cyrillic blocks, for a regex class.
+_CAPITALS = "".join(re.escape(chr(c)) for c in range(0x530) if chr(c).isupper())
+# A word with a capital after its first character (a candidate for braces).
+_INNER_CAPITAL_WORD = re.compile(rf"(?<!\S)\S\S*?[{_CAPITALS}]\S*")
+_WORD_PARTS = re.compile(r"[-\u2010-\u2015/]")
+_LEADING_PUNCT = "([{\"'`\u2018\u201c"
+_EDGE_PUNCT = "()[]\"'`.,;:!?\u2018\u2019\u201c\u201d"
+_AND_WORD = re.compile(r"(?i)^and$")
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_\-:.+]*")
+
+
+def _balanced(text: str, braces: re.Pattern[str] | None = None) -> bool:
+    """True if the braces in ``text`` pair up (all of them, or those ``braces`` finds)."""
+    depth = 0
+    for ch in braces.findall(text) if braces else (c for c in text if c in "{}"):
+        depth += 1 if ch == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _math_is_safe(inner: str) -> bool:
+    # Both BibTeX (which counts every brace) and bibtexparser (which skips \{ and \})
+    # must see balanced braces, and a % would start a comment in LaTeX.
+    return (
+        _balanced(inner)
+        and _balanced(inner, _UNESCAPED_BRACE)
+        and not _UNESCAPED_PERCENT.search(inner)
+        and not inner.endswith("\\")
+    )
+
+
+def _segments(text: str) -> list[tuple[bool, str]]:
+    """Split ``text`` into (is_math, piece) segments; only safe ``$...$`` spans are math."""
+    if "$" not in text:
+        return [(False, text)]
+    result: list[tuple[bool, str]] = []
+    pos = 0
+    for m in _MATH_SPAN.finditer(text):
+        if m.group(1) is None or not _math_is_safe(m.group(1)):
+            continue
+        if m.start() > pos:
+            result.append((False, text[pos : m.start()]))
+        result.append((True, m.group(0)))
+        pos = m.end()
+    if pos < len(text):
+        result.append((False, text[pos:]))
+    return result
+
+
+def _escape_plain(text: str, table: dict[str, str]) -> str:
+    if not _SPECIALS.search(text):
+        return text
+    return _SPECIALS.sub(lambda m: table[m.group(0)], text)
+
+
+def _table_for(segments: list[tuple[bool, str]]) -> dict[str, str]:
+    plain = "".join(piece for is_math, piece in segments if not is_math)
+    if ("{" in plain or "}" in plain) and not _balanced(plain):
+        return _ESCAPES_UNPAIRED_BRACES
+    return _ESCAPES
+
+
+def escape_text(text: str | None) -> str:
+    """Plain text (with ``$...$`` math kept) as a BibTeX field value, on one line."""
+    value = clean(text)
+    if not _SPECIALS.search(value):
+        return value
+    segments = _segments(value)
+    table = _table_for(segments)
+    return "".join(piece if is_math else _escape_plain(piece, table) for is_math, piece in segments)
+
+
+def _has_inner_capital(word: str) -> bool:
+    """True for "GAN", "(FBGAN)", "iPhone", "3D", "FBGAN-based"; False for "Feedback",
+    "Semi-Amortized", "Müller–Lyer": each part of a hyphenated word is judged alone."""
+    for part in _WORD_PARTS.split(word):
+        core = part.lstrip(_LEADING_PUNCT)
+        if core[1:] != core[1:].lower():
+            return True
+    return False
+
+
+def _protect_word(raw: str, table: dict[str, str]) -> str:
+    """The escaped word, braced when it has inner capitals; punctuation around the word
+    stays outside the braces ("({FBGAN})", "{DNA}:")."""
+    tail = raw[1:]
+    if tail == tail.lower() or not _has_inner_capital(raw):
+        return _escape_plain(raw, table)
+    core = raw.strip(_EDGE_PUNCT)
+    if not core:
+        return _escape_plain(raw, table)
+    start = raw.index(core)
+    lead, trail = raw[:start], raw[start + len(core) :]
+    return (
+        f"{_escape_plain(lead, table)}{{{_escape_plain(core, table)}}}"
+        f"{_escape_plain(trail, table)}"
+    )
+
+
+def _protect_match(m: re.Match[str]) -> str:
+    return _protect_word(m.group(0), _ESCAPES)
+
+
+def format_title(title: str) -> str:
+    """A title as a BibTeX value: escaped, with acronyms and math capitals braced."""
+    value = clean(title)
+    if not _SPECIALS.search(value):
+        # The common case: nothing to escape, so only words with inner capitals change.
+        return _INNER_CAPITAL_WORD.sub(_protect_match, value)
+    segments = _segments(value)
+    table = _table_for(segments)
+    out: list[str] = []
+    for is_math, piece in segments:
+        if is_math:
+            out.append(f"{{{piece}}}" if piece != piece.lower() else piece)
+            continue
+        # Words keep the spaces around them; each word is escaped, then protected.
+        words = piece.split(" ")
+        out.append(" ".join(_protect_word(word, table) if word else word for word in words))
+    return "".join(out)
+
+
+def _escape_name_words(text: str) -> str:
+    # A lone "and" would split the name in two for BibTeX.
+    return " ".join("{and}" if _AND_WORD.match(w) else w for w in escape_text(text).split(" "))
+
+
+def format_name(name: str) -> str:
+    """One person as BibTeX's ``von Last, Jr., First`` (or a braced literal)."""
+    parts: NameParts = split_name(name)
+    if parts.literal:
+        literal = escape_text(parts.last)
+        return f"{{{literal}}}" if literal else ""
+    family = _escape_name_words(parts.family)
+    pieces = [family]
+    if parts.suffix:
+        pieces.append(_escape_name_words(parts.suffix))
+    if parts.first:
+        pieces.append(_escape_name_words(parts.first))
+    elif parts.suffix:
+        return f"{{{family} {pieces[1]}}}"
+    return ", ".join(pieces)
+
+
+def _verbatim(value: str) -> str:
+    """URLs, DOIs and eprints: verbatim, with what would break the entry percent-encoded."""
+    value = value.strip()
+    if not _URL_UNSAFE.search(value):
+        return value
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), value)
+
+
+def _extra_value(value: str) -> str:
+    """A stored BibTeX source value: verbatim when the writer can enclose it safely."""
+    value = " ".join(value.split())
+    if _balanced(value) and _balanced(value, _UNESCAPED_BRACE) and not value.endswith("\\"):
+        return value
+    return escape_text(value)
+
+
+class _EntryBuilder:
+    """Builds entries whose field values are already enclosed in braces, as the writer
+    wants them: the unparse stack is then empty (AddEnclosingMiddleware, even in place,
+    would walk every field a second time just to add them)."""
+
+    def __init__(self, options: ExportOptions) -> None:
+        self.abstracts = options.abstracts
+        self.convert: Callable[[str], str] | None = _ascii_converter() if options.ascii else None
+        self.names: dict[str, str] = {}  # the same authors come back paper after paper
+
+    def text(self, key: str, value: str) -> Field:
+        if self.convert is not None:
+            value = self.convert(value)
+        return Field(key, f"{{{value}}}")
+
+    def author_list(self, authors: list[str]) -> str:
+        out = []
+        cache = self.names
+        for name in authors:
+            formatted = cache.get(name)
+            if formatted is None:
+                formatted = format_name(name)
+                if self.convert is not None:
+                    formatted = self.convert(formatted)
+                cache[name] = formatted
+            if formatted:
+                out.append(formatted)
+        return " and ".join(out)
+
+    def entry(self, paper: PaperView, key: str) -> Entry:
+        fields: list[Field] = [self.text("title", format_title(paper.title))]
+        add = fields.append
+        if paper.authors:
+            authors = self.author_list(paper.authors)
+            if authors:
+                add(Field("author", f"{{{authors}}}"))
+
+        arxiv_id = paper.arxiv_id
+        entry_type = (paper.entry_type or "").lower()
+        venue = paper.venue
+        if not entry_type:
+            if arxiv_id:
+                entry_type = "article" if paper.journal_ref else "misc"
+                venue = paper.journal_ref
+            else:
+                entry_type = "misc"
+        if entry_type in _JOURNAL_TYPES:
+            venue = venue or paper.journal_ref
+            if venue:
+                add(self.text("journal", escape_text(venue)))
+        elif venue and entry_type in _BOOKTITLE_TYPES:
+            add(self.text("booktitle", escape_text(venue)))
+        elif venue and not arxiv_id:
+            add(self.text("howpublished", escape_text(venue)))
+
+        parts = date_parts(paper.published)
+        if parts:
+            add(Field("year", f"{{{parts[0]}}}"))
+            if len(parts) > 1:
+                add(Field("month", MONTH_MACROS[parts[1] - 1]))  # a macro: no braces
+        if arxiv_id:
+            add(Field("eprint", f"{{{_verbatim(arxiv_id)}}}"))
+            add(Field("archivePrefix", "{arXiv}"))
+            if paper.primary_category:
+                add(Field("primaryClass", f"{{{_verbatim(paper.primary_category)}}}"))
+        if paper.doi:
+            add(Field("doi", f"{{{_verbatim(paper.doi)}}}"))
+        url = paper.url or (f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
+        if url:
+            add(Field("url", f"{{{_verbatim(url)}}}"))
+        if paper.extra_fields:
+            have = {f.key.lower() for f in fields} | {"abstract"}
+            for name, value in paper.extra_fields.items():
+                field_name = name.strip().lower()
+                if field_name not in have and _FIELD_NAME.fullmatch(field_name):
+                    have.add(field_name)
+                    add(self.text(field_name, _extra_value(str(value))))
+        if self.abstracts and paper.abstract:
+            add(self.text("abstract", escape_text(paper.abstract)))
+        return Entry(entry_type, key, fields)
+
+
+def _ascii_converter() -> Callable[[str], str]:
+    from pylatexenc.latexencode import UnicodeToLatexEncoder
+
+    encoder = UnicodeToLatexEncoder(
+        non_ascii_only=True,
+        replacement_latex_protection="braces-all",
+        unknown_char_policy="keep",
+        unknown_char_warning=False,
+    )
+
+    def convert(value: str) -> str:
+        return value if value.isascii() else str(encoder.unicode_to_latex(value))
+
+    return convert
+
+
+def build_library(papers: Sequence[PaperView], options: ExportOptions) -> Library:
+    """A bibtexparser Library with one entry per paper, keys assigned (unique), field
+    values already enclosed in braces (write it with :func:`render`)."""
+    builder = _EntryBuilder(options)
+    keys = assign_keys(papers)
+    return Library([builder.entry(p, k) for p, k in zip(papers, keys, strict=True)])
+
+
+def _format() -> BibtexFormat:
+    fmt = BibtexFormat()  # type: ignore[no-untyped-call]
+    fmt.indent = "  "
+    fmt.block_separator = "\n"
+    return fmt
+
+
+def render(library: Library) -> str:
+    """BibTeX text of a library from :func:`build_library`. Its values are enclosed
+    already, so the unparse stack is empty: nothing is copied or walked again."""
+    return str(write_string(library, unparse_stack=[], bibtex_format=_format()))
+
+
+def export(
+    papers: Sequence[PaperView],
+    sessions: Sequence[SessionView],
+    out: TextIO,
+    options: ExportOptions,
+) -> None:
+    """Write one BibTeX entry per paper (``papers``, then the sessions' other papers)."""
+    with no_gc():
+        library = build_library(collect_papers(papers, sessions), options)
+        text = render(library)
+    out.write(text)

@@ -1,0 +1,169 @@
+"""Readable citation keys: ``maddison2016concrete``.
+
+A key is the first author's family name (particles included: "van der Berg" ->
+``vanderberg``), the year of first publication, and the first significant word of the
+title, each ASCII-folded, lowercased and reduced to letters (digits for the year).
+Missing parts are left out; a paper with none of them gets ``paper``. Clashes get
+``a``, ``b``, ... ``z``, ``aa``, ... appended.
+
+Keys are given once: the store persists them and never changes them, so a paper whose
+``citation_key`` is set keeps it, and exporters generate keys only for papers without one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+
+from catalog.exporters.names import split_name
+from catalog.records import PaperView
+
+__all__ = ["STOPWORDS", "assign_keys", "base_key", "citation_key", "fold"]
+
+STOPWORDS = frozenset(
+    "a an the on of for with and to in towards toward via from by at is are as into or "
+    "its it be do does can we our what when how why".split()
+)
+
+# Letters that NFKD does not decompose into an ASCII letter plus accents.
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "h",
+    }
+)
+_NOT_LETTER = re.compile(r"[^a-z]+")
+_MATH = re.compile(r"\$(?:[^$\\]|\\.)+\$")
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+_WORD = re.compile(r"[a-z]+")
+
+
+def fold(text: str) -> str:
+    """ASCII-fold and lowercase: "Müller" -> "muller", "Łukasz" -> "lukasz"."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
+    return text.encode("ascii", "ignore").decode("ascii").lower()
+
+
+def _name_part(paper: PaperView) -> str:
+    return _family_letters(paper.authors[0]) if paper.authors else ""
+
+
+@lru_cache(maxsize=65536)
+def _family_letters(name: str) -> str:
+    parts = split_name(name)
+    if parts.literal:
+        # Organisations: their first significant word ("The ATLAS Collaboration" -> atlas).
+        return _first_word(parts.last)
+    return _NOT_LETTER.sub("", fold(parts.family))
+
+
+def _words(title: str) -> list[str]:
+    if "$" in title:
+        title = _MATH.sub(" ", title)
+    if "\\" in title:
+        title = _TEX_COMMAND.sub(" ", title)
+    return _WORD.findall(fold(title.replace("'", "").replace("’", "")))
+
+
+def _first_word(title: str) -> str:
+    """The first title word that is not a stopword or a single letter, else the first word."""
+    # Keys are made for every paper of an export: look at the start of long titles first.
+    head = title if len(title) <= 120 else title[:100].rsplit(" ", 1)[0]
+    for text in (head, title) if head is not title else (title,):
+        words = _words(text)
+        for word in words:
+            if len(word) > 1 and word not in STOPWORDS:
+                return word
+    words = _words(title)
+    return words[0] if words else ""
+
+
+def base_key(paper: PaperView) -> str:
+    """The key before de-duplication: name + year + first significant title word."""
+    year = str(paper.published.year) if paper.published else ""
+    key = f"{_name_part(paper)}{year}{_first_word(paper.title)}"
+    return key or "paper"
+
+
+def _suffix(n: int) -> str:
+    """1 -> "a", 26 -> "z", 27 -> "aa" (bijective base 26)."""
+    letters = []
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        letters.append(chr(ord("a") + r))
+    return "".join(reversed(letters))
+
+
+def unique_key(base: str, taken: set[str]) -> str:
+    """``base``, or ``base`` + the first free suffix, checked against ``taken``."""
+    if base not in taken:
+        return base
+    n = 1
+    while f"{base}{_suffix(n)}" in taken:
+        n += 1
+    return f"{base}{_suffix(n)}"
+
+
+def citation_key(paper: PaperView, taken: set[str]) -> str:
+    """The paper's citation key: its own ``citation_key`` when set, else a new readable
+    key that is not in ``taken``. The returned key is added to ``taken`` so that one
+    set can serve a whole batch. Membership is exact: pass lowercased keys in ``taken``
+    to avoid keys that differ only in case (generated keys are always lowercase)."""
+    key = paper.citation_key or unique_key(base_key(paper), taken)
+    taken.add(key)
+    return key
+
+
+def assign_keys(papers: Sequence[PaperView]) -> list[str]:
+    """One key per paper, in order, unique within the batch (compared case-insensitively,
+    as BibTeX does). Stored keys are kept and reserved first, so a generated key never
+    takes a stored one, whatever the order; keys are generated in the given order. A
+    stored key repeated in the batch (the store forbids it) gets a suffix the second time,
+    so that the output still parses."""
+    stored_keys: dict[int, str] = {}
+    taken: set[str] = set()
+    for i, paper in enumerate(papers):
+        stored = paper.citation_key
+        if stored and stored.lower() not in taken:
+            taken.add(stored.lower())
+            stored_keys[i] = stored
+    # The next suffix to try per base, so that many papers with one base (a prolific
+    # author's year) do not rescan "a", "b", ... every time.
+    next_suffix: dict[str, int] = {}
+    keys: list[str] = []
+    for i, paper in enumerate(papers):
+        key = stored_keys.get(i)
+        if key is None:
+            base = paper.citation_key or base_key(paper)
+            key = base
+            if key.lower() in taken:
+                n = next_suffix.get(base, 1)
+                key = f"{base}{_suffix(n)}"
+                while key.lower() in taken:
+                    n += 1
+                    key = f"{base}{_suffix(n)}"
+                next_suffix[base] = n + 1
+            taken.add(key.lower())
+        keys.append(key)
+    return keys

@@ -1,0 +1,115 @@
+"""Split a person's name as arXiv writes it ("Chris J. Maddison") into BibTeX's parts.
+
+arXiv gives names first-name-first, in one string. BibTeX, CSL and citation keys all
+need the family name, so this module decides, once, what the family name is:
+
+* the last word is the family name: "S. M. Ali Eslami" -> first "S. M. Ali", last "Eslami";
+* lowercase words before it are particles (BibTeX's "von" part): "Ludwig van der Berg"
+  -> von "van der", last "Berg"; capitalised words between the particles and the last
+  word belong to the family name ("Jean de La Fontaine" -> last "La Fontaine");
+* a trailing "Jr.", "Sr.", "II", "III", ... (with or without a comma) is the suffix;
+* "Last, First" and "von Last, Jr, First" (as in .bib files) are understood too;
+* one word ("Plato") or an organisation ("The ATLAS Collaboration") is a literal name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["NameParts", "split_name"]
+
+SUFFIXES = frozenset(
+    {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd", "junior", "senior"}
+)
+# Words that make a name an organisation, written as one literal name.
+_ORG_WORDS = frozenset(
+    "collaboration consortium team group project committee society institute university "
+    "laboratory laboratories lab labs inc ltd corporation association organization "
+    "organisation initiative network foundation alliance council".split()
+)
+_ORG_SPLIT = re.compile(r"[\s.,()]+")
+
+
+@dataclass(frozen=True)
+class NameParts:
+    """BibTeX's four name parts; ``literal`` names (one word, organisations) use ``last``."""
+
+    first: str = ""
+    von: str = ""
+    last: str = ""
+    suffix: str = ""
+    literal: bool = False
+
+    @property
+    def family(self) -> str:
+        """Particles and family name, as BibTeX's "von Last"."""
+        return f"{self.von} {self.last}" if self.von else self.last
+
+
+def _is_lower_word(word: str) -> bool:
+    """BibTeX's test for a "von" word: its first letter is lowercase."""
+    first = word[:1]
+    if first.isalpha():  # the common case, without a Python-level loop
+        return first.islower()
+    for ch in word:
+        if ch.isalpha():
+            return ch.islower()
+    return False
+
+
+def _is_org(text: str) -> bool:
+    return not _ORG_WORDS.isdisjoint(_ORG_SPLIT.split(text.lower()))
+
+
+def _split_von_last(words: list[str]) -> tuple[str, str]:
+    """Split "von Last" words: leading lowercase words are the particles."""
+    i = 0
+    while i < len(words) - 1 and _is_lower_word(words[i]):
+        i += 1
+    return " ".join(words[:i]), " ".join(words[i:])
+
+
+@lru_cache(maxsize=65536)
+def split_name(name: str) -> NameParts:
+    """Split one person's name (see the module docstring for the rules). Cached: the
+    same authors come back paper after paper."""
+    text = " ".join(name.split())
+    if not text:
+        return NameParts(literal=True)
+    if _is_org(text):
+        return NameParts(last=text, literal=True)
+    if "," in text:
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) == 2 and parts[1].lower() in SUFFIXES and " " in parts[0]:
+            # "Martin Luther King, Jr." is first-name-first with a suffix.
+            inner = split_name(parts[0])
+            return NameParts(inner.first, inner.von, inner.last, parts[1], inner.literal)
+        if len(parts) == 2 and parts[0] and parts[1]:
+            von, last = _split_von_last(parts[0].split(" "))
+            return NameParts(first=parts[1], von=von, last=last)
+        if len(parts) == 3 and parts[0] and parts[2]:
+            von, last = _split_von_last(parts[0].split(" "))
+            return NameParts(first=parts[2], von=von, last=last, suffix=parts[1])
+        return NameParts(last=text, literal=True)
+    words = text.split(" ")
+    suffix = ""
+    if len(words) > 2 and words[-1].lower() in SUFFIXES:
+        suffix = words.pop()
+    if len(words) == 1:
+        return NameParts(last=words[0], suffix=suffix, literal=not suffix)
+    last_word = words[-1]
+    rest = words[:-1]
+    # The particles run from the first lowercase word (never the very first word, which
+    # is a given name even when written in lowercase) to the last lowercase one.
+    lower = [i for i in range(1, len(rest)) if _is_lower_word(rest[i])]
+    if not lower:
+        return NameParts(first=" ".join(rest), last=last_word, suffix=suffix)
+    start, end = lower[0], lower[-1]
+    return NameParts(
+        first=" ".join(rest[:start]),
+        von=" ".join(rest[start : end + 1]),
+        last=" ".join(rest[end + 1 :] + [last_word]),
+        suffix=suffix,
+    )
