@@ -73,7 +73,7 @@ class ClientEvent:
 
 @dataclass
 class BatchResult:
-    """What became of one batch. When ``failure`` is set, ``records`` is empty."""
+    """What became of one batch. When ``failure`` is set, records/missing/errors are empty."""
 
     ids: list[str]  # canonical ids of the batch, in asked order
     records: dict[str, ArxivRecord] = field(default_factory=dict)  # by canonical id
@@ -219,8 +219,10 @@ class ArxivClient:
                     f"{answer.reason} after {answer.attempts} "
                     f"attempt{'s' if answer.attempts != 1 else ''}"
                 )
-                result.records.clear()  # a failed batch reports nothing as found
+                # A failed batch reports nothing else: the whole batch is to be asked again.
+                result.records.clear()
                 result.missing.clear()
+                result.errors.clear()
                 return result
             if isinstance(answer, _ErrorFeed):
                 queue.extend(self._attribute_errors(group, answer, result))
