@@ -61,7 +61,8 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
             click.echo(f"{verb}{r.status:9} {r.slug}: {r.rows} rows{detail}")
         counts = {s: sum(r.status == s for r in summary.imported) for s in ("added", "updated", "unchanged")}
         click.echo(
-            f"{len(summary.imported)} posts: {counts['added']} {verb}added, "
+            f"{len(summary.imported)} post{'s' if len(summary.imported) != 1 else ''}: "
+            f"{counts['added']} {verb}added, "
             f"{counts['updated']} {verb}updated, {counts['unchanged']} unchanged"
             + (f", {len(summary.failed)} failed" if summary.failed else ""),
             err=True,

@@ -1,0 +1,134 @@
+"""`catalog import` of posts: sessions, presenters, papers, talks and footnote abstracts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from catalog.cli.main import cli
+from catalog.store.catalog import Catalog
+from catalog.store.sessions import session_views
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seed" / "000_f45d36f67d87432d.txt"
+EXAMPLES = REPO / "examples" / "_posts"
+
+SEED_PAPERS = {
+    "1611.00712": ("The Concrete Distribution", "The reparameterization trick enables"),
+    "1804.01694": ("Feedback GAN (FBGAN) for DNA", "Generative Adversarial Networks (GANs)"),
+    "1711.05772": ("Latent Constraints", "Deep generative neural networks have proven"),
+    "1802.02550": ("Semi-Amortized Variational Autoencoders", "Amortized variational inference"),
+    "1804.01118": ("Synthesizing Programs for Images", "Advances in deep generative networks"),
+}
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def seed_post(tmp_path: Path) -> Path:
+    if not SEED.exists():
+        pytest.skip(f"seed post not found at {SEED}")
+    folder = tmp_path / "_posts"
+    folder.mkdir()
+    target = folder / "2018-07-31-Generative18.md"
+    shutil.copy(SEED, target)
+    return target
+
+
+def test_seed_import_yields_one_session_with_its_papers_and_own_abstracts(
+    seed_post: Path, tmp_path: Path
+) -> None:
+    result = run("import", str(seed_post.parent))
+    assert result.exit_code == 0, result.output + result.stderr
+    with Catalog.open(str(tmp_path / "catalog.sqlite")) as catalog:
+        with catalog.read() as s:
+            sessions = session_views(s)
+        papers = {p.arxiv_id: p for p in catalog.list_papers()}
+    assert [x.slug for x in sessions] == ["2018-07-31-Generative18"]
+    session = sessions[0]
+    assert session.title == "Generative18 -A few more DNN Generative Models"
+    assert str(session.date) == "2018-07-31"
+    assert session.tags == ["5Generative"] and session.categories == ["2018Reads"]
+    assert sorted({t.presenter for t in session.presentations if t.presenter}) == [
+        "Arshdeep",
+        "GaoJi",
+    ]
+    assert len(session.presentations) == 7
+    assert set(papers) == set(SEED_PAPERS)
+    for arxiv_id, (title, abstract_start) in SEED_PAPERS.items():
+        assert papers[arxiv_id].title.startswith(title)
+        # The footnote that is really about the paper, not the one its row cites.
+        assert (papers[arxiv_id].abstract or "").startswith(abstract_start), arxiv_id
+    summaries = [t for t in session.presentations if not t.papers]
+    assert [t.position for t in summaries] == [3, 5]
+    assert all(t.link_url == "" for t in summaries)
+    assert summaries[0].title.startswith("Summary Of Several Autoencoder models")
+    assert [t.papers[0].arxiv_id for t in session.presentations if t.papers] == [
+        "1611.00712", "1804.01694", "1711.05772", "1802.02550", "1804.01118"
+    ]
+
+
+def test_reimport_is_idempotent_and_an_edit_updates(seed_post: Path, tmp_path: Path) -> None:
+    assert run("import", str(seed_post)).exit_code == 0
+    again = run("import", str(seed_post))
+    assert again.exit_code == 0
+    assert again.output.startswith("unchanged")
+    seed_post.write_text(
+        seed_post.read_text(encoding="utf-8").replace("JIConditionalGEN.pdf", "JIConditionalGEN-v2.pdf"),
+        encoding="utf-8",
+    )
+    edited = run("import", str(seed_post))
+    assert edited.output.startswith("updated")
+    listed = json.loads(run("list", "--format", "json").output)
+    assert len(listed) == 5  # the same papers, not new ones
+    # Presenter names match case- and space-insensitively: no new presenter, no change.
+    seed_post.write_text(
+        seed_post.read_text(encoding="utf-8").replace("| GaoJi | Latent", "| gao ji | Latent"),
+        encoding="utf-8",
+    )
+    assert run("import", str(seed_post)).output.startswith("unchanged")
+
+
+def test_dry_run_writes_nothing(seed_post: Path, tmp_path: Path) -> None:
+    result = run("import", "--dry-run", str(seed_post))
+    assert result.exit_code == 0
+    assert "would be added" in result.output
+    assert json.loads(run("list", "--format", "json").output) == []
+
+
+def test_broken_front_matter_is_refused_and_reported(tmp_path: Path) -> None:
+    post = tmp_path / "2019-01-01-broken.md"
+    post.write_text("---\ntitle: [unclosed\n---\n\n| Presenter | Papers |\n|---|---|\n", "utf-8")
+    result = run("import", str(post))
+    assert result.exit_code == 1
+    assert "2019-01-01-broken.md" in result.stderr and "line" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("import", str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert "nope" in result.stderr and "no such file" in result.stderr
+
+
+def test_example_posts_import_and_check_clean(tmp_path: Path) -> None:
+    result = run("import", str(EXAMPLES))
+    assert result.exit_code == 0, result.stderr
+    assert "3 posts: 3 added" in result.stderr
+    checked = run("check", str(EXAMPLES), "--format", "json")
+    report = json.loads(checked.output)
+    assert report == {"files": 3, "findings": []}
+    assert checked.exit_code == 0
+    # Heading-style post: two talks by Bill, each with its quoted abstract.
+    paper = json.loads(run("show", "1412.6572", "--format", "json").output)
+    assert paper["abstract"].startswith("Several machine learning models")
+    # Near-identical titles are two papers.
+    titles = {p["title"] for p in json.loads(run("list", "--format", "json").output)}
+    assert "Neural Architecture Search with Reinforcement Learning" in titles
+    assert "Neural Optimizer Search with Reinforcement Learning" in titles
