@@ -88,9 +88,9 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 
 def _register() -> None:
-    from catalog.cli import db, export, papers, posts, sessions
+    from catalog.cli import db, export, papers, posts, sessions, sync
 
-    for module in (papers, posts, export, sessions, db):
+    for module in (papers, posts, export, sessions, sync, db):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,293 @@
+"""The sync command: refresh catalogued papers from arXiv (see :mod:`catalog.sync`)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TextIO
+
+import click
+
+from catalog.cli.context import AppContext, pass_app
+from catalog.cli.output import echo_json
+
+if TYPE_CHECKING:
+    from catalog.sync import SyncPlan, SyncProgress, SyncReport
+
+
+@click.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--all", "all_", is_flag=True, help="Every paper with an arXiv id.")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.FloatRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="Without IDs or --all: papers never synced, or synced more than DAYS ago.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be asked, in how many requests.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 2000),
+    default=200,
+    show_default=True,
+    help="Papers asked for in one request.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Summary format; json is for scripts.")
+@click.pass_context
+@pass_app
+def sync(
+    app: AppContext,
+    ctx: click.Context,
+    ids: tuple[str, ...],
+    all_: bool,
+    older_than: float,
+    dry_run: bool,
+    batch_size: int,
+    fmt: str,
+) -> None:
+    """Refresh papers from arXiv, many per request, one request at a time.
+
+    Without IDs: papers never synced, or synced more than --older-than days ago. Each
+    batch is stored as soon as it arrives, so an interrupted sync keeps what it did and
+    the next run goes on from there. Progress goes to stderr, the summary to stdout.
+    Exits 1 if some ids are unknown to arXiv, 3 if some batch could not be fetched.
+
+    \b
+    Examples:
+      catalog sync                   papers never synced or synced 30+ days ago
+      catalog sync --older-than 7
+      catalog sync --all
+      catalog sync 1611.00712 hep-th/9901001
+      catalog sync --all --dry-run
+    """
+    from catalog.arxiv.client import ArxivClient
+    from catalog.sync import SyncInterrupted, plan_sync, run_sync
+
+    older_given = ctx.get_parameter_source("older_than") is not click.core.ParameterSource.DEFAULT
+    if ids and all_:
+        raise click.UsageError("give IDs or --all, not both")
+    if older_given and (ids or all_):
+        raise click.UsageError("--older-than picks the papers due; it goes without IDs or --all")
+
+    catalog = app.catalog
+    which: Any = list(ids) if ids else ("all" if all_ else "due")
+    plan = plan_sync(catalog, which, older_than=timedelta(days=older_than), batch_size=batch_size)
+
+    client = ArxivClient(batch_size=batch_size)
+    if dry_run:
+        client.close()  # made only to read the configured delay; it never connects
+        _print_plan(plan, client.delay, client.base_url, fmt)
+        return
+    if not plan.ids:
+        _print_plan(plan, client.delay, client.base_url, fmt, nothing_due=True)
+        client.close()
+        return
+
+    # sys.stderr as it is now (CliRunner swaps it); click.get_text_stream is deprecated.
+    progress = _Progress(sys.stderr, sys.stderr.isatty())
+    click.echo(
+        f"sync: {len(plan.ids)} paper{'s' if len(plan.ids) != 1 else ''} in {plan.requests} "
+        f"request{'s' if plan.requests != 1 else ''} to {client.base_url}",
+        err=True,
+    )
+    try:
+        with client:
+            report = run_sync(catalog, client, plan, progress)
+    except SyncInterrupted as stop:
+        progress.finish()
+        _print_report(stop.report, fmt)
+        raise  # the group says "interrupted; work already committed is kept", exits 130
+    progress.finish()
+    _print_report(report, fmt)
+    if report.failed:
+        from catalog.errors import ArxivUnavailable
+
+        batches = len(report.failed)
+        raise ArxivUnavailable(
+            f"sync could not finish: {len(report.failed_ids)} papers in {batches} "
+            f"batch{'es' if batches != 1 else ''} could not be fetched "
+            f"({report.failed[-1].reason}); run catalog sync again to go on"
+        )
+    ctx.exit(report.exit_code)
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A one-line bar redrawn in place on a terminal; one plain line per batch otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO, tty: bool) -> None:
+        self.stream = stream
+        self.tty = tty
+        self.drawn = False
+
+    def __call__(self, news: SyncProgress) -> None:
+        if self.tty:
+            filled = self.WIDTH * news.done // news.total if news.total else self.WIDTH
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            line = (
+                f"[{bar}] {news.done}/{news.total} papers  batch {news.batches_done}/"
+                f"{news.batches}  {news.requests} requests  {news.retries} retries"
+            )
+            self.stream.write("\r\x1b[K" + line)
+            self.stream.flush()
+            self.drawn = True
+        elif news.kind == "batch":
+            self.stream.write(
+                f"sync: {news.detail} ({news.done}/{news.total} papers, "
+                f"{news.requests} requests, {news.retries} retries)\n"
+            )
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def _print_plan(
+    plan: SyncPlan, delay: float, url: str, fmt: str, *, nothing_due: bool = False
+) -> None:
+    # The shortest time the requests take at the configured spacing (retries add more).
+    least = max(plan.requests - 1, 0) * delay
+    if fmt == "json":
+        echo_json(
+            {
+                "dry_run": not nothing_due,
+                "mode": plan.mode,
+                "papers": len(plan.ids),
+                "requests": plan.requests,
+                "batch_size": plan.batch_size,
+                "delay": delay,
+                "min_seconds": least,
+                "never_synced": plan.never_synced,
+                "failed_before": plan.failed_before,
+                "url": url,
+                "ids": plan.ids,
+            }
+        )
+        return
+    if not plan.ids:
+        what = {"due": "due", "all": "with an arXiv id", "ids": "named"}[plan.mode]
+        click.echo(f"nothing to sync: no paper {what}")
+        return
+    click.echo(
+        f"would ask {url} for {len(plan.ids)} papers in {plan.requests} "
+        f"request{'s' if plan.requests != 1 else ''} of at most {plan.batch_size} ids, "
+        f"{delay:g}s apart (at least {_duration(least)})"
+    )
+    details = []
+    if plan.never_synced:
+        details.append(f"{plan.never_synced} never synced")
+    stale = len(plan.ids) - plan.never_synced
+    if stale:
+        details.append(f"{stale} synced before")
+    if plan.failed_before:
+        details.append(f"{plan.failed_before} not found or refused last time")
+    click.echo("  " + ", ".join(details))
+
+
+def _print_report(report: SyncReport, fmt: str) -> None:
+    if fmt == "json":
+        echo_json(_report_json(report))
+        return
+    state = "interrupted" if report.interrupted else "incomplete" if report.failed else "done"
+    click.echo(
+        f"sync {state}: {report.synced} of {report.planned} papers synced in "
+        f"{report.requests} requests ({report.retries} retries), {_duration(report.elapsed)}"
+    )
+    counts = [
+        ("filled", len(report.filled), "first time from arXiv"),
+        ("changed", len(report.changed), "new version, title or authors"),
+        ("unchanged", len(report.unchanged), ""),
+        ("not found", len(report.not_found), "unknown to arXiv"),
+        ("errors", len(report.errors), "refused by arXiv"),
+        ("failed", len(report.failed_ids), "could not be fetched; asked again next run"),
+    ]
+    if report.interrupted:
+        left = report.planned - report.done
+        counts.append(("not asked", left, "interrupted; the next run goes on"))
+    for label, n, note in counts:
+        click.echo(f"  {label:10}{n:>6}" + (f"  ({note})" if note and n else ""))
+    if report.changed:
+        click.echo("changed:")
+        for change in report.changed:
+            for name, (old, new) in change.changes.items():
+                if name == "version":
+                    when = f", {change.version_date.date()}" if change.version_date else ""
+                    click.echo(f"  {change.arxiv_id}  new version v{new}{when} (was v{old})")
+                else:
+                    click.echo(f"  {change.arxiv_id}  {name}: {_value(old)} -> {_value(new)}")
+            if "title" in change.changes:
+                if change.cited_by:
+                    click.echo(
+                        f"  {change.arxiv_id}  title changed; cited by "
+                        f"{', '.join(change.cited_by)}: run catalog check"
+                    )
+                else:
+                    click.echo(f"  {change.arxiv_id}  title changed; no post cites it")
+    if report.not_found:
+        click.echo("not found on arXiv:")
+        for arxiv_id in report.not_found:
+            click.echo(f"  {arxiv_id}")
+    if report.errors:
+        click.echo("refused by arXiv:")
+        for arxiv_id, message in report.errors.items():
+            click.echo(f"  {arxiv_id}: {message}")
+    for batch in report.failed:
+        span = batch.ids[0] if len(batch.ids) == 1 else f"{batch.ids[0]} .. {batch.ids[-1]}"
+        click.echo(f"failed: {len(batch.ids)} papers ({span}): {batch.reason}")
+
+
+def _report_json(report: SyncReport) -> dict[str, Any]:
+    return {
+        "complete": report.complete,
+        "interrupted": report.interrupted,
+        "planned": report.planned,
+        "synced": report.synced,
+        "requests": report.requests,
+        "retries": report.retries,
+        "seconds": round(report.elapsed, 3),
+        "filled": report.filled,
+        "changed": [
+            {
+                "id": c.arxiv_id,
+                "changes": {k: {"old": old, "new": new} for k, (old, new) in c.changes.items()},
+                "version_date": c.version_date.isoformat() if c.version_date else None,
+                "cited_by": c.cited_by,
+            }
+            for c in report.changed
+        ],
+        "unchanged": len(report.unchanged),
+        "not_found": report.not_found,
+        "errors": report.errors,
+        "failed": [{"ids": b.ids, "reason": b.reason} for b in report.failed],
+    }
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) or "(none)"
+    return repr(value)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(math.ceil(seconds), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+COMMANDS = [sync]
