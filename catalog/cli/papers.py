@@ -85,8 +85,8 @@ def add(
 
     With --session, each paper also becomes a talk (a row) at the end of the session,
     in the order given; --together makes one talk about all of them. A paper already in
-    the session keeps its row (its presenter and slides are updated). If any paper
-    fails, no talk is added.
+    a talk of the session is never added twice: that talk gets the presenter and slides
+    given. If any paper fails, no talk is added.
 
     \b
     Examples:

@@ -39,6 +39,18 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _short_url(url: str | None) -> str:
+    """A table shows the slides' file name; JSON has the whole URL."""
+    if not url:
+        return ""
+    tail = url.rstrip("/").rsplit("/", 1)[-1]
+    return tail if tail and tail != url else url
+
+
 def _paper_ref(paper: PaperView) -> str:
     return paper.arxiv_id or paper.citation_key or f"#{paper.id}"
 
@@ -131,8 +143,13 @@ def session_new(
       catalog session new 2018-07-31-generative --title "Generative18 - A few more DNN
         generative models" --term 2018Reads --category 5Generative --tag generative
     """
-    from catalog.store.planning import create_session
+    from catalog.errors import CatalogError
+    from catalog.store.planning import create_session, validate_slug
 
+    try:
+        validate_slug(slug, day)
+    except CatalogError as exc:  # bad input: exit 2, like any bad option
+        raise click.UsageError(str(exc)) from None
     view = create_session(
         app.catalog, slug, title, day=day, desc=desc, term=term,
         categories=categories, tags=tags,
@@ -182,16 +199,15 @@ def session_show(app: AppContext, slug: str, fmt: str) -> None:
             t.presenter or "",
             ", ".join(_paper_ref(p) for p in t.papers) or "-",
             t.title,
-            t.slides_url or "",
+            _short_url(t.slides_url),
         )
         for t in view.presentations
     ]
     click.echo(render_table(["ROW", "PRESENTER", "PAPERS", "TITLE", "SLIDES"], rows, flex=3))
     papers = len({p.id for t in view.presentations for p in t.papers})
     people = len({t.presenter for t in view.presentations if t.presenter})
-    click.echo(
-        f"{len(view.presentations)} talks, {papers} papers, {people} presenters", err=True
-    )
+    summary = [_n(len(view.presentations), "talk"), _n(papers, "paper"), _n(people, "presenter")]
+    click.echo(", ".join(summary), err=True)
 
 
 @session.command(name="talk")
@@ -298,11 +314,12 @@ def session_delete(app: AppContext, slug: str, yes: bool) -> None:
     view = get_session(app.catalog, slug)  # a missing slug fails before the question
     if not yes:
         click.confirm(
-            f"delete session {slug} and its {len(view.presentations)} talks?", abort=True,
+            f"delete session {slug} and its {_n(len(view.presentations), 'talk')}?",
+            abort=True,
             err=True,
         )
     delete_session(app.catalog, slug)
-    click.echo(f"deleted   session {slug} ({len(view.presentations)} talks)")
+    click.echo(f"deleted   session {slug} ({_n(len(view.presentations), 'talk')})")
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -423,7 +440,8 @@ def presenter_show(app: AppContext, name: str, fmt: str) -> None:
             }  # fmt: skip
         )
         return
-    click.echo(f"{detail.name}: {len(detail.talks)} talks, {papers} papers, {sessions} sessions")
+    counts = [_n(len(detail.talks), "talk"), _n(papers, "paper"), _n(sessions, "session")]
+    click.echo(f"{detail.name}: {', '.join(counts)}")
     if not detail.talks:
         return
     click.echo("")
@@ -459,7 +477,8 @@ def presenter_rename(app: AppContext, old: str, new: str) -> None:
     result = rename_presenter(app.catalog, old, new)
     if result.merged:
         click.echo(
-            f"merged    {result.old!r} into {result.new!r} ({result.talks_moved} talks moved)"
+            f"merged    {result.old!r} into {result.new!r} "
+            f"({_n(result.talks_moved, 'talk')} moved)"
         )
     else:
         click.echo(f"renamed   {result.old!r} to {result.new!r}")

@@ -400,9 +400,10 @@ def add_talk(
 ) -> TalkResult:
     """Add one talk about ``papers`` (refs: arXiv id, citation key or catalog number).
 
-    No papers: a survey talk, which needs a ``title``. A talk already about exactly these
-    papers is updated with the presenter, slides and title given (others are kept), not
-    added twice. ``position`` (1-based) inserts the talk there; default: at the end.
+    No papers: a survey talk, which needs a ``title``. The talk already about exactly these
+    papers (or, for one paper, the talk that has it) is updated with the presenter, slides
+    and title given (the others are kept), never added twice; papers that are split over
+    other talks are refused. ``position`` (1-based) puts the talk there; default: last.
     """
     if not papers and not (title and title.strip()):
         raise CatalogError("a talk without a paper needs a title (--title)")
@@ -476,13 +477,18 @@ def _existing_talk(
     chosen: list[Paper],
     refs: Sequence[str],
 ) -> Presentation | None:
-    """The talk already about exactly ``chosen``; CatalogError if they are split over talks."""
+    """The talk to update instead of adding one: the talk about exactly ``chosen``, or,
+    for one paper, the talk that has it. CatalogError if the papers are in other talks."""
     if not chosen:
         return None
     wanted = {p.id for p in chosen}
     for talk in talks:
         if set(owners[talk.id]) == wanted:
             return talk
+    if len(chosen) == 1:
+        for talk in talks:
+            if chosen[0].id in owners[talk.id]:
+                return talk
     for paper, ref in zip(chosen, refs, strict=False):
         for talk in talks:
             if paper.id in owners[talk.id]:
