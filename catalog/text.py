@@ -24,7 +24,7 @@ def title_key(title: str) -> str:
 
 
 def url_key(url: str | None) -> str | None:
-    """A URL's matching key: scheme, ``www.``, trailing slashes, ``.pdf`` and fragments set aside."""
+    """A URL's matching key: scheme, ``www.``, trailing ``/``, ``.pdf`` and fragments set aside."""
     if not url or not url.strip():
         return None
     parts = urlsplit(url.strip())

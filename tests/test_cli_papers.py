@@ -13,8 +13,13 @@ from click.testing import CliRunner, Result
 from catalog.cli.main import cli
 from tests.arxiv_server import ArxivStandIn
 
-FIVE = ["arxiv:1611.00712", "1802.02550v2", "https://arxiv.org/abs/1804.01118",
-        "https://export.arxiv.org/pdf/1711.05772.pdf", "10.48550/arXiv.1804.01694"]
+FIVE = [
+    "arxiv:1611.00712",
+    "1802.02550v2",
+    "https://arxiv.org/abs/1804.01118",
+    "https://export.arxiv.org/pdf/1711.05772.pdf",
+    "10.48550/arXiv.1804.01694",
+]
 
 
 def run(*args: str) -> Result:
@@ -57,7 +62,11 @@ def test_add_five_ids_in_one_request(arxiv_server: ArxivStandIn, db: Path) -> No
 
     kim = json.loads(run("show", "arxiv:1802.02550", "--format", "json").output)
     assert kim["authors"] == [
-        "Yoon Kim", "Sam Wiseman", "Andrew C. Miller", "David Sontag", "Alexander M. Rush"
+        "Yoon Kim",
+        "Sam Wiseman",
+        "Andrew C. Miller",
+        "David Sontag",
+        "Alexander M. Rush",
     ]
 
 

@@ -70,7 +70,11 @@ def test_seed_import_yields_one_session_with_its_papers_and_own_abstracts(
     assert all(t.link_url == "" for t in summaries)
     assert summaries[0].title.startswith("Summary Of Several Autoencoder models")
     assert [t.papers[0].arxiv_id for t in session.presentations if t.papers] == [
-        "1611.00712", "1804.01694", "1711.05772", "1802.02550", "1804.01118"
+        "1611.00712",
+        "1804.01694",
+        "1711.05772",
+        "1802.02550",
+        "1804.01118",
     ]
 
 
@@ -80,7 +84,9 @@ def test_reimport_is_idempotent_and_an_edit_updates(seed_post: Path, tmp_path: P
     assert again.exit_code == 0
     assert again.output.startswith("unchanged")
     seed_post.write_text(
-        seed_post.read_text(encoding="utf-8").replace("JIConditionalGEN.pdf", "JIConditionalGEN-v2.pdf"),
+        seed_post.read_text(encoding="utf-8").replace(
+            "JIConditionalGEN.pdf", "JIConditionalGEN-v2.pdf"
+        ),
         encoding="utf-8",
     )
     edited = run("import", str(seed_post))

@@ -23,19 +23,29 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 
 @click.command()
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(FORMATS))
-@click.option("--session", "sessions", multiple=True, metavar="SLUG", help="Only this session (repeatable).")
+@click.option(
+    "--session", "sessions", multiple=True, metavar="SLUG", help="Only this session (repeatable)."
+)
 @click.option("--tag", "tags", multiple=True, help="Only sessions with this tag (repeatable).")
 @click.option("--category", "categories", multiple=True, help="Only sessions in this category.")
 @click.option("--term", "terms", multiple=True, help="Only sessions of this term, e.g. 2018Reads.")
 @click.option("--presenter", "presenters", multiple=True, help="Only talks by this presenter.")
 @click.option("--since", callback=_date, metavar="DATE", help="Only sessions on or after DATE.")
 @click.option("--until", callback=_date, metavar="DATE", help="Only sessions on or before DATE.")
-@click.option("--paper", "papers", multiple=True, metavar="ID", help="Only this paper (repeatable).")
+@click.option(
+    "--paper", "papers", multiple=True, metavar="ID", help="Only this paper (repeatable)."
+)
 @click.option("--abstracts", is_flag=True, help="BibTeX/CSL: include abstracts.")
-@click.option("--ascii", "ascii_only", is_flag=True, help="BibTeX: write non-ASCII as LaTeX (M{\\\"u}ller).")
+@click.option(
+    "--ascii", "ascii_only", is_flag=True, help='BibTeX: write non-ASCII as LaTeX (M{\\"u}ller).'
+)
 @click.option("--title", help="Markdown: the reading list's title (without --session).")
-@click.option("-o", "--output", metavar="FILE|-",
-              help="Write to FILE (a bare name lands in exports/), or - for stdout (default).")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE|-",
+    help="Write to FILE (a bare name lands in exports/), or - for stdout (default).",
+)
 @pass_app
 def export(
     app: AppContext,

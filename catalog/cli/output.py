@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,7 +67,7 @@ def output_stream(target: str | None) -> Iterator[TextIO]:
     """Yield where to write: stdout, or a file replaced atomically on success."""
     path = resolve_output(target)
     if path is None:
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     from catalog.fsutil import atomic_open
 

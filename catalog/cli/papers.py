@@ -29,7 +29,9 @@ def paper_json(paper: PaperView, versions: list[tuple[int, Any]] | None = None) 
 def _authors_short(authors: list[str]) -> str:
     if not authors:
         return ""
-    return authors[0] + (" et al." if len(authors) > 2 else f", {authors[1]}" if len(authors) == 2 else "")
+    return authors[0] + (
+        " et al." if len(authors) > 2 else f", {authors[1]}" if len(authors) == 2 else ""
+    )
 
 
 def _id_label(paper: PaperView) -> str:
@@ -59,14 +61,27 @@ def _print_papers(papers: list[PaperView], fmt: str) -> None:
 
 @click.command()
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format; json is for scripts.")
-@click.option("--session", "session_slug", metavar="SLUG",
-              help="Also add the papers to this session as talks (see: catalog session).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json is for scripts.",
+)
+@click.option(
+    "--session",
+    "session_slug",
+    metavar="SLUG",
+    help="Also add the papers to this session as talks (see: catalog session).",
+)
 @click.option("--presenter", help="With --session: who presents.")
 @click.option("--slides", metavar="URL", help="With --session: the talk's slides.")
-@click.option("--together", is_flag=True,
-              help="With --session: one talk about all the papers (default: one talk each).")
+@click.option(
+    "--together",
+    is_flag=True,
+    help="With --session: one talk about all the papers (default: one talk each).",
+)
 @pass_app
 def add(
     app: AppContext,

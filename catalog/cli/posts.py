@@ -14,8 +14,14 @@ from catalog.cli.context import AppContext, pass_app
 @click.command(name="import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would be added or updated; write nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format; json is for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json is for scripts.",
+)
 @pass_app
 def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> None:
     """Read posts (files or folders of *.md / *.markdown) or .bib files into the catalog.
@@ -45,11 +51,17 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
     summary = import_posts(app.catalog, files, dry_run=dry_run)
     verb = "would be " if dry_run else ""
     if fmt == "json":
-        click.echo(json.dumps({
-            "dry_run": dry_run,
-            "posts": [r.__dict__ for r in summary.imported],
-            "failed": [{"path": p, "reason": why} for p, why in summary.failed],
-        }, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "dry_run": dry_run,
+                    "posts": [r.__dict__ for r in summary.imported],
+                    "failed": [{"path": p, "reason": why} for p, why in summary.failed],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         for r in summary.imported:
             extra = []
@@ -59,7 +71,10 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
                 extra.append(f"{len(r.presenters_added)} new presenters")
             detail = f" ({', '.join(extra)})" if extra else ""
             click.echo(f"{verb}{r.status:9} {r.slug}: {r.rows} rows{detail}")
-        counts = {s: sum(r.status == s for r in summary.imported) for s in ("added", "updated", "unchanged")}
+        counts = {
+            s: sum(r.status == s for r in summary.imported)
+            for s in ("added", "updated", "unchanged")
+        }
         click.echo(
             f"{len(summary.imported)} post{'s' if len(summary.imported) != 1 else ''}: "
             f"{counts['added']} {verb}added, "
@@ -82,11 +97,20 @@ def _import_bib(app: AppContext, files: list[Path], dry_run: bool, fmt: str) -> 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: path:line:col: code message; json: one document.")
-@click.option("--fix", is_flag=True,
-              help="Rewrite footnote references so each row cites its own footnote.")
-@click.option("--diff", "show_diff", is_flag=True, help="With --fix: print the change, write nothing.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col: code message; json: one document.",
+)
+@click.option(
+    "--fix", is_flag=True, help="Rewrite footnote references so each row cites its own footnote."
+)
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="With --fix: print the change, write nothing."
+)
 @pass_app
 def check(app: AppContext, paths: tuple[Path, ...], fmt: str, fix: bool, show_diff: bool) -> None:
     """Lint posts like a compiler: every footnote must be about the paper of its row.

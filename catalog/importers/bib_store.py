@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
-from sqlmodel import col
+from sqlmodel import col, select
 
 from catalog.errors import PostReadError
 from catalog.records import PaperView
@@ -41,7 +40,9 @@ def merge_entry(s: DbSession, view: PaperView) -> tuple[str, str]:
     """Store one .bib entry; return (status, citation key)."""
     paper = find_paper_for(s, arxiv_id=view.arxiv_id, url=view.url, title=view.title)
     if paper is None and view.doi:
-        paper = s.execute(select(Paper).where(col(Paper.doi) == view.doi).limit(1)).scalar_one_or_none()
+        paper = s.execute(
+            select(Paper).where(col(Paper.doi) == view.doi).limit(1)
+        ).scalar_one_or_none()
     status = "merged"
     if paper is None:
         status = "added"
@@ -61,8 +62,9 @@ def merge_entry(s: DbSession, view: PaperView) -> tuple[str, str]:
         if view.published and paper.published is None:
             from datetime import UTC, datetime
 
-            paper.published = datetime(view.published.year, view.published.month,
-                                       view.published.day, tzinfo=UTC)
+            paper.published = datetime(
+                view.published.year, view.published.month, view.published.day, tzinfo=UTC
+            )
     paper.url = paper.url or view.url
     paper.url_key = url_key(paper.url)
     paper.doi = paper.doi or view.doi
@@ -111,8 +113,10 @@ def import_bib_files(catalog: Catalog, files: list[Path], *, dry_run: bool, fmt:
     else:
         verb = "would add" if dry_run else "added"
         for r in reports:
-            click.echo(f"{r.path}: {verb} {len(r.added)}, merged {len(r.merged)}"
-                       + (f", {len(r.failed)} blocks failed" if r.failed else ""))
+            click.echo(
+                f"{r.path}: {verb} {len(r.added)}, merged {len(r.merged)}"
+                + (f", {len(r.failed)} blocks failed" if r.failed else "")
+            )
     for r in reports:
         for line, message in r.failed:
             click.echo(f"{r.path}:{line}: could not parse: {message}", err=True)

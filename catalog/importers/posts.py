@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from catalog.check.findings import KnownPaper
@@ -22,7 +23,9 @@ class ImportSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
 
-def catalog_lookup(catalog: Catalog, arxiv_ids: Sequence[str]) -> Callable[[str], KnownPaper | None]:
+def catalog_lookup(
+    catalog: Catalog, arxiv_ids: Sequence[str]
+) -> Callable[[str], KnownPaper | None]:
     """A checker lookup over what arXiv told the catalog about these ids."""
     known = catalog.arxiv_metadata(arxiv_ids)
 
@@ -33,7 +36,9 @@ def catalog_lookup(catalog: Catalog, arxiv_ids: Sequence[str]) -> Callable[[str]
     return lookup
 
 
-def import_posts(catalog: Catalog, files: Sequence[Path], *, dry_run: bool = False) -> ImportSummary:
+def import_posts(
+    catalog: Catalog, files: Sequence[Path], *, dry_run: bool = False
+) -> ImportSummary:
     from catalog.check.match import own_footnotes
     from catalog.posts.parse import read_post
 
@@ -51,6 +56,6 @@ def import_posts(catalog: Catalog, files: Sequence[Path], *, dry_run: bool = Fal
             continue
         lookup = catalog_lookup(catalog, [r.arxiv_id for r in post.rows if r.arxiv_id])
         own = own_footnotes(post, lookup)
-        report = catalog.write(lambda s, p=post, o=own: store_post(s, p, o), dry_run=dry_run)
+        report = catalog.write(partial(store_post, post=post, own=own), dry_run=dry_run)
         summary.imported.append(report)
     return summary

@@ -28,5 +28,7 @@ def find_posts(paths: Iterable[str | Path]) -> list[Path]:
         elif path.exists():
             raise PostReadError(f"{path}: not a file or folder")
         else:
-            raise PostReadError(f"{path}: no such file or folder; give post files or a _posts/ folder")
+            raise PostReadError(
+                f"{path}: no such file or folder; give post files or a _posts/ folder"
+            )
     return list(found)

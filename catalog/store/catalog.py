@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as DbSession
+from sqlmodel import col, select
 
 from catalog.errors import NotFound
 from catalog.records import ArxivRecord, PaperView
-from catalog.store.engine import WRITE_OPTION, make_engine, resolve_url
+from catalog.store.engine import WRITE_OPTION, is_transient, make_engine, resolve_url
 from catalog.store.migrate import ensure_schema
 from catalog.store.models import (
     Abstract,
@@ -89,14 +90,17 @@ class Catalog:
         with DbSession(self.engine, expire_on_commit=False) as session:
             yield session
 
-    def write(self, work: Callable[[DbSession], T], *, attempts: int = 5, dry_run: bool = False) -> T:
+    def write(
+        self, work: Callable[[DbSession], T], *, attempts: int = 5, dry_run: bool = False
+    ) -> T:
         """Run ``work`` in one write transaction; commit, or roll back everything.
 
         With ``dry_run`` the work runs in full and is then rolled back, so a caller can
         report what would change without changing it.
 
         SQLite writers queue on the busy timeout; a write that still loses the race
-        ("database is locked") is retried from the start, so the user never sees it.
+        ("database is locked"; a PostgreSQL deadlock or serialization failure) is
+        retried from the start, so the user never sees it.
         """
         for attempt in range(1, attempts + 1):
             try:
@@ -108,7 +112,7 @@ class Catalog:
                         session.commit()
                     return result
             except OperationalError as exc:
-                if attempt == attempts or "locked" not in str(exc.orig).lower():
+                if attempt == attempts or not is_transient(exc):
                     raise
                 time.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")
@@ -116,8 +120,19 @@ class Catalog:
     # -- papers from arXiv --------------------------------------------------------
 
     def upsert_arxiv(self, records: Sequence[ArxivRecord]) -> list[UpsertResult]:
-        """Store arXiv records in one transaction: add new papers, update known ones."""
-        return self.write(lambda s: [upsert_arxiv_record(s, r) for r in records])
+        """Store arXiv records in one transaction: add new papers, update known ones.
+
+        Every writer takes its locks in one order (all new authors by name, then papers
+        by arXiv id), so concurrent writers on PostgreSQL queue instead of deadlocking.
+        """
+        order = sorted(range(len(records)), key=lambda i: records[i].arxiv_id)
+
+        def work(s: DbSession) -> list[UpsertResult]:
+            ensure_authors(s, sorted({name for r in records for name in r.authors}))
+            done = {i: upsert_arxiv_record(s, records[i]) for i in order}
+            return [done[i] for i in range(len(records))]
+
+        return self.write(work)
 
     # -- lookups ------------------------------------------------------------------
 
@@ -127,7 +142,7 @@ class Catalog:
 
     def list_papers(self) -> list[PaperView]:
         with self.read() as s:
-            papers = s.execute(select(Paper).order_by(Paper.id)).scalars().all()  # type: ignore[arg-type]
+            papers = s.execute(select(Paper).order_by(col(Paper.id))).scalars().all()
             return paper_views(s, list(papers))
 
     def search(self, query: str) -> list[PaperView]:
@@ -141,7 +156,7 @@ class Catalog:
         def work(s: DbSession) -> PaperView:
             paper = resolve_paper(s, ref)
             view = paper_view(s, paper)
-            s.execute(delete(Paper).where(Paper.id == paper.id))  # type: ignore[arg-type]
+            s.execute(delete(Paper).where(col(Paper.id) == paper.id))
             return view
 
         return self.write(work)
@@ -161,9 +176,10 @@ class Catalog:
                     select(Paper.arxiv_id, Paper.title, Abstract.text)
                     .outerjoin(
                         Abstract,
-                        (Abstract.paper_id == Paper.id) & (Abstract.source == "arxiv"),  # type: ignore[arg-type]
+                        (col(Abstract.paper_id) == col(Paper.id))
+                        & (col(Abstract.source) == "arxiv"),
                     )
-                    .where(Paper.arxiv_id.in_(chunk), Paper.synced_at.is_not(None))  # type: ignore[union-attr]
+                    .where(col(Paper.arxiv_id).in_(chunk), col(Paper.synced_at).is_not(None))
                 )
                 for arxiv_id, title, abstract in rows:
                     found[arxiv_id] = (title, abstract)
@@ -174,7 +190,7 @@ class Catalog:
             rows = s.execute(
                 select(PaperVersion.version, PaperVersion.date)
                 .where(PaperVersion.paper_id == paper_id)
-                .order_by(PaperVersion.version)  # type: ignore[arg-type]
+                .order_by(col(PaperVersion.version))
             ).all()
             return [(v, d) for v, d in rows]
 
@@ -182,35 +198,38 @@ class Catalog:
 # -- building blocks used inside transactions ------------------------------------------
 
 
-def _insert_ignore(session: DbSession, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    """INSERT ... ON CONFLICT (keys) DO NOTHING, in the dialect at hand."""
+def _insert_ignore(
+    session: DbSession, table: Any, rows: list[dict[str, Any]], keys: list[str]
+) -> int:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING, in the dialect at hand; rows inserted."""
     if not rows:
-        return
+        return 0
     sa_table: Table = table.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        session.execute(pg_insert(sa_table).values(rows).on_conflict_do_nothing(index_elements=keys))
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        stmt = pg_insert(sa_table).values(rows).on_conflict_do_nothing(index_elements=keys)
+        # psycopg reports no rowcount here: count the rows RETURNING gives back instead.
+        return len(session.execute(stmt.returning(sa_table.c[keys[0]])).all())
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        session.execute(
-            sqlite_insert(sa_table).values(rows).on_conflict_do_nothing(index_elements=keys)
-        )
+    lite = sqlite_insert(sa_table).values(rows).on_conflict_do_nothing(index_elements=keys)
+    return int(session.execute(lite).rowcount)  # type: ignore[attr-defined]
 
 
 def ensure_authors(session: DbSession, names: Sequence[str]) -> dict[str, int]:
     """Author ids by name, creating the authors that are new."""
     unique = list(dict.fromkeys(n for n in names if n))
-    _insert_ignore(session, Author, [{"name": n} for n in unique], ["name"])
-    found = session.execute(select(Author.name, Author.id).where(Author.name.in_(unique)))  # type: ignore[attr-defined]
+    # Sorted: concurrent writers lock new names in one order (no deadlock on PostgreSQL).
+    _insert_ignore(session, Author, [{"name": n} for n in sorted(unique)], ["name"])
+    found = session.execute(select(Author.name, Author.id).where(col(Author.name).in_(unique)))
     return {name: author_id for name, author_id in found}
 
 
 def set_authors(session: DbSession, paper_id: int, names: Sequence[str]) -> None:
     ids = ensure_authors(session, names)
-    session.execute(delete(PaperAuthor).where(PaperAuthor.paper_id == paper_id))  # type: ignore[arg-type]
+    session.execute(delete(PaperAuthor).where(col(PaperAuthor.paper_id) == paper_id))
     rows = [
         {"paper_id": paper_id, "position": i, "author_id": ids[name]}
         for i, name in enumerate(dict.fromkeys(names))
@@ -223,9 +242,9 @@ def set_authors(session: DbSession, paper_id: int, names: Sequence[str]) -> None
 def author_names(session: DbSession, paper_id: int) -> list[str]:
     rows = session.execute(
         select(Author.name)
-        .join(PaperAuthor, PaperAuthor.author_id == Author.id)  # type: ignore[arg-type]
+        .join(PaperAuthor, col(PaperAuthor.author_id) == col(Author.id))
         .where(PaperAuthor.paper_id == paper_id)
-        .order_by(PaperAuthor.position)  # type: ignore[arg-type]
+        .order_by(col(PaperAuthor.position))
     )
     return [name for (name,) in rows]
 
@@ -250,7 +269,9 @@ def set_abstract(session: DbSession, paper_id: int, text: str, source: str, ref:
 
 def preferred_abstract(session: DbSession, paper_id: int) -> str | None:
     rows = session.execute(
-        select(Abstract.source, Abstract.text).where(Abstract.paper_id == paper_id).order_by(Abstract.id)  # type: ignore[arg-type]
+        select(Abstract.source, Abstract.text)
+        .where(Abstract.paper_id == paper_id)
+        .order_by(col(Abstract.id))
     ).all()
     return _preferred([(src, txt) for src, txt in rows])
 
@@ -263,21 +284,25 @@ def _preferred(rows: list[tuple[str, str]]) -> str | None:
     return rows[0][1] if rows else None
 
 
-def paper_by_arxiv_id(session: DbSession, arxiv_id: str) -> Paper | None:
-    return session.execute(select(Paper).where(Paper.arxiv_id == arxiv_id)).scalar_one_or_none()
+def paper_by_arxiv_id(session: DbSession, arxiv_id: str, *, lock: bool = False) -> Paper | None:
+    """The paper with this arXiv id; ``lock`` holds its row until commit (PostgreSQL)."""
+    stmt = select(Paper).where(Paper.arxiv_id == arxiv_id)
+    return session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
 
 
 def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     """Add or refresh one paper from arXiv's answer, inside the caller's transaction."""
     now = utcnow()
     published, updated = as_utc(rec.published), as_utc(rec.updated)
-    paper = paper_by_arxiv_id(session, rec.arxiv_id)
+    # Locked (PostgreSQL; SQLite writers are serial anyway): a concurrent writer of the
+    # same paper waits here, then reads what the first one committed.
+    paper = paper_by_arxiv_id(session, rec.arxiv_id, lock=True)
     if paper is None:
         paper = _adopt_unidentified(session, rec)
     status = "updated"
     old_authors: list[str] = []
     if paper is None:
-        _insert_ignore(
+        inserted = _insert_ignore(
             session,
             Paper,
             [
@@ -292,11 +317,16 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
             ],
             ["arxiv_id"],
         )
-        paper = paper_by_arxiv_id(session, rec.arxiv_id)
+        paper = paper_by_arxiv_id(session, rec.arxiv_id, lock=True)
         assert paper is not None
-        status = "added"
+        if inserted:
+            status = "added"
+        else:  # another writer added it first, and has committed
+            assert paper.id is not None
+            old_authors = author_names(session, paper.id)
     else:
-        old_authors = author_names(session, paper.id)  # type: ignore[arg-type]
+        assert paper.id is not None
+        old_authors = author_names(session, paper.id)
 
     changes: dict[str, tuple[Any, Any]] = {}
     if status == "updated":
@@ -350,7 +380,7 @@ def _adopt_unidentified(session: DbSession, rec: ArxivRecord) -> Paper | None:
     """A paper imported without an arXiv id (from a post or .bib) whose title is this one."""
     return session.execute(
         select(Paper)
-        .where(Paper.arxiv_id.is_(None), Paper.title_key == title_key(rec.title))  # type: ignore[union-attr]
+        .where(col(Paper.arxiv_id).is_(None), col(Paper.title_key) == title_key(rec.title))
         .limit(1)
     ).scalar_one_or_none()
 
@@ -378,8 +408,16 @@ def resolve_paper(session: DbSession, ref: str) -> Paper:
 def _suggest_papers(session: DbSession, ref: str) -> str:
     from difflib import get_close_matches
 
-    ids = [i for (i,) in session.execute(select(Paper.arxiv_id).where(Paper.arxiv_id.is_not(None)))]  # type: ignore[union-attr]
-    keys = [k for (k,) in session.execute(select(Paper.citation_key).where(Paper.citation_key.is_not(None)))]  # type: ignore[union-attr]
+    ids = [
+        i
+        for (i,) in session.execute(select(Paper.arxiv_id).where(col(Paper.arxiv_id).is_not(None)))
+    ]
+    keys = [
+        k
+        for (k,) in session.execute(
+            select(Paper.citation_key).where(col(Paper.citation_key).is_not(None))
+        )
+    ]
     close = get_close_matches(ref, ids + keys, n=3, cutoff=0.6)
     return f"; did you mean {', '.join(close)}?" if close else ""
 
@@ -397,15 +435,15 @@ def paper_views(session: DbSession, papers: list[Paper]) -> list[PaperView]:
         chunk = ids[chunk_start : chunk_start + 500]
         for pid, name in session.execute(
             select(PaperAuthor.paper_id, Author.name)
-            .join(Author, Author.id == PaperAuthor.author_id)  # type: ignore[arg-type]
-            .where(PaperAuthor.paper_id.in_(chunk))  # type: ignore[union-attr]
-            .order_by(PaperAuthor.paper_id, PaperAuthor.position)  # type: ignore[arg-type]
+            .join(Author, col(Author.id) == col(PaperAuthor.author_id))
+            .where(col(PaperAuthor.paper_id).in_(chunk))
+            .order_by(col(PaperAuthor.paper_id), col(PaperAuthor.position))
         ):
             authors[pid].append(name)
         for pid, src, txt in session.execute(
             select(Abstract.paper_id, Abstract.source, Abstract.text)
-            .where(Abstract.paper_id.in_(chunk))  # type: ignore[union-attr]
-            .order_by(Abstract.id)  # type: ignore[arg-type]
+            .where(col(Abstract.paper_id).in_(chunk))
+            .order_by(col(Abstract.id))
         ):
             abstracts[pid].append((src, txt))
     return [

@@ -85,6 +85,24 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# PostgreSQL SQLSTATEs of a transaction that lost a race and may simply run again:
+# serialization_failure, deadlock_detected, lock_not_available.
+_PG_RETRYABLE = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failed write lost a race with another writer and is safe to retry.
+
+    SQLite: "database is locked" (or "... table/schema is locked") after the busy
+    timeout. PostgreSQL: a deadlock or serialization failure (the server aborted one of
+    the transactions involved), or a lock that could not be had.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in _PG_RETRYABLE:
+        return True
+    return " is locked" in str(orig).lower()
+
+
 def _prepare_sqlite_folder(url: URL) -> None:
     database = url.database
     if not database or database == ":memory:":

@@ -30,7 +30,9 @@ def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> An
     """An integer foreign key column; deleting the parent cascades (or nulls) in the database."""
     return Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True),
+        sa_column=Column(
+            Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True
+        ),
     )
 
 
@@ -53,7 +55,9 @@ class Paper(SQLModel, table=True):
     comment: str | None = None
     venue: str | None = None  # from a post ("ICML18") or a .bib entry
     entry_type: str | None = None  # BibTeX entry type, when imported from .bib
-    extra_fields: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    extra_fields: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
     citation_key: str | None = Field(default=None, unique=True)  # given once, never changed
     synced_at: datetime | None = None  # last successful fetch from arXiv
     sync_source: str | None = None  # how it was last filled: "arxiv", "post", "bib"
@@ -160,5 +164,3 @@ class PresentationPaper(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True),
     )
     position: int = 0
-
-

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
-from sqlmodel import col
+from sqlmodel import col, select
 
 from catalog.errors import NotFound
 from catalog.records import PaperView, SessionView
@@ -41,7 +40,9 @@ class Selection:
         )  # fmt: skip
 
 
-def select_for_export(catalog: Catalog, sel: Selection) -> tuple[list[PaperView], list[SessionView]]:
+def select_for_export(
+    catalog: Catalog, sel: Selection
+) -> tuple[list[PaperView], list[SessionView]]:
     """Papers and sessions matching ``sel``; papers in a stable order (catalog number)."""
     with catalog.read() as s:
         sessions = _matching_sessions(s, sel)
@@ -58,7 +59,7 @@ def select_for_export(catalog: Catalog, sel: Selection) -> tuple[list[PaperView]
                         continue
                     paper_ids.update(p.id for p in talk.papers)
         if sel.papers:
-            wanted = {resolve_paper(s, ref).id for ref in sel.papers}
+            wanted = {resolve_paper(s, ref).id or 0 for ref in sel.papers}
             paper_ids = wanted if paper_ids is None else paper_ids & wanted
         stmt = select(Paper).order_by(col(Paper.id))
         if paper_ids is not None:
@@ -68,7 +69,9 @@ def select_for_export(catalog: Catalog, sel: Selection) -> tuple[list[PaperView]
 
 
 def _matching_sessions(s: DbSession, sel: Selection) -> list[Session]:
-    sessions = list(s.execute(select(Session).order_by(col(Session.date), col(Session.slug))).scalars())
+    sessions = list(
+        s.execute(select(Session).order_by(col(Session.date), col(Session.slug))).scalars()
+    )
     if sel.sessions:
         known = {x.slug for x in sessions}
         for slug in sel.sessions:
@@ -134,7 +137,12 @@ def assign_citation_keys(
         return
 
     def work(s: DbSession) -> dict[int, str]:
-        taken = {k for (k,) in s.execute(select(Paper.citation_key).where(col(Paper.citation_key).is_not(None)))}
+        taken = {
+            k
+            for (k,) in s.execute(
+                select(Paper.citation_key).where(col(Paper.citation_key).is_not(None))
+            )
+        }
         given: dict[int, str] = {}
         for view in missing:
             current = s.get(Paper, view.id)
@@ -160,4 +168,3 @@ def assign_citation_keys(
                 raise
     for view in missing:
         view.citation_key = given.get(view.id, view.citation_key)
-

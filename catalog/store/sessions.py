@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session as DbSession
-from sqlmodel import col
+from sqlmodel import col, select
 
 from catalog.records import PaperView, PresentationView, SessionView
 from catalog.store.catalog import (
@@ -60,7 +60,7 @@ def ensure_presenter(s: DbSession, name: str) -> int:
     _insert_ignore(s, Presenter, [{"name": name.strip(), "key": key}], ["key"])
     presenter_id = s.execute(select(Presenter.id).where(Presenter.key == key)).scalar_one()
     assert presenter_id is not None
-    return presenter_id
+    return int(presenter_id)
 
 
 # -- papers from rows -----------------------------------------------------------------------

@@ -5,8 +5,9 @@ one locked unit even when several processes start at once."""
 from __future__ import annotations
 
 from alembic import context
+from sqlmodel import SQLModel
 
-from catalog.store.models import SQLModel
+import catalog.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes["connection"]
 context.configure(
