@@ -145,7 +145,10 @@ def test_planned_session_round_trips_as_a_clean_post(
     assert rows_of(shown) == PLANNED
     assert shown["date"] == "2018-07-31"  # from the slug
     assert (shown["term"], shown["categories"], shown["tags"], shown["desc"]) == (
-        "2018Reads", ["5Generative"], ["generative", "discrete"], "2018-team"
+        "2018Reads",
+        ["5Generative"],
+        ["generative", "discrete"],
+        "2018-team",
     )
     assert [t["slides_url"] for t in shown["presentations"]] == [
         SLIDES[k] for k in ("1611.00712", "1804.01694", "survey", "1711.05772",
@@ -253,7 +256,10 @@ def test_presenters_by_count_and_presenter_show(run: Run, arxiv_server: ArxivSta
     ]
     detail = as_json(run("presenter", "show", "Arshdeep", "--format", "json"))
     assert (detail["name"], detail["talks"], detail["papers"], detail["sessions"]) == (
-        "Arshdeep", 4, 4, 1
+        "Arshdeep",
+        4,
+        4,
+        1,
     )
     assert [(t["position"], t["papers"][0]["arxiv_id"]) for t in detail["presentations"]] == [
         (1, "1611.00712"), (2, "1804.01694"), (5, "1802.02550"), (6, "1804.01118")
@@ -411,8 +417,10 @@ def test_new_refuses_an_existing_slug(run: Run) -> None:
     [
         (["2018-07-31 generative"], "bad session slug '2018-07-31 generative'"),
         (["2018-02-30-x"], "bad session slug '2018-02-30-x': 2018-02-30 is not a date"),
-        ([SLUG, "--date", "2018-08-01"],
-         "--date 2018-08-01 contradicts the slug's date 2018-07-31"),
+        (
+            [SLUG, "--date", "2018-08-01"],
+            "--date 2018-08-01 contradicts the slug's date 2018-07-31",
+        ),
         ([SLUG, "--date", "31/07/2018"], "'31/07/2018' is not a date; use YYYY-MM-DD"),
     ],
 )

@@ -115,8 +115,13 @@ def session() -> None:
 @session.command(name="new")
 @click.argument("slug")
 @click.option("--title", required=True, help="The post's title.")
-@click.option("--date", "day", callback=_date, metavar="YYYY-MM-DD",
-              help="The session's date (default: from the slug, 2018-07-31-...).")
+@click.option(
+    "--date",
+    "day",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="The session's date (default: from the slug, 2018-07-31-...).",
+)
 @click.option("--desc", help="The post's desc (front matter), e.g. 2018-team.")
 @click.option("--term", help="The term, e.g. 2018Reads.")
 @click.option("--category", "categories", multiple=True, help="A category (repeatable).")
@@ -213,12 +218,18 @@ def session_show(app: AppContext, slug: str, fmt: str) -> None:
 @session.command(name="talk")
 @click.argument("slug")
 @click.option("--title", help="The row's text (needed without --paper), e.g. 'Summary of ...'.")
-@click.option("--paper", "papers", multiple=True, metavar="ID",
-              help="A catalogued paper the talk is about (repeatable; none: a survey talk).")
+@click.option(
+    "--paper",
+    "papers",
+    multiple=True,
+    metavar="ID",
+    help="A catalogued paper the talk is about (repeatable; none: a survey talk).",
+)
 @click.option("--presenter", help="Who presents (matched case- and space-insensitively).")
 @click.option("--slides", metavar="URL", help="The talk's slides.")
-@click.option("--position", type=int, callback=_position, metavar="N",
-              help="Insert as row N (default: last).")
+@click.option(
+    "--position", type=int, callback=_position, metavar="N", help="Insert as row N (default: last)."
+)
 @format_option("text", "json")
 @pass_app
 def session_talk(
@@ -258,8 +269,15 @@ def session_talk(
 @session.command(name="move")
 @click.argument("slug")
 @click.argument("ref", metavar="REF")
-@click.option("--to", "to", type=int, required=True, callback=_position, metavar="N",
-              help="The row number to move the talk to.")
+@click.option(
+    "--to",
+    "to",
+    type=int,
+    required=True,
+    callback=_position,
+    metavar="N",
+    help="The row number to move the talk to.",
+)
 @pass_app
 def session_move(app: AppContext, slug: str, ref: str, to: int) -> None:
     """Move a talk to row N; the rows between shift by one.
@@ -345,9 +363,15 @@ def sessions_(app: AppContext, terms: tuple[str, ...], tags: tuple[str, ...], fm
         echo_json(
             [
                 {
-                    "slug": x.slug, "title": x.title, "date": _iso(x.date), "term": x.term,
-                    "categories": x.categories, "tags": x.tags, "talks": x.talks,
-                    "papers": x.papers, "presenters": x.presenters,
+                    "slug": x.slug,
+                    "title": x.title,
+                    "date": _iso(x.date),
+                    "term": x.term,
+                    "categories": x.categories,
+                    "tags": x.tags,
+                    "talks": x.talks,
+                    "papers": x.papers,
+                    "presenters": x.presenters,
                 }  # fmt: skip
                 for x in found
             ]
@@ -434,7 +458,9 @@ def presenter_show(app: AppContext, name: str, fmt: str) -> None:
     if fmt == "json":
         echo_json(
             {
-                "name": detail.name, "talks": len(detail.talks), "papers": papers,
+                "name": detail.name,
+                "talks": len(detail.talks),
+                "papers": papers,
                 "sessions": sessions,
                 "presentations": [_presenter_talk_json(t) for t in detail.talks],
             }  # fmt: skip
@@ -477,8 +503,7 @@ def presenter_rename(app: AppContext, old: str, new: str) -> None:
     result = rename_presenter(app.catalog, old, new)
     if result.merged:
         click.echo(
-            f"merged    {result.old!r} into {result.new!r} "
-            f"({_n(result.talks_moved, 'talk')} moved)"
+            f"merged    {result.old!r} into {result.new!r} ({_n(result.talks_moved, 'talk')} moved)"
         )
     else:
         click.echo(f"renamed   {result.old!r} to {result.new!r}")

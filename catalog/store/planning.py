@@ -235,8 +235,7 @@ def _find_talk(s: DbSession, session: Session, ref: str) -> Presentation:
         if 1 <= n <= len(talks):
             return talks[n - 1]
         raise NotFound(
-            f"session {session.slug!r} has no row {ref.strip()} "
-            f"(it has {len(talks)}: {listing})"
+            f"session {session.slug!r} has no row {ref.strip()} (it has {len(talks)}: {listing})"
         )
     paper = resolve_paper(s, ref)
     for talk in talks:
@@ -254,9 +253,7 @@ def _view_of(s: DbSession, slug: str, talk_id: int) -> PresentationView:
     return next(t for t in view.presentations if t.position == position.position)
 
 
-def _counts(
-    s: DbSession, by: Any, counted: Any, ids: Sequence[int]
-) -> dict[int, int]:
+def _counts(s: DbSession, by: Any, counted: Any, ids: Sequence[int]) -> dict[int, int]:
     """``{id: count of distinct counted}`` over talks grouped by ``by`` (a talk column).
 
     Counting a PresentationPaper column joins the talks' papers.
