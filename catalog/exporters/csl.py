@@ -1,0 +1,119 @@
+"""CSL-JSON export: a list of items for citeproc processors (pandoc, Zotero, citeproc-py).
+
+* ``id`` is the citation key (the BibTeX export's, so ``[@maddison2016concrete]`` works
+  with either file).
+* ``type``: an arXiv preprint is ``article``; with a ``journal_ref`` it is
+  ``article-journal`` with ``container-title`` = the journal reference. A paper imported
+  from a .bib file maps its entry type (``inproceedings`` -> ``paper-conference``, ...)
+  and its venue becomes ``container-title``.
+* ``author``: ``{family, given}`` split as in :mod:`catalog.exporters.names`, with
+  ``non-dropping-particle`` ("van der") and ``suffix`` ("Jr."); one-word names and
+  organisations are ``{literal}``.
+* ``issued``: ``{"date-parts": [[y, m, d]]}`` from the first version's date, shortened
+  to ``[[y, m]]`` / ``[[y]]`` for the 1st of a month / January 1st, which the .bib
+  importer uses when a part is missing (see :func:`catalog.exporters.common.date_parts`).
+* arXiv: ``number`` = the eprint id, ``archive`` = "arXiv"; ``URL`` = the abstract page.
+* Text is plain (CSL has no TeX): HTML entities are decoded and whitespace collapsed;
+  TeX math such as ``$\\alpha$`` is kept as written. ``abstract`` only with
+  ``ExportOptions.abstracts``.
+* Items come in export order (``papers``, then the sessions' other papers); output is
+  UTF-8 JSON indented by 2 with a trailing newline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from catalog.exporters import ExportOptions
+from catalog.exporters.common import abs_url, clean, collect_papers, date_parts, no_gc
+from catalog.exporters.json import dumps_indented
+from catalog.exporters.keys import assign_keys
+from catalog.exporters.names import split_name
+from catalog.records import PaperView, SessionView
+
+__all__ = ["csl_item", "csl_name", "export"]
+
+# BibTeX entry types (of imported papers) to CSL item types.
+_TYPES = {
+    "article": "article-journal",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "proceedings": "book",
+    "book": "book",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "thesis": "thesis",
+    "techreport": "report",
+    "report": "report",
+    "manual": "report",
+    "unpublished": "manuscript",
+    "online": "webpage",
+    "misc": "article",
+}
+
+
+def csl_name(name: str) -> dict[str, str]:
+    """One person as a CSL name object."""
+    parts = split_name(clean(name))
+    if parts.literal:
+        return {"literal": parts.last}
+    result = {"family": parts.last}
+    if parts.first:
+        result["given"] = parts.first
+    if parts.von:
+        result["non-dropping-particle"] = parts.von
+    if parts.suffix:
+        result["suffix"] = parts.suffix
+    return result
+
+
+def csl_item(paper: PaperView, key: str, options: ExportOptions) -> dict[str, Any]:
+    """One paper as a CSL-JSON item (see the module docstring)."""
+    if paper.entry_type:
+        item_type = _TYPES.get(paper.entry_type.lower(), "article")
+        container = paper.venue or paper.journal_ref
+    elif paper.journal_ref:
+        item_type, container = "article-journal", paper.journal_ref
+    else:
+        item_type, container = "article", None
+        if not paper.arxiv_id and paper.venue:
+            container = paper.venue
+    item: dict[str, Any] = {"id": key, "type": item_type, "title": clean(paper.title)}
+    names = [csl_name(n) for n in paper.authors if n.strip()]
+    if names:
+        item["author"] = names
+    parts = date_parts(paper.published)
+    if parts:
+        item["issued"] = {"date-parts": [list(parts)]}
+    if container:
+        item["container-title"] = clean(container)
+    if paper.arxiv_id:
+        item["number"] = paper.arxiv_id
+        item["archive"] = "arXiv"
+    url = paper.url or abs_url(paper)
+    if url:
+        item["URL"] = url
+    if paper.doi:
+        item["DOI"] = paper.doi
+    if options.abstracts and paper.abstract:
+        item["abstract"] = clean(paper.abstract)
+    return item
+
+
+def export(
+    papers: Sequence[PaperView],
+    sessions: Sequence[SessionView],
+    out: TextIO,
+    options: ExportOptions,
+) -> None:
+    """Write a CSL-JSON array with one item per paper."""
+    with no_gc():
+        all_papers = collect_papers(papers, sessions)
+        keys = assign_keys(all_papers)
+        items = [csl_item(p, k, options) for p, k in zip(all_papers, keys, strict=True)]
+        text = dumps_indented(items)
+    out.write(text)
+    out.write("\n")

@@ -1,0 +1,193 @@
+"""Markdown export: the reading group's own post format (Jekyll, kramdown footnotes).
+
+With sessions, one complete post per session::
+
+    ---
+    layout: post
+    title: Generative18 -A few more DNN Generative Models
+    desc: 2018-team
+    categories:
+    - 2018Reads
+    tags:
+    - 5Generative
+    ---
+
+    | Presenter | Papers | Paper URL | Our Slides |
+    | -----: | ---------------------------: | :----- | :----- |
+    | Arshdeep | The Concrete ... [^1] | [PDF](https://arxiv.org/abs/1611.00712) | [PDF](...) |
+
+    [^1]: <sub><sup> Title, Venue / Authors / Abstract </sup></sub>
+
+* Front matter keys in a fixed order (layout, title, desc, categories, tags, term), then
+  the session's other keys in their own order; empty values are left out. Written with
+  PyYAML, so titles with ``:`` or quotes are quoted as YAML needs.
+* One row per presentation in position order. Papers cell: the row's own text, then
+  `` [^N]`` per paper. Paper URL: ``[PDF](url)`` per paper (the arXiv abstract page, else
+  the paper's URL; ``[PDF]()`` without one) joined with `` + ``; a row without papers
+  links its own ``link_url`` (or ``[PDF]()``). Our Slides: ``[PDF](slides)`` or empty.
+* Footnotes are numbered 1..N in row order, one per paper occurrence, so every row
+  cites its own. Text: "Title, Venue / Authors / Abstract" (a missing venue, author list
+  or abstract is left out with its separator; the venue is ``venue``, else ``journal_ref``).
+  Abstracts are always shown: that is the group's footnote format.
+* Cells and footnotes are one line: newlines collapse to spaces. ``|`` becomes ``\\|``
+  (in tables and, for one rule everywhere, in footnotes too). HTML entities are decoded
+  first ("&amp;" and "&" are the same text), then ``<``, ``>`` and an ``&`` that would
+  start an entity are written as ``&lt;``, ``&gt;``, ``&amp;``: the page shows exactly
+  the stored text, and a title can never open an HTML tag inside ``<sub><sup>``. TeX
+  math (``$\\alpha$``) is kept for MathJax. URLs are written as given, with spaces and
+  parentheses percent-encoded so the link does not end early.
+* Without sessions (a filtered reading list): one post titled ``ExportOptions.title``
+  (default "Reading list"), one row per paper with the Presenter cell empty.
+* Several sessions: the posts one after another, each preceded (after the first) by a
+  ``<!-- next post: <slug> -->`` line, so they can be split again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from catalog.exporters import ExportOptions
+from catalog.exporters.common import abs_url, clean, collect_papers
+from catalog.records import PaperView, PresentationView, SessionView
+
+__all__ = ["export", "render_reading_list", "render_session"]
+
+HEADER = "| Presenter | Papers | Paper URL | Our Slides |"
+SEPARATOR = "| -----: | ---------------------------: | :----- | :----- |"
+_FRONT_MATTER_ORDER = ("layout", "title", "desc", "categories", "tags", "term")
+# An "&" that a browser would read as the start of an entity ("&amp;", "&#38;", "&x27;").
+_ENTITY_START = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_URL_BREAKERS = re.compile(r"[\s()<>]")
+
+
+def md_text(text: str | None) -> str:
+    """Text for a table cell or footnote: one line, entities decoded then escaped so
+    that the page shows the text itself, ``|`` escaped."""
+    value = clean(text)  # whitespace collapsed, entities decoded
+    if "&" in value:
+        value = _ENTITY_START.sub("&amp;", value)
+    if "<" in value or ">" in value:
+        value = value.replace("<", "&lt;").replace(">", "&gt;")
+    return value.replace("|", "\\|")
+
+
+def md_url(url: str | None) -> str:
+    """A link target: as given, with what would end the Markdown link percent-encoded."""
+    if not url:
+        return ""
+    value = url.strip()
+    return _URL_BREAKERS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), value)
+
+
+def _front_matter(fields: dict[str, Any]) -> str:
+    import yaml  # only the Markdown export needs PyYAML
+
+    body = yaml.safe_dump(
+        fields, sort_keys=False, allow_unicode=True, default_flow_style=False, width=2**31 - 1
+    )
+    return f"---\n{body}---\n"
+
+
+def _session_front_matter(session: SessionView) -> dict[str, Any]:
+    known: dict[str, Any] = {
+        "layout": session.layout,
+        "title": clean(session.title),
+        "desc": session.desc,
+        "categories": list(session.categories),
+        "tags": list(session.tags),
+        "term": session.term,
+    }
+    fields = {k: v for k, v in known.items() if v not in (None, "", [])}
+    for key, value in session.extra.items():
+        if key not in known and value is not None:
+            fields[str(key)] = value
+    return fields
+
+
+def _paper_link(paper: PaperView) -> str:
+    return f"[PDF]({md_url(abs_url(paper))})"
+
+
+def _footnote(number: int, paper: PaperView) -> str:
+    head = md_text(paper.title)
+    venue = md_text(paper.venue or paper.journal_ref)
+    if venue:
+        head = f"{head}, {venue}" if head else venue
+    authors = md_text(", ".join(a for a in paper.authors if a.strip()))
+    parts = [head, authors, md_text(paper.abstract)]
+    text = " / ".join(p for p in parts if p)
+    return f"[^{number}]: <sub><sup> {text} </sup></sub>"
+
+
+class _Post:
+    """One post's table rows and footnotes, numbering footnotes as rows are added."""
+
+    def __init__(self) -> None:
+        self.rows: list[str] = []
+        self.notes: list[str] = []
+
+    def add_row(
+        self,
+        presenter: str | None,
+        text: str,
+        papers: Sequence[PaperView],
+        link_url: str | None,
+        slides_url: str | None,
+    ) -> None:
+        cell = md_text(text)
+        for paper in papers:
+            number = len(self.notes) + 1
+            self.notes.append(_footnote(number, paper))
+            cell = f"{cell} [^{number}]" if cell else f"[^{number}]"
+        if papers:
+            links = " + ".join(_paper_link(p) for p in papers)
+        else:
+            links = f"[PDF]({md_url(link_url)})"
+        slides = f"[PDF]({md_url(slides_url)})" if slides_url else ""
+        self.rows.append(f"| {md_text(presenter)} | {cell} | {links} | {slides} |")
+
+    def render(self, front_matter: dict[str, Any]) -> str:
+        lines = [_front_matter(front_matter), HEADER, SEPARATOR, *self.rows]
+        text = "\n".join(lines) + "\n"
+        if self.notes:
+            text += "\n" + "\n\n".join(self.notes) + "\n"
+        return text
+
+
+def _row(post: _Post, row: PresentationView) -> None:
+    post.add_row(row.presenter, row.title, row.papers, row.link_url, row.slides_url)
+
+
+def render_session(session: SessionView) -> str:
+    """One session as a complete post."""
+    post = _Post()
+    for row in sorted(session.presentations, key=lambda r: r.position):
+        _row(post, row)
+    return post.render(_session_front_matter(session))
+
+
+def render_reading_list(papers: Sequence[PaperView], title: str | None = None) -> str:
+    """A post listing ``papers`` (no presenters), titled ``title`` or "Reading list"."""
+    post = _Post()
+    for paper in papers:
+        post.add_row(None, paper.title, [paper], None, None)
+    return post.render({"layout": "post", "title": clean(title) or "Reading list"})
+
+
+def export(
+    papers: Sequence[PaperView],
+    sessions: Sequence[SessionView],
+    out: TextIO,
+    options: ExportOptions,
+) -> None:
+    """Write one post per session, or a reading-list post of ``papers`` without sessions."""
+    if not sessions:
+        out.write(render_reading_list(collect_papers(papers, []), options.title))
+        return
+    for i, session in enumerate(sessions):
+        if i:
+            slug = md_text(session.slug).replace("--", "-")  # "--" would end the comment
+            out.write(f"\n<!-- next post: {slug} -->\n\n")
+        out.write(render_session(session))
