@@ -331,7 +331,7 @@ def test_near_identical_titles_are_different_papers() -> None:
     nos = "Neural Optimizer Search with Reinforcement Learning"
     assert title_similarity(nas, nos) < TITLE_THRESHOLD
     assert title_similarity(nas, nas.upper()) == 1.0
-    assert title_similarity("Improved Training of Wasserstein GANs", "Wasserstein GAN") < 0.5
+    assert title_similarity("Improved Training of Wasserstein GANs", "Wasserstein GAN") < 0.6
 
 
 @pytest.mark.parametrize(

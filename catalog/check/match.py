@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -44,7 +45,7 @@ WORD_PENALTY = 0.12
 CITED_BONUS = 0.001
 
 
-def _word_in(token: str, tokens: set[str], joined: str) -> bool:
+def _word_in(token: str, tokens: frozenset[str], joined: str) -> bool:
     """Is ``token`` in the other title: equal, a close spelling, or a piece of a compound."""
     if token in tokens:
         return True
@@ -68,24 +69,42 @@ def _stem(token: str) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class _TitleKey:
+    norm: str  # normalised title
+    joined: str  # without spaces
+    stems: frozenset[str]  # stemmed content words
+    content: int  # number of content words
+
+
+@lru_cache(maxsize=8192)
+def _title_key(title: str) -> _TitleKey:
+    norm = normalize_title(title)
+    words = [t for t in norm.split() if t not in STOPWORDS]
+    return _TitleKey(norm, norm.replace(" ", ""), frozenset(_stem(t) for t in words), len(words))
+
+
 def title_similarity(a: str, b: str) -> float:
-    """Similarity in [0, 1] of two titles (raw or normalised), strict about content words."""
-    a, b = normalize_title(a), normalize_title(b)
-    if not a or not b:
+    """Similarity in [0, 1] of two titles (raw or normalised), strict about content words.
+
+    ``max(ratio, token_sort_ratio)`` minus :data:`WORD_PENALTY` for each content word
+    found in only one of the titles (plurals, typos and split compounds forgiven).
+    """
+    ka, kb = _title_key(a), _title_key(b)
+    if not ka.norm or not kb.norm:
         return 0.0
-    if a == b or a.replace(" ", "") == b.replace(" ", ""):
+    if ka.norm == kb.norm or ka.joined == kb.joined:
         return 1.0
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    ta = {_stem(t) for t in a.split() if t not in STOPWORDS}
-    tb = {_stem(t) for t in b.split() if t not in STOPWORDS}
+    short, long_ = (ka, kb) if len(ka.norm) <= len(kb.norm) else (kb, ka)
     # A title cut before its subtitle ("The Concrete Distribution" for "...: A Continuous
     # Relaxation ...") is the same paper when it is a whole-word prefix of 2+ content words.
-    if long_.startswith(short + " ") and len({t for t in short.split()} - STOPWORDS) >= 2:
+    if short.content >= 2 and long_.norm.startswith(short.norm + " "):
         return 0.9
-    base = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100.0
-    ja, jb = a.replace(" ", ""), b.replace(" ", "")
-    unmatched = sum(1 for t in ta if not _word_in(t, tb, jb))
-    unmatched += sum(1 for t in tb if not _word_in(t, ta, ja))
+    base = max(fuzz.ratio(ka.norm, kb.norm), fuzz.token_sort_ratio(ka.norm, kb.norm)) / 100.0
+    if base < TITLE_THRESHOLD:
+        return base  # penalties only lower it: already no match (the common case)
+    unmatched = sum(1 for t in ka.stems if not _word_in(t, kb.stems, kb.joined))
+    unmatched += sum(1 for t in kb.stems if not _word_in(t, ka.stems, ka.joined))
     return max(0.0, base - WORD_PENALTY * unmatched)
 
 

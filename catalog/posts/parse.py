@@ -58,7 +58,6 @@ _LINK = re.compile(
 )
 _BARE_URL = re.compile(r"<?(https?://[^\s<>|\]\[()]+(?:\([^\s()]*\)[^\s<>|\]\[()]*)*)>?")
 _DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
-_SLASH_SPLIT = re.compile(r"[ \t]+/[ \t]*|[ \t]*/[ \t]+")
 _SENTENCE = re.compile(r"[a-z0-9)\]]\.\s+[A-Z]")
 _GENERIC_LINK_TEXT = frozenset(
     "pdf url link paper arxiv html code slides slide abs abstract here web page site "
@@ -221,6 +220,27 @@ def _title_cased(text: str) -> bool:
     return upper / len(words) >= 0.6
 
 
+def _slash_cuts(text: str, limit: int = 8) -> list[tuple[int, int]]:
+    """Spans of the first ``limit`` segment breaks: a "/" with a space on either side.
+
+    "and/or" and URLs are not breaks. Only the first few matter: once the abstract
+    starts, the rest of the text is the abstract.
+    """
+    cuts: list[tuple[int, int]] = []
+    n = len(text)
+    i = text.find("/")
+    while i != -1 and len(cuts) < limit:
+        if (i > 0 and text[i - 1] in " \t") or (i + 1 < n and text[i + 1] in " \t"):
+            s, e = i, i + 1
+            while s > 0 and text[s - 1] in " \t":
+                s -= 1
+            while e < n and text[e] in " \t":
+                e += 1
+            cuts.append((s, e))
+        i = text.find("/", i + 1)
+    return cuts
+
+
 @dataclass
 class _FootnoteContent:
     kind: FootnoteKind
@@ -244,7 +264,7 @@ def parse_footnote_text(text: str) -> _FootnoteContent:
         return _FootnoteContent("abstract", abstract=rest or None)
     if not text:
         return _FootnoteContent("note")
-    cuts = [(m.start(), m.end()) for m in _SLASH_SPLIT.finditer(text)]
+    cuts = _slash_cuts(text)
     bounds = [(0, cuts[0][0] if cuts else len(text))]
     for k, (_, e) in enumerate(cuts):
         bounds.append((e, cuts[k + 1][0] if k + 1 < len(cuts) else len(text)))

@@ -68,7 +68,7 @@ _VENUE_RE = re.compile(
 )
 _TRAILING_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.{1,300}?)(?<=\S)\1")  # bounded: no O(n^2)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\{\{\s*site\.baseurl\s*\}\}\S*")
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?\s*")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -77,19 +77,24 @@ _SPACES = re.compile(r"\s+")
 
 def strip_markup(text: str) -> str:
     """HTML tags, emphasis markers and escaped pipes removed; whitespace collapsed."""
-    text = _TAG.sub(" ", text)
-    text = _EMPHASIS.sub(r"\2", text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "*" in text or "_" in text or "~" in text:
+        text = _EMPHASIS.sub(r"\2", text)
     text = text.replace("\\|", "|")
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def normalize_title(text: str) -> str:
     """Matching key: accents, case, LaTeX commands/braces, URLs and punctuation set aside."""
-    text = _URL.sub(" ", text)
-    text = _LATEX_CMD.sub(" ", text)
+    if "http" in text or "www." in text or "{{" in text:
+        text = _URL.sub(" ", text)
+    if "\\" in text:
+        text = _LATEX_CMD.sub(" ", text)
     text = text.replace("{", "").replace("}", "")  # LaTeX grouping: "{B}ayes" is "Bayes"
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _NON_WORD.sub(" ", text.casefold()).replace("_", " ")
     return " ".join(text.split())
 
@@ -180,9 +185,9 @@ def split_title_authors(text: str) -> tuple[str, tuple[str, ...], str | None]:
             break
         if paren_venue:
             venue = venue or paren_venue
-        authors[:0] = names
+        authors.extend(reversed(names))  # peeled back to front; reversed below
         parts.pop()
     title = ",".join(parts).strip().rstrip(",").strip()
     if not title:  # everything looked like names: keep the text as the title
         return text.strip(), (), venue
-    return title, tuple(authors), venue
+    return title, tuple(reversed(authors)), venue
