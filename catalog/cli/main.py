@@ -48,6 +48,10 @@ class CatalogGroup(click.Group):
             sys.stderr.close()
             ctx.exit(0)
         except Exception as exc:
+            # click's own exits (--help) pass through here too: only look for database
+            # errors when the database layer was loaded at all, to keep --help fast.
+            if "sqlalchemy" not in sys.modules:
+                raise
             from sqlalchemy.exc import SQLAlchemyError
 
             if isinstance(exc, SQLAlchemyError):
