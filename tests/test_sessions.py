@@ -500,3 +500,86 @@ def test_missing_names_say_which_and_suggest(
     assert result.stderr == f"catalog: error: {message}\n"
     assert result.stdout == ""
     assert run("session", "show", SLUG, "--format", "json").stdout == before
+
+
+# -- the library, on SQLite and PostgreSQL ---------------------------------------------------
+
+
+def _record(arxiv_id: str, title: str) -> Any:
+    from datetime import UTC, datetime
+
+    from catalog.records import ArxivRecord
+
+    when = datetime(2018, 4, 5, tzinfo=UTC)
+    return ArxivRecord(arxiv_id, 1, title, ("A. Author",), f"Abstract of {title}.", when, when)
+
+
+def test_planning_library_on_both_backends(db_url: str) -> None:
+    from catalog.store.catalog import Catalog
+    from catalog.store.planning import (
+        add_talk,
+        create_session,
+        delete_session,
+        get_session,
+        list_presenters,
+        list_sessions,
+        move_talk,
+        remove_talk,
+        rename_presenter,
+    )
+
+    with Catalog.open(db_url) as catalog:
+        catalog.upsert_arxiv([_record("1611.00712", "Concrete"), _record("1804.01694", "FBGAN")])
+        create_session(catalog, SLUG, "Generative18", term="2018Reads", tags=["generative"])
+        assert add_talk(catalog, SLUG, ["1611.00712"], presenter="Arshdeep").status == "added"
+        add_talk(catalog, SLUG, [], presenter="Gao Ji", title="Summary")
+        add_talk(catalog, SLUG, ["1804.01694"], presenter="GaoJi", slides="s.pdf", position=1)
+        view = get_session(catalog, SLUG)
+        assert [(t.position, t.presenter, t.title) for t in view.presentations] == [
+            (1, "Gao Ji", "FBGAN"),
+            (2, "Arshdeep", "Concrete"),
+            (3, "Gao Ji", "Summary"),
+        ]
+        assert view.presentations[0].link_url == "https://arxiv.org/abs/1804.01694"
+        assert view.presentations[2].link_url == ""  # what the importer reads from no link
+        assert move_talk(catalog, SLUG, "#3", 1).title == "Summary"
+        summary = list_sessions(catalog, terms=["2018Reads"])
+        assert [(x.slug, x.talks, x.papers, x.presenters) for x in summary] == [(SLUG, 3, 2, 2)]
+
+        add_talk(catalog, SLUG, [], presenter="Ji", title="Extra")
+        merged = rename_presenter(catalog, "ji", "Gao  Ji")
+        assert (merged.merged, merged.talks_moved, merged.new) == (True, 1, "Gao Ji")
+        assert [(p.name, p.talks, p.papers) for p in list_presenters(catalog)] == [
+            ("Gao Ji", 3, 1),
+            ("Arshdeep", 1, 1),
+        ]
+        assert remove_talk(catalog, SLUG, "1611.00712").position == 3
+        assert [t.position for t in get_session(catalog, SLUG).presentations] == [1, 2, 3]
+        assert len(delete_session(catalog, SLUG).presentations) == 3
+        assert list_sessions(catalog) == []
+        assert len(catalog.list_papers()) == 2
+
+
+def test_concurrent_talks_get_distinct_rows(db_url: str) -> None:
+    """Writers adding talks to one session at once end with rows 1..n, none lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from catalog.store.catalog import Catalog
+    from catalog.store.planning import add_talk, create_session, get_session
+
+    with Catalog.open(db_url) as catalog:
+        create_session(catalog, SLUG, "Generative18")
+
+    def worker(n: int) -> None:
+        with Catalog.open(db_url) as mine:
+            for k in range(4):
+                add_talk(mine, SLUG, [], presenter=f"P{n}", title=f"Talk {n}.{k}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(worker, range(4)))
+    with Catalog.open(db_url) as catalog:
+        talks = get_session(catalog, SLUG).presentations
+    assert [t.position for t in talks] == list(range(1, 17))
+    assert sorted(t.title for t in talks) == sorted(
+        f"Talk {n}.{k}" for n in range(4) for k in range(4)
+    )
