@@ -448,3 +448,16 @@ def test_render_text_and_json(tmp_path: Path) -> None:
         "suggest": None,
     }
     assert json.loads(render_json([], 0)) == {"files": 0, "findings": []}
+
+
+def test_shortened_title_citing_its_footnote_is_not_a_mismatch() -> None:
+    text = (
+        "| Presenter | Papers |\n| --- | --- |\n"
+        "| A | FBGAN for DNA [^1] |\n"
+        "| B | Neural Architecture Search with Reinforcement Learning [^2] |\n\n"
+        "[^1]: Feedback GAN (FBGAN) for DNA: a Novel Feedback-Loop Architecture for "
+        "Optimizing Protein Functions / Anvita Gupta, James Zou / An abstract.\n\n"
+        "[^2]: Neural Optimizer Search with Reinforcement Learning, Irwan Bello / ICML17 / "
+        "An abstract.\n"
+    )
+    assert brief(check_post(parse_post(text, "x.md"))) == [(4, "footnote-mismatch", "2", None)]

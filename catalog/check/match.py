@@ -25,6 +25,7 @@ __all__ = [
     "Candidate",
     "Side",
     "title_similarity",
+    "title_contains",
     "abstract_similarity",
     "pair_score",
     "assign",
@@ -106,6 +107,16 @@ def title_similarity(a: str, b: str) -> float:
     unmatched = sum(1 for t in ka.stems if not _word_in(t, kb.stems, kb.joined))
     unmatched += sum(1 for t in kb.stems if not _word_in(t, ka.stems, ka.joined))
     return max(0.0, base - WORD_PENALTY * unmatched)
+
+
+def title_contains(a: str, b: str) -> bool:
+    """Are all content words of one title in the other ("FBGAN for DNA" in "Feedback GAN
+    (FBGAN) for DNA: ...")? Too weak to pick a footnote, enough to keep a cited one."""
+    ka, kb = _title_key(a), _title_key(b)
+    if not ka.stems or not kb.stems:
+        return False
+    small, big = (ka, kb) if len(ka.stems) <= len(kb.stems) else (kb, ka)
+    return all(_word_in(t, big.stems, big.joined) for t in small.stems)
 
 
 def _abstract_tokens(text: str) -> set[str]:

@@ -18,6 +18,7 @@ from catalog.check.match import (
     RowSide,
     abstract_similarity,
     match_post,
+    title_contains,
     title_similarity,
 )
 from catalog.posts.model import Footnote, Post, Row
@@ -188,6 +189,8 @@ class _Checker:
             judged = fn.kind == "paper" or other is not None or cand.abstract_score is not None
             if not judged:
                 continue  # an abstract we cannot compare: not called a mismatch
+            if other is None and mine is None and fn.title and title_contains(row.title, fn.title):
+                continue  # a shortened title ("FBGAN for DNA") citing the full one: plausible
             self.add(ref.line, ref.column, "footnote-mismatch",
                      self.mismatch_message(ref.label, fn, info, other, suggest),
                      label=ref.label, suggest=suggest)

@@ -8,7 +8,6 @@ when the file itself cannot be read. Stdlib + PyYAML (imported lazily) only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
@@ -731,9 +730,3 @@ def _first_arxiv(links: list[Link]) -> str | None:
                 return aid.id
     return None
 
-
-def iter_refs(post: Post) -> Iterator[FootnoteRef]:
-    """Every footnote reference in the post: rows first, then the rest of the body."""
-    for row in post.rows:
-        yield from row.refs
-    yield from post.other_refs
