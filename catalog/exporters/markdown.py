@@ -24,7 +24,8 @@ With sessions, one complete post per session::
 * One row per presentation in position order. Papers cell: the row's own text, then
   `` [^N]`` per paper. Paper URL: ``[PDF](url)`` per paper (the arXiv abstract page, else
   the paper's URL; ``[PDF]()`` without one) joined with `` + ``; a row without papers
-  links its own ``link_url`` (or ``[PDF]()``). Our Slides: ``[PDF](slides)`` or empty.
+  links its own ``link_url``, or leaves the cell empty (a survey talk: no paper, so no
+  link, and no link-empty finding). Our Slides: ``[PDF](slides)`` or empty.
 * Footnotes are numbered 1..N in row order, one per paper occurrence, so every row
   cites its own. Text: "Title, Venue / Authors / Abstract" (a missing venue, author list
   or abstract is left out with its separator; the venue is ``venue``, else ``journal_ref``).
@@ -143,8 +144,10 @@ class _Post:
             cell = f"{cell} [^{number}]" if cell else f"[^{number}]"
         if papers:
             links = " + ".join(_paper_link(p) for p in papers)
-        else:
+        elif link_url:
             links = f"[PDF]({md_url(link_url)})"
+        else:
+            links = ""  # a survey talk has no paper to link; "[PDF]()" is a link-empty finding
         slides = f"[PDF]({md_url(slides_url)})" if slides_url else ""
         self.rows.append(f"| {md_text(presenter)} | {cell} | {links} | {slides} |")
 
