@@ -138,8 +138,6 @@ def assert_golden(name: str, text: str) -> None:
 def test_planned_session_round_trips_as_a_clean_post(
     run: Run, arxiv_server: ArxivStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The markdown exporter is being finished in parallel: until it lands, skip.
-    pytest.importorskip("catalog.exporters.markdown")
     monkeypatch.chdir(tmp_path)
     shown = plan(run)
     assert rows_of(shown) == PLANNED
@@ -156,7 +154,7 @@ def test_planned_session_round_trips_as_a_clean_post(
     ]  # fmt: skip
 
     post = tmp_path / "_posts" / f"{SLUG}.md"
-    run("export", "markdown", "--session", SLUG, "-o", str(post))
+    run("export", "markdown", "--session", SLUG, "-o", f"_posts/{SLUG}.md")  # as documented
     text = post.read_text(encoding="utf-8")
 
     # The group's table and footnote format (see the seed post).
@@ -178,10 +176,27 @@ def test_planned_session_round_trips_as_a_clean_post(
     report = as_json(run("check", str(post), "--format", "json"))
     assert report["findings"] == []
 
+    exported = run("session", "show", SLUG, "--format", "json").stdout  # with citation keys
     imported = as_json(run("import", str(post), "--format", "json"))
     assert [(p["slug"], p["status"]) for p in imported["posts"]] == [(SLUG, "unchanged")]
-    again = as_json(run("session", "show", SLUG, "--format", "json"))
-    assert again["presentations"] == shown["presentations"]
+    assert run("session", "show", SLUG, "--format", "json").stdout == exported
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the post importer (store_post) keeps one paper per row: a --together talk "
+    "loses its other papers when its post is imported back",
+)
+def test_together_talk_round_trips(
+    run: Run, arxiv_server: ArxivStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    new_session(run)
+    run("add", "1611.00712", "1804.01694", "--session", SLUG, "--presenter", "A", "--together")
+    run("export", "markdown", "--session", SLUG, "-o", f"_posts/{SLUG}.md")
+    assert run("check", f"_posts/{SLUG}.md").stdout.startswith("0 problems")
+    imported = as_json(run("import", f"_posts/{SLUG}.md", "--format", "json"))
+    assert [p["status"] for p in imported["posts"]] == ["unchanged"]
 
 
 def test_show_table_lists_rows_in_order(run: Run, arxiv_server: ArxivStandIn) -> None:
