@@ -10,6 +10,9 @@ Fixtures:
     ``CATALOG_DB`` so CLI calls in the test use it.
 ``sqlite_url`` / ``pg_url``
     The same for one backend only.
+``migrated_db_url`` (and ``migrated_sqlite_url`` / ``migrated_pg_url``)
+    The same, but already migrated to the newest schema: copied from a database that
+    was migrated once per session, which is faster than migrating in every test.
 ``pg_server``
     The PostgreSQL server of this test session (one per xdist worker): started on first
     use with ``initdb`` + ``pg_ctl`` in a temporary folder, listening on a unix socket
@@ -60,6 +63,7 @@ class PgServer:
     run_as: str | None = None
     bindir: Path | None = None
     _admin: Engine | None = None
+    _migrated_template: str | None = None
 
     def url(self, dbname: str) -> str:
         return self.base_url.format(db=dbname)
@@ -78,11 +82,25 @@ class PgServer:
             self._admin.dispose()
             self._admin = None
 
-    def create_database(self, name: str | None = None) -> str:
-        """A new, empty database (copied from an empty template); its URL."""
-        name = name or f"t{os.getpid()}_{next(_counter)}"
-        self.admin(f'CREATE DATABASE "{name}" TEMPLATE {_TEMPLATE}')
+    def create_database(self, *, migrated: bool = False) -> str:
+        """A new database, empty or already at the newest schema; its URL."""
+        template = _TEMPLATE
+        if migrated:
+            if not self._migrated_template:
+                self._migrated_template = self._make_migrated_template()
+            template = self._migrated_template
+        name = f"t{os.getpid()}_{next(_counter)}"
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE {template}')
         return self.url(name)
+
+    def _make_migrated_template(self) -> str:
+        from catalog.store.catalog import Catalog
+
+        name = f"{_TEMPLATE}_head"
+        self.admin(f"DROP DATABASE IF EXISTS {name}")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+        Catalog.open(self.url(name)).close()  # migrate, then leave no connection behind
+        return name
 
     def drop_database(self, url: str) -> None:
         from sqlalchemy.engine import make_url
@@ -156,8 +174,17 @@ def start_postgres() -> PgServer:
         data = folder / "data"
         _run(
             [
-                str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", _SUPERUSER,
-                "-E", "UTF8", "--locale=C", "--no-sync",
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                _SUPERUSER,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
             ],
             user,
             "initdb",
@@ -168,8 +195,17 @@ def start_postgres() -> PgServer:
         )
         _run(
             [
-                str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                str(folder / "server.log"), "-w", "-t", "60", "start",
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(folder / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
             ],
             user,
             "pg_ctl start",
@@ -195,8 +231,15 @@ def stop_postgres(server: PgServer) -> None:
     server.dispose()
     if server.folder is None or server.bindir is None:
         return
-    cmd = [str(server.bindir / "pg_ctl"), "-D", str(server.folder / "data"), "-m", "immediate",
-           "-w", "stop"]
+    cmd = [
+        str(server.bindir / "pg_ctl"),
+        "-D",
+        str(server.folder / "data"),
+        "-m",
+        "immediate",
+        "-w",
+        "stop",
+    ]
     if server.run_as is not None:
         cmd = ["runuser", "-u", server.run_as, "--", *cmd]
     subprocess.run(cmd, capture_output=True, timeout=60, check=False)
@@ -252,5 +295,49 @@ def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def db_url(request: pytest.FixtureRequest) -> str:
     """A new, empty database on each backend; also ``CATALOG_DB`` for CLI calls."""
     name = "pg_url" if request.param == "postgresql" else "sqlite_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from catalog.store.catalog import Catalog
+
+    path = tmp_path_factory.mktemp("migrated") / "catalog.sqlite"
+    Catalog.open(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite_url(
+    _migrated_sqlite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    import sqlite3
+
+    target = tmp_path / "catalog.sqlite"
+    with sqlite3.connect(_migrated_sqlite) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("CATALOG_DB", url)
+    return url
+
+
+@pytest.fixture
+def migrated_pg_url(pg_server: PgServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = pg_server.create_database(migrated=True)
+    monkeypatch.setenv("CATALOG_DB", url)
+    yield url
+    try:
+        pg_server.drop_database(url)
+    except Exception:
+        pass
+
+
+@pytest.fixture(params=BACKENDS)
+def migrated_db_url(request: pytest.FixtureRequest) -> str:
+    """Like ``db_url``, but the database is already at the newest schema (faster)."""
+    name = "migrated_pg_url" if request.param == "postgresql" else "migrated_sqlite_url"
     url: str = request.getfixturevalue(name)
     return url

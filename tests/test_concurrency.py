@@ -68,7 +68,7 @@ def check_catalog(url: str) -> None:
         with catalog.engine.connect() as conn:
             assert current_revision(conn) == HEAD
         with catalog.read() as s:
-            ids = [i for (i,) in s.execute(select(col(Paper.arxiv_id)))]
+            ids = [str(i) for (i,) in s.execute(select(col(Paper.arxiv_id)))]
             assert sorted(ids) == sorted(record(n).arxiv_id for n in numbers)  # one each
             names = [n for (n,) in s.execute(select(col(Author.name)))]
             assert len(names) == len(set(names))

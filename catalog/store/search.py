@@ -87,8 +87,10 @@ def fts5_query(tokens: list[list[str]]) -> str:
 
 
 def _fts5_search(tokens: list[list[str]]) -> Select[Any]:
-    hits: Select[Any] = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
-        text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=fts5_query(tokens))
+    hits: Select[Any] = (
+        select(literal_column("rowid"))
+        .select_from(text(FTS_TABLE))
+        .where(text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=fts5_query(tokens)))
     )
     return select(Paper).where(col(Paper.id).in_(hits))
 

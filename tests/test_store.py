@@ -1,0 +1,374 @@
+"""The Catalog API on SQLite and PostgreSQL: upserts, versions, removal, search, lookups,
+and migrations that carry old data forward."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session as DbSession
+from sqlmodel import col
+
+from catalog.errors import NotFound
+from catalog.records import ArxivRecord
+from catalog.store.catalog import Catalog
+from catalog.store.engine import make_engine
+from catalog.store.migrate import HEAD, alembic_config, current_revision, upgrade
+from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperVersion
+from catalog.store.search import fts5_available, fts5_query, has_fts_index, like_search, tsquery
+
+CONCRETE = ArxivRecord(
+    arxiv_id="1611.00712",
+    version=3,
+    title="The Concrete Distribution: A Continuous Relaxation of Discrete Random Variables",
+    authors=("Chris J. Maddison", "Andriy Mnih", "Yee Whye Teh"),
+    abstract="The reparameterization trick enables optimizing large scale stochastic "
+    "computation graphs via gradient descent.",
+    published=datetime(2016, 11, 2, 17, 25, 6, tzinfo=UTC),
+    updated=datetime(2017, 3, 5, 18, 0, 0, tzinfo=UTC),
+    primary_category="cs.LG",
+    categories=("cs.LG", "stat.ML"),
+    url="https://arxiv.org/abs/1611.00712",
+)
+GUMBEL = ArxivRecord(
+    arxiv_id="1611.01144",
+    version=1,
+    title="Categorical Reparameterization with Gumbel-Softmax",
+    authors=("Eric Jang", "Shixiang Gu", "Ben Poole"),
+    abstract="Categorical variables are a natural choice for representing discrete structure.",
+    published=datetime(2016, 11, 3, tzinfo=UTC),
+    updated=datetime(2016, 11, 3, tzinfo=UTC),
+    categories=("stat.ML",),
+)
+OLD_STYLE = ArxivRecord(
+    arxiv_id="hep-th/9901001",
+    version=1,
+    title="Gödel Strings and Branes",
+    authors=("Ann Author", "Chris J. Maddison"),
+    abstract="",
+    published=datetime(1999, 1, 1, tzinfo=UTC),
+    updated=datetime(1999, 1, 1, tzinfo=UTC),
+)
+
+
+@pytest.fixture
+def catalog(migrated_db_url: str) -> Iterator[Catalog]:
+    with Catalog.open(migrated_db_url) as opened:
+        yield opened
+
+
+def count(catalog: Catalog, model: type) -> int:
+    with catalog.read() as s:
+        return int(s.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+# -- upserts -----------------------------------------------------------------------------
+
+
+def test_add_and_read_back(catalog: Catalog) -> None:
+    results = catalog.upsert_arxiv([CONCRETE, GUMBEL])
+    assert [(r.arxiv_id, r.status) for r in results] == [
+        ("1611.00712", "added"),
+        ("1611.01144", "added"),
+    ]
+    paper = catalog.find_paper("1611.00712")
+    assert paper.title == CONCRETE.title
+    assert paper.authors == list(CONCRETE.authors)
+    assert paper.abstract == CONCRETE.abstract
+    assert paper.version == 3
+    assert (paper.published, paper.updated) == (date(2016, 11, 2), date(2017, 3, 5))
+    assert paper.categories == ["cs.LG", "stat.ML"]
+    assert [p.arxiv_id for p in catalog.list_papers()] == ["1611.00712", "1611.01144"]
+
+
+def test_results_keep_the_callers_order(catalog: Catalog) -> None:
+    results = catalog.upsert_arxiv([GUMBEL, OLD_STYLE, CONCRETE])
+    assert [r.arxiv_id for r in results] == ["1611.01144", "hep-th/9901001", "1611.00712"]
+
+
+def test_upsert_is_idempotent(catalog: Catalog) -> None:
+    catalog.upsert_arxiv([CONCRETE, OLD_STYLE])
+    before = {m: count(catalog, m) for m in (Paper, Author, PaperAuthor, Abstract, PaperVersion)}
+    again = catalog.upsert_arxiv([CONCRETE, OLD_STYLE])
+    assert [(r.status, r.changes) for r in again] == [("unchanged", {}), ("unchanged", {})]
+    after = {m: count(catalog, m) for m in (Paper, Author, PaperAuthor, Abstract, PaperVersion)}
+    assert after == before
+    # Shared author stored once.
+    assert before[Author] == 4
+
+
+def test_changes_are_reported(catalog: Catalog) -> None:
+    catalog.upsert_arxiv([GUMBEL])
+    newer = replace(
+        GUMBEL,
+        version=2,
+        title="Categorical Reparameterization with Gumbel-Softmax (v2)",
+        authors=("Eric Jang", "Ben Poole"),
+        abstract="A new abstract.",
+        updated=datetime(2017, 8, 5, tzinfo=UTC),
+    )
+    (result,) = catalog.upsert_arxiv([newer])
+    assert result.status == "updated"
+    assert result.changes == {
+        "version": (1, 2),
+        "title": (GUMBEL.title, newer.title),
+        "authors": (list(GUMBEL.authors), ["Eric Jang", "Ben Poole"]),
+    }
+    paper = catalog.find_paper("1611.01144")
+    assert (paper.version, paper.title) == (2, newer.title)
+    assert paper.authors == ["Eric Jang", "Ben Poole"]
+    assert paper.abstract == "A new abstract."
+
+
+def test_versions_are_kept_with_dates(catalog: Catalog) -> None:
+    (added,) = catalog.upsert_arxiv([CONCRETE])
+    assert [(v, d.date() if d else None) for v, d in catalog.versions(added.paper_id)] == [
+        (1, date(2016, 11, 2)),
+        (3, date(2017, 3, 5)),
+    ]
+    v4 = replace(CONCRETE, version=4, updated=datetime(2018, 1, 1, tzinfo=UTC))
+    catalog.upsert_arxiv([v4])
+    assert [v for v, _ in catalog.versions(added.paper_id)] == [1, 3, 4]
+
+
+def test_remove_cascades(catalog: Catalog) -> None:
+    catalog.upsert_arxiv([CONCRETE, OLD_STYLE])
+    removed = catalog.remove_paper("arxiv:1611.00712")
+    assert removed.arxiv_id == "1611.00712"
+    assert [p.arxiv_id for p in catalog.list_papers()] == ["hep-th/9901001"]
+    with catalog.read() as s:
+        left = s.execute(select(col(PaperAuthor.paper_id)).distinct()).scalars().all()
+        assert set(left) == {catalog.find_paper("hep-th/9901001").id}
+        assert s.execute(select(func.count()).select_from(Abstract)).scalar_one() == 0
+        assert {v for (v,) in s.execute(select(col(PaperVersion.version)))} == {1}
+        # Authors stay (they may have other papers).
+        assert s.execute(select(func.count()).select_from(Author)).scalar_one() == 4
+    assert catalog.search("concrete") == []
+    assert [p.arxiv_id for p in catalog.search("maddison")] == ["hep-th/9901001"]
+    with pytest.raises(NotFound):
+        catalog.find_paper("1611.00712")
+
+
+# -- lookups -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "1611.00712",
+        "1611.00712v3",
+        "1611.00712v1",
+        "arxiv:1611.00712",
+        "arXiv:1611.00712v2",
+        " 1611.00712 ",
+        "https://arxiv.org/abs/1611.00712",
+        "https://arxiv.org/abs/1611.00712v3",
+        "https://arxiv.org/pdf/1611.00712.pdf",
+        "http://arxiv.org/pdf/1611.00712v2",
+        "10.48550/arXiv.1611.00712",
+        "maddison2016concrete",
+        "NUMBER",
+    ],
+)
+def test_find_paper_by_any_id_form(catalog: Catalog, ref: str) -> None:
+    (added,) = catalog.upsert_arxiv([CONCRETE])
+    catalog.write(
+        lambda s: s.execute(
+            text("UPDATE paper SET citation_key = 'maddison2016concrete' WHERE id = :i"),
+            {"i": added.paper_id},
+        )
+    )
+    ref = ref.replace("NUMBER", str(added.paper_id))
+    assert catalog.find_paper(ref).arxiv_id == "1611.00712"
+
+
+def test_find_old_style_ids(catalog: Catalog) -> None:
+    catalog.upsert_arxiv([OLD_STYLE])
+    for ref in ("hep-th/9901001", "hep-th/9901001v1", "arxiv:hep-th/9901001"):
+        assert catalog.find_paper(ref).arxiv_id == "hep-th/9901001"
+
+
+def test_unknown_paper_suggests_close_ids(catalog: Catalog) -> None:
+    catalog.upsert_arxiv([CONCRETE])
+    with pytest.raises(NotFound, match="did you mean 1611.00712"):
+        catalog.find_paper("1611.00713")
+
+
+# -- search ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("relaxation", ["1611.00712"]),
+        ("relax", ["1611.00712"]),  # prefix
+        ("RELAX", ["1611.00712"]),  # case
+        ("maddison concrete", ["1611.00712"]),  # author + title
+        ("maddison", ["1611.00712", "hep-th/9901001"]),
+        ("maddison strings", ["hep-th/9901001"]),
+        ("teh stochastic", ["1611.00712"]),  # author + abstract
+        ("reparameterization", ["1611.00712", "1611.01144"]),  # abstract / title
+        ("gumbel-softmax", ["1611.01144"]),
+        ("softmax", ["1611.01144"]),
+        ("concrete gumbel", []),  # every word must match
+        ("nothing-like-this", []),
+        ("", []),
+        ("   ", []),
+    ],
+)
+def test_search(catalog: Catalog, query: str, expected: list[str]) -> None:
+    catalog.upsert_arxiv([CONCRETE, GUMBEL, OLD_STYLE])
+    assert [p.arxiv_id for p in catalog.search(query)] == expected
+
+
+def test_search_punctuation_only_falls_back_to_substrings(catalog: Catalog) -> None:
+    catalog.upsert_arxiv([CONCRETE, GUMBEL])
+    assert [p.arxiv_id for p in catalog.search(":")] == ["1611.00712"]
+    assert catalog.search("%") == []  # LIKE wildcards are escaped
+
+
+def test_search_follows_every_write(catalog: Catalog) -> None:
+    catalog.upsert_arxiv([CONCRETE, GUMBEL])
+    renamed = replace(GUMBEL, title="Straight-through estimators")
+    catalog.upsert_arxiv([renamed])
+    assert catalog.search("categorical reparameterization") == []
+    assert [p.arxiv_id for p in catalog.search("straight estimators")] == ["1611.01144"]
+
+    # Writes that do not go through upsert_arxiv are indexed too.
+    def edit(s: DbSession) -> None:
+        s.execute(text("UPDATE author SET name = 'Erica Jangles' WHERE name = 'Eric Jang'"))
+        s.execute(text("UPDATE abstract SET text = 'Zebras, quaggas.' WHERE text LIKE 'The rep%'"))
+
+    catalog.write(edit)
+    assert [p.arxiv_id for p in catalog.search("jangles")] == ["1611.01144"]
+    assert [p.arxiv_id for p in catalog.search("quagga")] == ["1611.00712"]
+    assert catalog.search("stochastic") == []
+
+
+def test_like_fallback(catalog: Catalog) -> None:
+    """The substring search used where SQLite lacks FTS5 (run here on both backends)."""
+    catalog.upsert_arxiv([CONCRETE, GUMBEL, OLD_STYLE])
+    with catalog.read() as s:
+        found = s.execute(like_search(["laxat", "Maddison"]).order_by(col(Paper.id))).scalars()
+        assert [p.arxiv_id for p in found] == ["1611.00712"]
+        found = s.execute(like_search(["softmax"]).order_by(col(Paper.id))).scalars()
+        assert [p.arxiv_id for p in found] == ["1611.01144"]
+
+
+def test_sqlite_without_index_uses_like(migrated_sqlite_url: str) -> None:
+    with Catalog.open(migrated_sqlite_url) as catalog:
+        catalog.upsert_arxiv([CONCRETE, GUMBEL])
+        with catalog.read() as s:
+            assert has_fts_index(s) == fts5_available()
+
+        def drop(s: DbSession) -> None:
+            triggers = s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            for (name,) in triggers.all():
+                s.execute(text(f"DROP TRIGGER {name}"))
+            s.execute(text("DROP TABLE IF EXISTS paper_fts"))
+
+        catalog.write(drop)
+        with catalog.read() as s:
+            assert not has_fts_index(s)
+        assert [p.arxiv_id for p in catalog.search("laxation maddison")] == ["1611.00712"]
+
+
+def test_query_builders() -> None:
+    assert fts5_query([["relax"], ["gumbel", "softmax"]]) == '"relax"* "gumbel"* "softmax"*'
+    assert tsquery(["gumbel", "softmax"]) == "gumbel:* & softmax:*"
+
+
+# -- migrations --------------------------------------------------------------------------
+
+
+def test_head_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+def test_upgrade_from_0001_keeps_data(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        assert upgrade(engine, "0001") == (None, "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO paper (id, arxiv_id, version, title, title_key, categories,"
+                    " extra_fields, published, updated, synced_at, created_at) VALUES"
+                    " (7, '1611.00712', 2, 'The Concrete Distribution',"
+                    " 'the concrete distribution', '[\"cs.LG\"]', '{}',"
+                    " '2016-11-02 17:25:06', '2017-03-05 18:00:00', '2020-01-01 00:00:00',"
+                    " '2019-06-01 00:00:00')"
+                )
+            )
+            conn.execute(text("INSERT INTO author (id, name) VALUES (1, 'Andriy Mnih')"))
+            conn.execute(text("INSERT INTO author (id, name) VALUES (2, 'Chris J. Maddison')"))
+            conn.execute(
+                text(
+                    "INSERT INTO paper_author (paper_id, position, author_id) VALUES"
+                    " (7, 0, 2), (7, 1, 1)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO abstract (id, paper_id, text, source, source_ref) VALUES"
+                    " (1, 7, 'Stochastic computation graphs.', 'arxiv', '')"
+                )
+            )
+    finally:
+        engine.dispose()
+
+    with Catalog.open(db_url) as catalog:  # migrates to head
+        with catalog.engine.connect() as conn:
+            assert current_revision(conn) == HEAD
+        paper = catalog.find_paper("1611.00712")
+        assert paper.id == 7
+        assert paper.title == "The Concrete Distribution"
+        assert paper.authors == ["Chris J. Maddison", "Andriy Mnih"]
+        assert paper.abstract == "Stochastic computation graphs."
+        assert paper.categories == ["cs.LG"]
+        assert [(v, d.date() if d else None) for v, d in catalog.versions(7)] == [
+            (2, date(2017, 3, 5))
+        ]
+        # Papers from before the search index are searchable.
+        assert [p.id for p in catalog.search("madd stochastic")] == [7]
+        # And the schema takes new writes as a fresh one would.
+        (result,) = catalog.upsert_arxiv([CONCRETE])
+        assert (result.status, result.paper_id) == ("updated", 7)
+        assert [v for v, _ in catalog.versions(7)] == [1, 2, 3]
+        assert [p.id for p in catalog.search("relaxation teh")] == [7]
+
+
+def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        assert upgrade(engine) == (None, HEAD)
+        assert upgrade(engine) == (HEAD, HEAD)
+    finally:
+        engine.dispose()
+
+
+# -- drivers -----------------------------------------------------------------------------
+
+
+def test_missing_postgres_driver_is_one_line() -> None:
+    """Without psycopg, a PostgreSQL URL fails with one line naming the extra (exit 4)."""
+    script = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from catalog.cli.main import cli\n"
+        "cli(['--db', 'postgresql+psycopg://someone@db.invalid/reading', 'list'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "catalog: error: PostgreSQL driver psycopg missing: pip install 'catalog[postgres]'"
+    ]
+    assert done.stdout == ""
