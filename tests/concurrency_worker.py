@@ -72,8 +72,6 @@ def main(url: str, worker: int) -> None:
                 chunk = [record(i) for i in numbers[start : start + CHUNK]]
                 for result in catalog.upsert_arxiv(chunk):
                     statuses[result.status] = statuses.get(result.status, 0) + 1
-                    if result.status == "added" and "DEBUG" in __import__("os").environ:
-                        print("added", result.arxiv_id, flush=True)
                 catalog.search(f"topic{start % 7} relax")
     print("done", json.dumps(statuses), flush=True)
 
