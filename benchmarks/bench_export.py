@@ -149,14 +149,22 @@ def main() -> None:
         return
 
     base = subprocess.run(
-        [sys.executable, "-c", "import resource, catalog.records; "
-         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import resource, catalog.records; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     base_mib = int(base.stdout) / 1024
     only = set(args.only.split(",")) if args.only else None
-    print(f"{args.papers:,} papers, median of {args.runs} runs, each in a fresh process "
-          f"(interpreter baseline {base_mib:.0f} MiB)")
+    print(
+        f"{args.papers:,} papers, median of {args.runs} runs, each in a fresh process "
+        f"(interpreter baseline {base_mib:.0f} MiB)"
+    )
     print(f"{'kind':<18} {'median s':>9} {'min s':>7} {'MiB out':>8} {'peak MiB':>9}  what")
     for kind, what in KINDS:
         if only and kind not in only:
@@ -165,7 +173,9 @@ def main() -> None:
         for _ in range(args.runs):
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", kind, "--papers", str(args.papers)],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             )
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         secs = [r["seconds"] for r in runs]

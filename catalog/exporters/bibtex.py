@@ -190,8 +190,7 @@ def _protect_word(raw: str, table: dict[str, str]) -> str:
     start = raw.index(core)
     lead, trail = raw[:start], raw[start + len(core) :]
     return (
-        f"{_escape_plain(lead, table)}{{{_escape_plain(core, table)}}}"
-        f"{_escape_plain(trail, table)}"
+        f"{_escape_plain(lead, table)}{{{_escape_plain(core, table)}}}{_escape_plain(trail, table)}"
     )
 
 
@@ -220,7 +219,7 @@ def format_title(title: str) -> str:
 
 def _escape_name_words(text: str) -> str:
     # A lone "and" would split the name in two for BibTeX.
-    return " ".join("{and}" if _AND_WORD.match(w) else w for w in escape_text(text).split(" "))
+    return " ".join(f"{{{w}}}" if _AND_WORD.match(w) else w for w in escape_text(text).split(" "))
 
 
 def format_name(name: str) -> str:
@@ -306,6 +305,10 @@ class _EntryBuilder:
             venue = venue or paper.journal_ref
             if venue:
                 add(self.text("journal", escape_text(venue)))
+            elif arxiv_id:
+                # Scholar and dblp call preprints articles of a pseudo-journal, which the
+                # importer drops; an @article without a journal is a BibTeX warning.
+                entry_type = "misc"
         elif venue and entry_type in _BOOKTITLE_TYPES:
             add(self.text("booktitle", escape_text(venue)))
         elif venue and not arxiv_id:

@@ -52,9 +52,7 @@ def paper_identity(paper: PaperView) -> Hashable:
     return ("object", id(paper))
 
 
-def collect_papers(
-    papers: Sequence[PaperView], sessions: Sequence[SessionView]
-) -> list[PaperView]:
+def collect_papers(papers: Sequence[PaperView], sessions: Sequence[SessionView]) -> list[PaperView]:
     """The papers an export covers: ``papers`` in order, then the papers of ``sessions``
     (in session, row and paper order) that are not among them; each paper once."""
     seen: set[Hashable] = set()

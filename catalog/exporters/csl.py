@@ -75,6 +75,8 @@ def csl_item(paper: PaperView, key: str, options: ExportOptions) -> dict[str, An
     if paper.entry_type:
         item_type = _TYPES.get(paper.entry_type.lower(), "article")
         container = paper.venue or paper.journal_ref
+        if item_type == "article-journal" and not container and paper.arxiv_id:
+            item_type = "article"  # a preprint that a .bib file called an article
     elif paper.journal_ref:
         item_type, container = "article-journal", paper.journal_ref
     else:

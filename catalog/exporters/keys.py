@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 from functools import lru_cache
 
 from catalog.exporters.names import split_name
@@ -138,9 +139,10 @@ def citation_key(paper: PaperView, taken: set[str]) -> str:
 def assign_keys(papers: Sequence[PaperView]) -> list[str]:
     """One key per paper, in order, unique within the batch (compared case-insensitively,
     as BibTeX does). Stored keys are kept and reserved first, so a generated key never
-    takes a stored one, whatever the order; keys are generated in the given order. A
-    stored key repeated in the batch (the store forbids it) gets a suffix the second time,
-    so that the output still parses."""
+    takes a stored one. New keys are handed out oldest paper first (then by arXiv id,
+    title, id), so the result does not depend on the order of ``papers``. A stored key
+    repeated in the batch (the store forbids it) gets a suffix the second time, so that
+    the output still parses."""
     stored_keys: dict[int, str] = {}
     taken: set[str] = set()
     for i, paper in enumerate(papers):
@@ -151,19 +153,34 @@ def assign_keys(papers: Sequence[PaperView]) -> list[str]:
     # The next suffix to try per base, so that many papers with one base (a prolific
     # author's year) do not rescan "a", "b", ... every time.
     next_suffix: dict[str, int] = {}
-    keys: list[str] = []
-    for i, paper in enumerate(papers):
-        key = stored_keys.get(i)
-        if key is None:
-            base = paper.citation_key or base_key(paper)
-            key = base
-            if key.lower() in taken:
-                n = next_suffix.get(base, 1)
+    keys: list[str] = [""] * len(papers)
+    pending = [i for i in range(len(papers)) if i not in stored_keys]
+    # Generate in a canonical order (oldest first), not in the order given, so that
+    # which of two clashing papers gets the plain key does not depend on query order.
+    pending.sort(key=lambda i: _canonical(papers[i]))
+    for i in pending:
+        paper = papers[i]
+        base = paper.citation_key or base_key(paper)
+        key = base
+        if key.lower() in taken:
+            n = next_suffix.get(base, 1)
+            key = f"{base}{_suffix(n)}"
+            while key.lower() in taken:
+                n += 1
                 key = f"{base}{_suffix(n)}"
-                while key.lower() in taken:
-                    n += 1
-                    key = f"{base}{_suffix(n)}"
-                next_suffix[base] = n + 1
-            taken.add(key.lower())
-        keys.append(key)
+            next_suffix[base] = n + 1
+        taken.add(key.lower())
+        keys[i] = key
+    for i, key in stored_keys.items():
+        keys[i] = key
     return keys
+
+
+def _canonical(paper: PaperView) -> tuple[bool, date, str, str, int]:
+    return (
+        paper.published is None,
+        paper.published or date.min,
+        paper.arxiv_id or "",
+        paper.title,
+        paper.id,
+    )

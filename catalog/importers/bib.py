@@ -41,7 +41,7 @@ from typing import Any
 
 from catalog.records import PaperView
 
-__all__ = ["BibImport", "de_latex", "read_bib"]
+__all__ = ["BibImport", "de_latex", "read_bib", "split_persons"]
 
 _MONTHS = {
     name: i + 1
@@ -90,6 +90,7 @@ _LATEX_SYNTAX = re.compile(r"[\\{}~$%]|--|``|''|!`|\?`")
 _YEAR = re.compile(r"\d{4}")
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _SCHOLAR_ARXIV = re.compile(r"arxiv(?:\s+preprint)?\s*(?:arxiv)?\s*:\s*(\S+)", re.IGNORECASE)
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
@@ -184,16 +185,44 @@ def _author_name(parts: Any) -> str | None:
     return f"{name}, {jr}" if jr else name
 
 
+def split_persons(text: str) -> list[str]:
+    """Split a BibTeX name list on `` and `` outside braces.
+
+    bibtexparser's ``split_multiple_persons_names`` loses the first characters of a name
+    that starts with a backslash after "and" (``A and \"Ozt\"urk, B`` gives ``"Ozt...``),
+    so the splitting is done here; backslash escapes are skipped as bibtexparser does.
+    """
+    names: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch.isspace():
+            m = _AND.match(text, i)
+            if m:
+                names.append(text[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    names.append(text[start:])
+    return [n.strip() for n in names if n.strip()]
+
+
 def _authors(raw: str | None) -> list[str]:
     if not raw:
         return []
-    from bibtexparser.middlewares.names import (
-        parse_single_name_into_parts,
-        split_multiple_persons_names,
-    )
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
 
     names = []
-    for person in split_multiple_persons_names(raw):
+    for person in split_persons(raw):
         name = _author_name(parse_single_name_into_parts(person, strict=False))
         if name:
             names.append(name)
@@ -236,44 +265,40 @@ def _published(fields: dict[str, str]) -> date | None:
 
 
 def _arxiv(fields: dict[str, str]) -> tuple[Any, set[str]]:
-    """The entry's arXiv id (an ArxivId or None) and the fields that only said so."""
+    """The entry's arXiv id (an ArxivId or None), and the fields that only said the
+    paper is on arXiv (Scholar's and dblp's pseudo-journals), to be dropped."""
     from catalog.arxiv.ids import arxiv_id_from_url, parse_arxiv_id
     from catalog.errors import InvalidArxivId
 
     def parse(text: str) -> Any:
         try:
-            return parse_arxiv_id(text)
+            return parse_arxiv_id(text.strip().rstrip(".,;"))
         except InvalidArxivId:
             return None
+
+    journal = fields.get("journal", "").strip()
+    volume = fields.get("volume", "").strip()
+    from_journal = None
+    pseudo: set[str] = set()
+    m = _SCHOLAR_ARXIV.search(journal)
+    if m and (from_journal := parse(m.group(1))):
+        pseudo = {"journal"}
+    elif journal.lower() == "corr" and volume.lower().startswith("abs/"):
+        if from_journal := parse(volume[4:]):
+            pseudo = {"journal", "volume"}
 
     eprint = fields.get("eprint", "").strip()
     archive = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().lower()
     if eprint and (archive == "arxiv" or eprint.lower().startswith("arxiv:")):
-        found = parse(eprint)
-        if found:
-            return found, {"eprint", "archiveprefix", "eprinttype"}
+        if found := parse(eprint):
+            return found, pseudo
     url = fields.get("url", "").strip()
-    if url:
-        found = arxiv_id_from_url(url)
-        if found:
-            return found, set()
+    if url and (found := arxiv_id_from_url(url)):
+        return found, pseudo
     doi = _DOI_PREFIX.sub("", fields.get("doi", "").strip())
-    if doi.lower().startswith("10.48550/arxiv."):
-        found = parse(doi)
-        if found:
-            return found, set()
-    journal = fields.get("journal", "").strip()
-    m = _SCHOLAR_ARXIV.search(journal)
-    if m:
-        found = parse(m.group(1).rstrip(".,;"))
-        if found:
-            return found, {"journal"}
-    volume = fields.get("volume", "").strip()
-    if journal.lower() == "corr" and volume.lower().startswith("abs/"):
-        found = parse(volume[4:])
-        if found:
-            return found, {"journal", "volume"}
-    return None, set()
+    if doi.lower().startswith("10.48550/arxiv.") and (found := parse(doi)):
+        return found, pseudo
+    return from_journal, pseudo
 
 
 def _paper(entry: Any) -> PaperView:

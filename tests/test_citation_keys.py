@@ -1,0 +1,202 @@
+"""Citation keys (catalog.exporters.keys) and name splitting (catalog.exporters.names)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from catalog.exporters.keys import assign_keys, base_key, citation_key, fold
+from catalog.exporters.names import NameParts, split_name
+from catalog.records import PaperView
+from tests.fixtures.papers import ACCENTS, ALL_PAPERS, JOURNAL, MINIMAL, SEED_PAPERS, TEX_MATH
+
+
+def paper(title: str, authors: list[str] | None = None, year: int | None = 2016) -> PaperView:
+    published = date(year, 5, 17) if year else None
+    return PaperView(id=0, title=title, authors=authors or [], published=published)
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Chris J. Maddison", NameParts(first="Chris J.", last="Maddison")),
+        ("S. M. Ali Eslami", NameParts(first="S. M. Ali", last="Eslami")),
+        ("S.M. Ali Eslami", NameParts(first="S.M. Ali", last="Eslami")),
+        ("Ludwig van der Berg", NameParts(first="Ludwig", von="van der", last="Berg")),
+        ("Jean de La Fontaine", NameParts(first="Jean", von="de", last="La Fontaine")),
+        ("Martin Luther King Jr.", NameParts(first="Martin Luther", last="King", suffix="Jr.")),
+        ("Martin Luther King, Jr.", NameParts(first="Martin Luther", last="King", suffix="Jr.")),
+        ("John Smith III", NameParts(first="John", last="Smith", suffix="III")),
+        ("Maddison, Chris J.", NameParts(first="Chris J.", last="Maddison")),
+        ("van der Berg, Ludwig", NameParts(first="Ludwig", von="van der", last="Berg")),
+        ("Ali Eslami, S. M.", NameParts(first="S. M.", last="Ali Eslami")),
+        ("King, Jr., Martin", NameParts(first="Martin", last="King", suffix="Jr.")),
+        ("Plato", NameParts(last="Plato", literal=True)),
+        ("李明", NameParts(last="李明", literal=True)),
+        (
+            "The ATLAS Collaboration",
+            NameParts(last="The ATLAS Collaboration", literal=True),
+        ),
+        ("  Yee   Whye\nTeh ", NameParts(first="Yee Whye", last="Teh")),
+        ("", NameParts(literal=True)),
+    ],
+)
+def test_split_name(name: str, expected: NameParts) -> None:
+    assert split_name(name) == expected
+
+
+def test_family_includes_particles() -> None:
+    assert split_name("Ludwig van der Berg").family == "van der Berg"
+    assert split_name("Chris J. Maddison").family == "Maddison"
+
+
+# --- keys ----------------------------------------------------------------------------------
+
+
+def test_seed_papers_get_readable_keys() -> None:
+    assert [base_key(p) for p in SEED_PAPERS] == [
+        "maddison2016concrete",
+        "gupta2018feedback",
+        "engel2017latent",
+        "kim2018semi",
+        "ganin2018synthesizing",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "word"),
+    [
+        ("The Concrete Distribution", "concrete"),
+        ("A Novel Approach", "novel"),
+        ("On the Origin of Species", "origin"),
+        ("Towards Deep Learning", "deep"),
+        ("Learning to Learn", "learning"),
+        ("An Analysis of the Effect", "analysis"),
+        ("In Search of Lost Time", "search"),
+        ("With and For", "with"),  # only stopwords: the first word
+        ("$\\alpha$-Divergence for GANs", "divergence"),  # TeX math is skipped
+        ("\\emph{Really} Fast", "really"),  # TeX commands are skipped
+        ("Über Alles", "uber"),  # ASCII-folded
+        ("Don't Stop", "dont"),  # apostrophes join the word
+        ("X Marks the Spot", "marks"),  # single letters are not significant
+        ("3D Shapes", "shapes"),
+    ],
+)
+def test_first_significant_title_word(title: str, word: str) -> None:
+    assert base_key(paper(title, ["Ann Author"])) == f"author2016{word}"
+
+
+@pytest.mark.parametrize(
+    ("author", "name"),
+    [
+        ("Jürgen Müller", "muller"),
+        ("Łukasz Kaiser", "kaiser"),
+        ("José Ángel Pérez-García", "perezgarcia"),
+        ("Ludwig van der Berg", "vanderberg"),
+        ("Ann O'Neil", "oneil"),
+        ("Martin Luther King Jr.", "king"),
+        ("Þór Ægirsson", "aegirsson"),
+        ("The ATLAS Collaboration", "atlas"),
+        ("李明", ""),  # nothing ASCII: the name part is left out
+    ],
+)
+def test_author_name_is_folded_to_letters(author: str, name: str) -> None:
+    assert base_key(paper("Concrete", [author])) == f"{name}2016concrete"
+
+
+def test_missing_parts_are_left_out() -> None:
+    assert base_key(paper("Concrete Ideas", [], year=None)) == "concrete"
+    assert base_key(paper("", ["Ann Author"], year=None)) == "author"
+    assert base_key(paper("", [], year=None)) == "paper"
+    assert base_key(MINIMAL) == "untitled"
+    assert base_key(JOURNAL) == "ligo2016observation"
+    assert base_key(ACCENTS) == "muller2021uber"
+    assert base_key(TEX_MATH) == "lovelace2021divergence"
+
+
+def test_fold() -> None:
+    assert fold("Müller–Łukasz ß Æ") == "mullerlukasz ss ae"  # the dash has no ASCII form
+
+
+def test_citation_key_suffixes_against_taken() -> None:
+    p = paper("Concrete", ["Chris Maddison"])
+    taken: set[str] = set()
+    keys = [citation_key(p, taken) for _ in range(29)]
+    assert keys[:4] == [
+        "maddison2016concrete",
+        "maddison2016concretea",
+        "maddison2016concreteb",
+        "maddison2016concretec",
+    ]
+    assert keys[26:29] == [
+        "maddison2016concretez",
+        "maddison2016concreteaa",
+        "maddison2016concreteab",
+    ]
+    assert taken == set(keys)
+
+
+def test_citation_key_keeps_a_stored_key() -> None:
+    taken = {"maddison2016concrete"}
+    stored = replace(paper("Concrete", ["Chris Maddison"]), citation_key="Maddison:Concrete")
+    assert citation_key(stored, taken) == "Maddison:Concrete"
+    assert "Maddison:Concrete" in taken
+
+
+def test_assign_keys_unique_and_stored_keys_win() -> None:
+    first = paper("Concrete", ["Chris Maddison"])
+    second = replace(first, id=2)
+    stored = replace(first, id=3, citation_key="maddison2016concrete")
+    keys = assign_keys([first, second, stored])
+    # The stored key is reserved first, even though its paper comes last.
+    assert keys == ["maddison2016concretea", "maddison2016concreteb", "maddison2016concrete"]
+
+
+def test_assign_keys_compare_case_insensitively() -> None:
+    stored = replace(paper("Concrete", ["Chris Maddison"]), citation_key="Maddison2016Concrete")
+    keys = assign_keys([paper("Concrete", ["Chris Maddison"]), stored])
+    assert keys == ["maddison2016concretea", "Maddison2016Concrete"]
+
+
+def test_assign_keys_repeated_stored_key_is_suffixed() -> None:
+    a = replace(paper("A"), id=1, citation_key="dup")
+    b = replace(paper("B"), id=2, citation_key="dup")
+    assert assign_keys([a, b]) == ["dup", "dupa"]
+
+
+def test_assign_keys_do_not_depend_on_input_order() -> None:
+    keys = dict(zip([p.id for p in ALL_PAPERS], assign_keys(ALL_PAPERS), strict=True))
+    reordered = list(reversed(ALL_PAPERS))
+    again = dict(zip([p.id for p in reordered], assign_keys(reordered), strict=True))
+    assert keys == again
+    # The older of two clashing papers gets the plain key.
+    assert keys[1] == "maddison2016concrete"
+    assert keys[16] == "maddison2016concretea"
+
+
+names = st.text(
+    alphabet=st.characters(codec="utf-8", categories=["L", "M", "N", "P", "S", "Zs"]),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=40), st.lists(names, max_size=3)), max_size=30))
+def test_generated_keys_are_ascii_and_unique(items: list[tuple[str, list[str]]]) -> None:
+    papers = [
+        PaperView(id=i + 1, title=t, authors=a, published=date(2020, 1, 2))
+        for i, (t, a) in enumerate(items)
+    ]
+    keys = assign_keys(papers)
+    assert len({k.lower() for k in keys}) == len(keys)
+    for key in keys:
+        assert re.fullmatch(r"[a-z]*(2020)?[a-z]*", key), key
+        assert key
