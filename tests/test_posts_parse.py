@@ -419,3 +419,14 @@ def test_every_fixture_parses() -> None:
         post = read_post(path)
         assert post.rows, path.name
         assert post.path == str(path)
+
+
+@pytest.mark.parametrize(
+    "after", ["{: .table .table-striped}", "<br>", "- a list item", "1. a numbered item",
+              "---", "> a quote", "{% include footer.html %}", "## A heading", "[^1]: a note"]
+)
+def test_blocks_end_a_table_without_a_blank_line(after: str) -> None:
+    text = f"| Presenter | Papers |\n| --- | --- |\n| A | Deep Sets |\n{after}\n"
+    post = parse_post(text, "x.md")
+    assert post.findings == []
+    assert [r.line for r in post.rows] == [3]

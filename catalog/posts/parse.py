@@ -44,6 +44,10 @@ COLUMN_NAMES: dict[str, str] = {
 }
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+# Lines that start another block (so they end a table without a blank line).
+_BLOCK_START = re.compile(
+    r"^\s{0,3}(?:```|~~~|>|[-+*]\s|\d{1,9}[.)]\s|(?:[-*_]\s*){3,}$|<|\{:|\{%|\$\$)"
+)
 _DEF = re.compile(r"^( {0,3})\[\^([^\]\s]+)\]:[ \t]?(.*)$")
 _REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _SEP_CELL = re.compile(r"^\s*:?-+:?\s*$")
@@ -537,9 +541,9 @@ class _Parser:
             ln = lines[j]
             if not ln.strip():
                 break
-            if _DEF.match(ln) or _HEADING.match(ln) or _FENCE.match(ln) or _QUOTE.match(ln):
-                break
             cells = _cell_spans(ln)
+            if _DEF.match(ln) or _HEADING.match(ln) or (cells is None and _BLOCK_START.match(ln)):
+                break  # another block ends the table (kramdown IAL "{: .x}" included)
             if cells is None:
                 self.finding(j + 1, 1, "table-malformed",
                              f"table ending on line {j} is not followed by a blank line; "
