@@ -1,0 +1,156 @@
+"""CSL-JSON export: golden file, item fields, and citeproc-py formatting every item."""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+
+from catalog.exporters import ExportOptions
+from catalog.exporters.csl import csl_name, export
+from catalog.records import PaperView
+from tests.fixtures.papers import (
+    ACCENTS,
+    ALL_PAPERS,
+    CONCRETE,
+    IMPORTED,
+    JOURNAL,
+    MINIMAL,
+    PIPES_HTML,
+    SEED_SESSION,
+    SPECIAL,
+    TEX_MATH,
+    YEAR_ONLY,
+    check_golden,
+)
+
+
+def items(papers: list[PaperView], **options: bool) -> list[dict[str, Any]]:
+    out = io.StringIO()
+    export(papers, [], out, ExportOptions(**options))
+    loaded: list[dict[str, Any]] = json.loads(out.getvalue())
+    return loaded
+
+
+def item(paper: PaperView, **options: bool) -> dict[str, Any]:
+    (only,) = items([paper], **options)
+    return only
+
+
+def test_golden_all_fixture_papers() -> None:
+    out = io.StringIO()
+    export(ALL_PAPERS, [], out, ExportOptions(abstracts=True))
+    check_golden("export.csl.json", out.getvalue())
+
+
+def test_preprint_item() -> None:
+    assert item(CONCRETE) == {
+        "id": "maddison2016concrete",
+        "type": "article",
+        "title": CONCRETE.title,
+        "author": [
+            {"family": "Maddison", "given": "Chris J."},
+            {"family": "Mnih", "given": "Andriy"},
+            {"family": "Teh", "given": "Yee Whye"},
+        ],
+        "issued": {"date-parts": [[2016, 11, 2]]},
+        "number": "1611.00712",
+        "archive": "arXiv",
+        "URL": "https://arxiv.org/abs/1611.00712",
+    }
+
+
+def test_journal_ref_makes_an_article_journal() -> None:
+    got = item(JOURNAL)
+    assert got["type"] == "article-journal"
+    assert got["container-title"] == "Phys. Rev. Lett. 116, 061102 (2016)"
+    assert got["DOI"] == "10.1103/PhysRevLett.116.061102"
+    assert got["author"][0] == {"literal": "The LIGO Scientific Collaboration"}
+
+
+def test_imported_entry_types_map_to_csl_types() -> None:
+    assert item(IMPORTED)["type"] == "paper-conference"
+    assert item(IMPORTED)["container-title"].startswith("Proceedings of the IEEE")
+    assert item(YEAR_ONLY)["type"] == "article-journal"
+    assert item(replace(IMPORTED, entry_type="phdthesis"))["type"] == "thesis"
+    assert item(replace(IMPORTED, entry_type="weird"))["type"] == "article"
+
+
+def test_dates_leave_out_what_a_bib_file_lacked() -> None:
+    assert item(YEAR_ONLY)["issued"] == {"date-parts": [[1948]]}
+    assert item(IMPORTED)["issued"] == {"date-parts": [[2016, 6]]}
+    assert "issued" not in item(MINIMAL)
+
+
+def test_abstract_only_with_the_option() -> None:
+    assert "abstract" not in item(CONCRETE)
+    assert item(CONCRETE, abstracts=True)["abstract"] == CONCRETE.abstract
+
+
+def test_names_with_particles_suffixes_and_literals() -> None:
+    authors = item(ACCENTS)["author"]
+    assert authors == [
+        {"family": "Müller", "given": "Jürgen"},
+        {"family": "Kaiser", "given": "Łukasz"},
+        {"family": "Pérez-García", "given": "José Ángel"},
+        {"family": "Berg", "given": "Ludwig", "non-dropping-particle": "van der"},
+        {"family": "King", "given": "Martin Luther", "suffix": "Jr."},
+        {"literal": "Plato"},
+        {"literal": "The ATLAS Collaboration"},
+        {"literal": "李明"},
+    ]
+    assert csl_name("S. M. Ali Eslami") == {"family": "Eslami", "given": "S. M. Ali"}
+
+
+def test_text_is_plain_entities_decoded_math_kept() -> None:
+    assert item(PIPES_HTML)["title"] == (
+        "Sense & Sensitivity | A Study across Lines <b> and <i>Tags</i>"
+    )
+    assert item(TEX_MATH)["title"] == TEX_MATH.title
+    assert item(SPECIAL["latex_specials"])["title"] == SPECIAL["latex_specials"].title
+
+
+def test_ids_are_the_bibtex_keys_and_unique() -> None:
+    ids = [i["id"] for i in items(ALL_PAPERS)]
+    assert len(set(ids)) == len(ids)
+    assert "He_2016_CVPR" in ids
+
+
+def test_session_papers_are_included() -> None:
+    out = io.StringIO()
+    export([], [SEED_SESSION], out, ExportOptions())
+    assert len(json.loads(out.getvalue())) == 5
+
+
+@pytest.mark.parametrize("abstracts", [False, True])
+def test_citeproc_formats_every_item(abstracts: bool) -> None:
+    data = items(ALL_PAPERS, abstracts=abstracts)
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    problems: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bibliography = CitationStylesBibliography(style, CiteProcJSON(data), formatter.plain)
+        citations = [Citation([CitationItem(i["id"])]) for i in data]
+        for citation in citations:
+            bibliography.register(citation)
+        texts = [
+            str(bibliography.cite(c, lambda ci: problems.append(str(ci.key)))) for c in citations
+        ]
+        entries = [str(e) for e in bibliography.bibliography()]
+    assert not problems
+    assert len(entries) == len(data)
+    assert texts[0] == "(Maddison, Mnih and Teh, 2016)"
+    assert any(e.startswith("Maddison, C.J., Mnih, A. and Teh, Y.W. (2016)") for e in entries)
+    assert any("Müller, J." in e for e in entries)

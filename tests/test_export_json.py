@@ -1,0 +1,232 @@
+"""JSON export: golden file, schema, stable ordering, references, formatting."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+from importlib.resources import files
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from catalog.exporters import ExportOptions
+from catalog.exporters.json import document, dumps_indented, export
+from catalog.records import PaperView, PresentationView, SessionView
+from tests.fixtures.papers import (
+    ALL_PAPERS,
+    CONCRETE,
+    PIPES_HTML,
+    SESSIONS,
+    SPECIAL,
+    check_golden,
+)
+
+
+def as_json(papers: list[PaperView], sessions: list[SessionView]) -> str:
+    out = io.StringIO()
+    export(papers, sessions, out, ExportOptions())
+    return out.getvalue()
+
+
+def schema() -> dict[str, Any]:
+    text = files("catalog.exporters").joinpath("schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def check(instance: Any, node: dict[str, Any], root: dict[str, Any], where: str = "$") -> None:
+    """A tiny structural validator for the keywords schema.json uses (no jsonschema needed)."""
+    if "$ref" in node:
+        target = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        check(instance, target, root, where)
+    types = node.get("type")
+    if types is not None:
+        names = {
+            "object": dict,
+            "array": list,
+            "string": str,
+            "integer": int,
+            "null": type(None),
+        }
+        allowed = [types] if isinstance(types, str) else types
+        ok = any(
+            isinstance(instance, names[t]) and not (t == "integer" and isinstance(instance, bool))
+            for t in allowed
+        )
+        assert ok, f"{where}: {instance!r} is not {allowed}"
+    if isinstance(instance, dict):
+        for key in node.get("required", []):
+            assert key in instance, f"{where}: missing {key}"
+        props = node.get("properties", {})
+        if node.get("additionalProperties") is False:
+            extra = set(instance) - set(props)
+            assert not extra, f"{where}: unexpected {extra}"
+        for key, value in instance.items():
+            if key in props:
+                check(value, props[key], root, f"{where}.{key}")
+            elif isinstance(node.get("additionalProperties"), dict):
+                check(value, node["additionalProperties"], root, f"{where}.{key}")
+    if isinstance(instance, list) and "items" in node:
+        for i, item in enumerate(instance):
+            check(item, node["items"], root, f"{where}[{i}]")
+    if isinstance(instance, str):
+        if "pattern" in node:
+            assert re.search(node["pattern"], instance), f"{where}: {instance!r}"
+        assert len(instance) >= node.get("minLength", 0), where
+    if isinstance(instance, int) and "minimum" in node:
+        assert instance >= node["minimum"], where
+
+
+# --- golden file and schema ----------------------------------------------------------------
+
+
+def test_golden_all_papers_and_sessions() -> None:
+    check_golden("export.json", as_json(ALL_PAPERS, SESSIONS))
+
+
+def test_output_matches_the_schema_structurally() -> None:
+    root = schema()
+    check(json.loads(as_json(ALL_PAPERS, SESSIONS)), root, root)
+    check(json.loads(as_json([], [])), root, root)
+
+
+def test_output_validates_with_jsonschema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(schema())
+    validator.check_schema(schema())
+    validator.validate(json.loads(as_json(ALL_PAPERS, SESSIONS)))
+
+
+def test_schema_is_draft_2020_12() -> None:
+    assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+# --- content -------------------------------------------------------------------------------
+
+
+def test_paper_fields() -> None:
+    doc = document([CONCRETE], [])
+    assert doc["papers"] == [
+        {
+            "citation_key": "maddison2016concrete",
+            "arxiv_id": "1611.00712",
+            "version": 3,
+            "title": CONCRETE.title,
+            "authors": ["Chris J. Maddison", "Andriy Mnih", "Yee Whye Teh"],
+            "abstract": CONCRETE.abstract,
+            "published": "2016-11-02",
+            "updated": "2017-03-05",
+            "primary_category": "cs.LG",
+            "categories": ["cs.LG", "stat.ML"],
+            "doi": None,
+            "journal_ref": None,
+            "comment": None,
+            "url": "https://arxiv.org/abs/1611.00712",
+            "venue": None,
+            "entry_type": None,
+            "extra_fields": {},
+        }
+    ]
+    assert doc["sessions"] == [] and doc["presenters"] == []
+
+
+def test_text_is_kept_as_stored() -> None:
+    (paper,) = document([PIPES_HTML], [])["papers"]
+    assert paper["title"] == PIPES_HTML.title  # entities, newlines, pipes: lossless
+
+
+def test_sessions_reference_papers_by_citation_key() -> None:
+    doc = document([], SESSIONS)
+    keys = {p["citation_key"] for p in doc["papers"]}
+    refs = [k for s in doc["sessions"] for row in s["presentations"] for k in row["papers"]]
+    assert set(refs) <= keys
+    seed = doc["sessions"][0]
+    assert seed["slug"] == "2018-07-31-generative"
+    assert [row["papers"] for row in seed["presentations"]] == [
+        ["maddison2016concrete"],
+        ["gupta2018feedback"],
+        [],
+        ["engel2017latent"],
+        [],
+        ["kim2018semi"],
+        ["ganin2018synthesizing"],
+    ]
+    assert seed["presentations"][0]["slides_url"].endswith("Gumbel-Softmax.pdf")
+
+
+def test_presenters_count_talks_papers_and_sessions() -> None:
+    doc = document([], SESSIONS)
+    assert doc["presenters"] == [
+        {"name": "Ana | B", "talks": 2, "papers": 4, "sessions": 1},
+        {"name": "Arshdeep", "talks": 4, "papers": 4, "sessions": 1},
+        {"name": "GaoJi", "talks": 3, "papers": 1, "sessions": 1},
+        {"name": "Zoë", "talks": 2, "papers": 2, "sessions": 1},
+    ]
+
+
+def test_extra_front_matter_values_become_json() -> None:
+    session = SessionView(
+        "s", "S", extra={"when": date(2020, 1, 2), "tags2": {"b", "a"}, "n": 1, "obj": object}
+    )
+    (out,) = document([], [session])["sessions"]
+    assert out["extra"]["when"] == "2020-01-02"
+    assert out["extra"]["tags2"] == ["a", "b"]
+    assert out["extra"]["n"] == 1
+    assert out["extra"]["obj"] == str(object)
+
+
+# --- ordering and formatting ---------------------------------------------------------------
+
+
+def test_ordering_does_not_depend_on_input_order() -> None:
+    forward = as_json(ALL_PAPERS, SESSIONS)
+    backward = as_json(list(reversed(ALL_PAPERS)), list(reversed(SESSIONS)))
+    assert forward == backward
+
+
+def test_papers_sorted_by_citation_key_sessions_by_date() -> None:
+    doc = document(ALL_PAPERS, SESSIONS)
+    keys = [p["citation_key"] for p in doc["papers"]]
+    assert keys == sorted(keys, key=lambda k: (k.casefold(), k))
+    undated = SessionView("0000-undated", "U")
+    slugs = [s["slug"] for s in document([], [undated, *reversed(SESSIONS)])["sessions"]]
+    assert slugs == ["2018-07-31-generative", "2021-05-01-special | cases", "0000-undated"]
+
+
+def test_presentations_in_position_order() -> None:
+    rows = [PresentationView(2, "B", "second"), PresentationView(1, "A", "first")]
+    (session,) = document([], [SessionView("s", "S", presentations=rows)])["sessions"]
+    assert [r["title"] for r in session["presentations"]] == ["first", "second"]
+
+
+def test_utf8_indent_2_trailing_newline() -> None:
+    text = as_json([SPECIAL["accents"]], [])
+    assert "Jürgen Müller" in text and "李明" in text  # ensure_ascii=False
+    assert text.endswith("}\n")
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_dumps_indented_is_json_dumps(value: Any) -> None:
+    assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def test_dumps_indented_floats() -> None:
+    value = {"x": [1.5, 1e100, -0.0]}
+    assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
