@@ -129,3 +129,23 @@ def test_no_trailing_newline_kept(tmp_path: Path) -> None:
     assert fixed(text2, "x.md").endswith("Ann Lee\n")
     tail = unified_diff("a\nb", "a\nc", "x.md")
     assert tail.endswith("+c\n\\ No newline at end of file\n")
+
+
+def test_headings_rows_are_fixed_in_the_heading() -> None:
+    text = (
+        "## Deep Sets ##\n\n+ [PDF](https://arxiv.org/abs/1703.06114)\n\n"
+        "## Order Matters: Sequence to sequence for sets [^ds]\n\n"
+        "+ [PDF](https://arxiv.org/abs/1511.06391)\n\n"
+        "[^ds]: Deep Sets, Manzil Zaheer / NIPS17 / We study sets.\n\n"
+        "[^om]: Order Matters: Sequence to sequence for sets, Oriol Vinyals / ICLR16 / Seqs.\n"
+    )
+    post = parse_post(text, "h.md")
+    assert [(f.line, f.code, f.label, f.suggest) for f in check_post(post)] == [
+        (1, "footnote-missing", None, "ds"),
+        (5, "footnote-mismatch", "ds", "om"),
+        (11, "footnote-unused", "om", None),
+    ]
+    new = fixed(text, "h.md")
+    assert new.split("\n")[0] == "## Deep Sets [^ds] ##"
+    assert new.split("\n")[4] == "## Order Matters: Sequence to sequence for sets [^om]"
+    assert check_post(parse_post(new, "h.md")) == []

@@ -19,7 +19,14 @@ from catalog.errors import PostReadError
 from catalog.posts.model import Cell, Footnote, FootnoteKind, FootnoteRef, Link, Post, Row
 from catalog.posts.text import looks_like_venue, split_names, split_title_authors, strip_markup
 
-__all__ = ["parse_post", "read_post", "parse_footnote_text", "clean_title", "COLUMN_NAMES"]
+__all__ = [
+    "COLUMN_NAMES",
+    "FootnoteContent",
+    "clean_title",
+    "parse_footnote_text",
+    "parse_post",
+    "read_post",
+]
 
 # Header text (lowercased, markup stripped) -> canonical column name.
 COLUMN_NAMES: dict[str, str] = {
@@ -245,7 +252,9 @@ def _slash_cuts(text: str, limit: int = 8) -> list[tuple[int, int]]:
 
 
 @dataclass
-class _FootnoteContent:
+class FootnoteContent:
+    """What a footnote holds, as :func:`parse_footnote_text` reads it."""
+
     kind: FootnoteKind
     title: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -253,7 +262,7 @@ class _FootnoteContent:
     abstract: str | None = None
 
 
-def parse_footnote_text(text: str) -> _FootnoteContent:
+def parse_footnote_text(text: str) -> FootnoteContent:
     """Split a footnote's (markup-stripped) text into title / authors / venue / abstract.
 
     Shapes: ``Title, Authors / Venue / Abstract``; ``Title / Authors (arxiv ...) / Abstract``;
@@ -264,9 +273,9 @@ def parse_footnote_text(text: str) -> _FootnoteContent:
     lowered = text.lower()
     if lowered.startswith("abstract:") or lowered.startswith("abstract -"):
         rest = text[9:].strip(" -:")
-        return _FootnoteContent("abstract", abstract=rest or None)
+        return FootnoteContent("abstract", abstract=rest or None)
     if not text:
-        return _FootnoteContent("note")
+        return FootnoteContent("note")
     cuts = _slash_cuts(text)
     bounds = [(0, cuts[0][0] if cuts else len(text))]
     for k, (_, e) in enumerate(cuts):
@@ -274,8 +283,8 @@ def parse_footnote_text(text: str) -> _FootnoteContent:
     first = text[bounds[0][0]:bounds[0][1]].strip()
     title, authors, venue = split_title_authors(first)
     if _is_abstract_like(title):
-        return _FootnoteContent("abstract", abstract=text)
-    out = _FootnoteContent("paper", title=title, authors=list(authors), venue=venue)
+        return FootnoteContent("abstract", abstract=text)
+    out = FootnoteContent("paper", title=title, authors=list(authors), venue=venue)
     for k in range(1, len(bounds)):
         s, e = bounds[k]
         seg = text[s:e].strip()
@@ -302,7 +311,7 @@ def parse_footnote_text(text: str) -> _FootnoteContent:
             break
         out.venue = out.venue or seg  # a short unrecognised middle segment: venue-ish
     if len(bounds) == 1 and not out.authors and not out.venue and not _title_cased(title):
-        return _FootnoteContent("note")
+        return FootnoteContent("note")
     return out
 
 
