@@ -30,6 +30,7 @@ import itertools
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class PgServer:
     bindir: Path | None = None
     _admin: Engine | None = None
     _migrated_template: str | None = None
+    watchdog: subprocess.Popen[bytes] | None = None
 
     def url(self, dbname: str) -> str:
         return self.base_url.format(db=dbname)
@@ -219,6 +221,13 @@ def start_postgres() -> PgServer:
         run_as=user,
         bindir=bindir,
     )
+    server.watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(folder), *_stop_command(server)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         server.admin(f"CREATE DATABASE {_TEMPLATE}")
     except Exception as exc:
@@ -227,23 +236,39 @@ def start_postgres() -> PgServer:
     return server
 
 
+# Stops the server if the test process dies without cleaning up (killed, crashed):
+# argv is the test process id, the server folder, then the stop command.
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+pid, folder, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while os.path.isdir(folder):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        subprocess.run(stop, capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+        break
+    time.sleep(1)
+"""
+
+
+def _stop_command(server: PgServer) -> list[str]:
+    assert server.folder is not None and server.bindir is not None
+    cmd = [str(server.bindir / "pg_ctl"), "-D", str(server.folder / "data"), "-m", "immediate"]
+    cmd += ["-w", "stop"]
+    if server.run_as is not None:
+        cmd = ["runuser", "-u", server.run_as, "--", *cmd]
+    return cmd
+
+
 def stop_postgres(server: PgServer) -> None:
     server.dispose()
     if server.folder is None or server.bindir is None:
         return
-    cmd = [
-        str(server.bindir / "pg_ctl"),
-        "-D",
-        str(server.folder / "data"),
-        "-m",
-        "immediate",
-        "-w",
-        "stop",
-    ]
-    if server.run_as is not None:
-        cmd = ["runuser", "-u", server.run_as, "--", *cmd]
-    subprocess.run(cmd, capture_output=True, timeout=60, check=False)
+    subprocess.run(_stop_command(server), capture_output=True, timeout=60, check=False)
     shutil.rmtree(server.folder, ignore_errors=True)
+    if server.watchdog is not None:  # it sees the folder gone and exits
+        server.watchdog.wait(timeout=30)
 
 
 def _external_server(url: str) -> PgServer:

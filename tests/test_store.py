@@ -3,21 +3,26 @@ and migrations that carry old data forward."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col
 
 from catalog.errors import NotFound
 from catalog.records import ArxivRecord
 from catalog.store.catalog import Catalog
-from catalog.store.engine import make_engine
+from catalog.store.engine import PG_WRITE_LOCK, is_transient, make_engine
 from catalog.store.migrate import HEAD, alembic_config, current_revision, upgrade
 from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperVersion
 from catalog.store.search import fts5_available, fts5_query, has_fts_index, like_search, tsquery
@@ -372,3 +377,64 @@ def test_missing_postgres_driver_is_one_line() -> None:
         "catalog: error: PostgreSQL driver psycopg missing: pip install 'catalog[postgres]'"
     ]
     assert done.stdout == ""
+
+
+# -- writers and races -------------------------------------------------------------------
+
+
+def test_postgres_writers_queue_on_one_lock(migrated_pg_url: str) -> None:
+    held = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+        " AND pid = pg_backend_pid() AND classid = 0 AND objid = :k"
+    )
+    with Catalog.open(migrated_pg_url) as catalog:
+        assert catalog.write(lambda s: s.execute(held, {"k": PG_WRITE_LOCK}).scalar_one()) == 1
+        with catalog.read() as s:
+            assert s.execute(held, {"k": PG_WRITE_LOCK}).scalar_one() == 0
+
+
+def test_sqlite_busy_is_transient(tmp_path: Path) -> None:
+    path = tmp_path / "busy.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError) as caught:
+            other.execute("BEGIN IMMEDIATE")
+        assert is_transient(caught.value)
+        assert not is_transient(sqlite3.OperationalError("no such table: paper"))
+    finally:
+        holder.close()
+        other.close()
+
+
+def test_postgres_deadlock_is_transient(migrated_pg_url: str) -> None:
+    """A real deadlock: PostgreSQL aborts one side, and that error is retryable."""
+    engine = make_engine(migrated_pg_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO author (id, name) VALUES (1, 'A'), (2, 'B')"))
+        one, two = engine.connect(), engine.connect()
+        one.begin()
+        two.begin()
+        one.execute(text("UPDATE author SET name = 'A1' WHERE id = 1"))
+        two.execute(text("UPDATE author SET name = 'B2' WHERE id = 2"))
+        errors: list[BaseException] = []
+
+        def cross(conn: Connection, row: int) -> None:
+            try:
+                conn.execute(text("UPDATE author SET name = 'X' WHERE id = :i"), {"i": row})
+            except DBAPIError as exc:
+                errors.append(exc)
+                conn.rollback()  # releases this side's locks, so the other one proceeds
+
+        waiter = threading.Thread(target=cross, args=(one, 2))
+        waiter.start()
+        cross(two, 1)
+        waiter.join()
+        one.close()
+        two.close()
+    finally:
+        engine.dispose()
+    assert len(errors) == 1
+    assert is_transient(errors[0])

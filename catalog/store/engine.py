@@ -4,6 +4,12 @@ The URL comes from ``--db``, then ``CATALOG_DB``, then ``db/catalog.sqlite`` und
 working directory. A bare path means SQLite. SQLite connections run with foreign keys
 on, WAL and a busy timeout; write transactions start with ``BEGIN IMMEDIATE`` so two
 writers queue for the lock instead of failing half-way with "database is locked".
+
+PostgreSQL (``postgresql+psycopg://``, the ``catalog[postgres]`` extra) gets the same
+discipline: a write transaction first takes a transaction-scoped advisory lock, so
+writers run one at a time, as on SQLite, and readers are never blocked. Matching a
+paper by title or URL (posts, .bib files) cannot rest on a unique index; with writers
+queued, two imports of the same post cannot both decide the paper is new.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ if TYPE_CHECKING:
 DEFAULT_PATH = Path("db") / "catalog.sqlite"
 ENV_VAR = "CATALOG_DB"
 BUSY_TIMEOUT_MS = 60_000
-# Execution option that marks a connection as a writer (see ``_begin``).
+# Execution option that marks a connection as a writer (see ``_sqlite_begin``, ``_pg_begin``).
 WRITE_OPTION = "catalog_write"
+# Any fixed number: the PostgreSQL advisory lock every write transaction holds.
+PG_WRITE_LOCK = 0x0CA7A105
 
 
 def resolve_url(explicit: str | None = None) -> str:
@@ -82,6 +90,8 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _pg_begin)
     return engine
 
 
@@ -133,3 +143,9 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+def _pg_begin(conn: Any) -> None:
+    # Writers queue on one advisory lock, released by COMMIT or ROLLBACK.
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
