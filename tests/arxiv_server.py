@@ -50,6 +50,7 @@ import re
 import signal
 import socket
 import struct
+import sys
 import textwrap
 import threading
 import time
@@ -60,7 +61,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
@@ -518,6 +519,16 @@ class _Chaos:
     reset_rate: float = 0.0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a sleeping "slow" handler must not block stop()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (killed, timed out) is expected here, not news.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
 class ArxivStandIn:
     """The stand-in server. Use as a context manager, or call :meth:`start` / :meth:`stop`."""
 
@@ -535,8 +546,7 @@ class ArxivStandIn:
         self._log: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._httpd.daemon_threads = True  # a sleeping "slow" handler must not block stop()
+        self._httpd = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     # -- lifecycle
@@ -747,8 +757,10 @@ def _make_handler(stand_in: ArxivStandIn) -> type[BaseHTTPRequestHandler]:
         def _apply(self, fault: str, params: dict[str, list[str]], query: str) -> int:
             word, _, arg = fault.partition(":")
             if word == "slow":
-                stand_in._stopping.wait(float(arg or 1.0))
-                word = "ok"
+                if stand_in._stopping.wait(float(arg or 1.0)):
+                    word = "reset"  # stopping: hang up instead of answering
+                else:
+                    word = "ok"
             if word == "reset":
                 self._reset()
                 return 0

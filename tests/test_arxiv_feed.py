@@ -143,7 +143,7 @@ def test_dates_normalised_to_utc() -> None:
     )
     (rec,) = parse_feed(feed(entry)).records
     assert rec.updated == datetime(2021, 3, 4, 17, 0, 1, tzinfo=UTC)
-    assert rec.updated.utcoffset() is not None and rec.updated.utcoffset().total_seconds() == 0
+    assert rec.updated.tzinfo is UTC
     assert rec.published == datetime(2021, 1, 5, 9, 12, 44, tzinfo=UTC)
 
 
