@@ -67,6 +67,7 @@ _LINK = re.compile(
     r"(?:\s+\"[^\"]*\")?\s*\)"
 )
 _BARE_URL = re.compile(r"<?(https?://[^\s<>|\]\[()]+(?:\([^\s()]*\)[^\s<>|\]\[()]*)*)>?")
+_TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 _DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 _SENTENCE = re.compile(r"[a-z0-9)\]]\.\s+[A-Z]")
 _GENERIC_LINK_TEXT = frozenset(
@@ -291,7 +292,7 @@ def parse_footnote_text(text: str) -> FootnoteContent:
         if not seg:
             continue
         last = k == len(bounds) - 1
-        bare = re.sub(r"\s*\([^()]*\)\s*$", "", seg).strip()
+        bare = _TRAILING_PAREN.sub("", seg).strip() if seg.endswith(")") else seg
         paren = seg[len(bare):].strip().strip("()").strip() if bare != seg else ""
         if _is_abstract_like(seg):
             out.abstract = text[s:].strip()

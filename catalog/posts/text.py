@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "normalize_title",
@@ -66,6 +67,7 @@ _VENUE_RE = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_NAME_SEP = re.compile(r",|;|\band\b|&")
 _TRAILING_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.{1,300}?)(?<=\S)\1")  # bounded: no O(n^2)
@@ -104,6 +106,7 @@ def content_tokens(normalized: str) -> list[str]:
     return [t for t in normalized.split() if t not in STOPWORDS]
 
 
+@lru_cache(maxsize=8192)  # the same authors appear in a row and in its footnote
 def looks_like_name(part: str) -> bool:
     """True for "Chris J. Maddison", "S.M. Ali Eslami", "Aäron van den Oord", "Kim et al."."""
     part = part.strip()
@@ -147,7 +150,7 @@ def split_names(text: str) -> list[str] | None:
         text = text[:-1]  # a sentence's full stop, not "et al."
     if not text:
         return None
-    parts = [p.strip() for p in re.split(r",|;|\band\b|&", text) if p.strip()]
+    parts = [p.strip() for p in _NAME_SEP.split(text) if p.strip()]
     if not parts or not all(looks_like_name(p) for p in parts):
         return None
     return parts
