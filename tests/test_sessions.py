@@ -222,11 +222,14 @@ def test_show_table_lists_rows_in_order(run: Run, arxiv_server: ArxivStandIn) ->
 # -- sessions and presenters ---------------------------------------------------------------
 
 
-def test_sessions_lists_counts_with_filters(run: Run, arxiv_server: ArxivStandIn) -> None:
+def test_sessions_lists_counts_with_filters(
+    run: Run, arxiv_server: ArxivStandIn, db_url: str
+) -> None:
     plan(run)
     run("session", "new", "2018-08-07-graphs", "--title", "Graphs", "--term", "2018Reads",
         "--tag", "graph")  # fmt: skip
     run("session", "new", "2019-01-15-bio", "--title", "Bio", "--term", "2019Reads")
+    run("session", "new", "a-reading-list", "--title", "Undated", "--tag", "graph")
     run("session", "talk", "2018-08-07-graphs", "--paper", "1611.00712", "--paper",
         "1804.01694", "--presenter", "Jack", "--title", "Two relaxations")  # fmt: skip
 
@@ -235,11 +238,12 @@ def test_sessions_lists_counts_with_filters(run: Run, arxiv_server: ArxivStandIn
         ("2018-07-31", SLUG, 6, 5, 2),
         ("2018-08-07", "2018-08-07-graphs", 1, 2, 1),
         ("2019-01-15", "2019-01-15-bio", 0, 0, 0),
+        (None, "a-reading-list", 0, 0, 0),  # undated: last, on every backend
     ]
     of_term = as_json(run("sessions", "--term", "2018Reads", "--format", "json"))
     assert [x["slug"] for x in of_term] == [SLUG, "2018-08-07-graphs"]
     tagged = as_json(run("sessions", "--tag", "graph", "--tag", "discrete", "--format", "json"))
-    assert [x["slug"] for x in tagged] == [SLUG, "2018-08-07-graphs"]
+    assert [x["slug"] for x in tagged] == [SLUG, "2018-08-07-graphs", "a-reading-list"]
     assert as_json(run("sessions", "--term", "1999Reads", "--format", "json")) == []
     assert run("sessions", "--term", "1999Reads").stderr == "no sessions\n"
 
@@ -247,6 +251,7 @@ def test_sessions_lists_counts_with_filters(run: Run, arxiv_server: ArxivStandIn
     assert table[0].split() == ["DATE", "SLUG", "TERM", "TALKS", "PAPERS", "PRESENTERS", "TITLE"]
     assert table[1].split()[:6] == ["2018-07-31", SLUG, "2018Reads", "6", "5", "2"]
     assert table[3].split()[:6] == ["2019-01-15", "2019-01-15-bio", "2019Reads", "0", "0", "0"]
+    assert table[4].split() == ["a-reading-list", "0", "0", "0", "Undated"]
 
 
 def test_presenters_by_count_and_presenter_show(run: Run, arxiv_server: ArxivStandIn) -> None:
@@ -491,6 +496,9 @@ def test_delete_session_keeps_papers_and_presenters(run: Run, arxiv_server: Arxi
          "no paper '1611.00713' in the catalog; did you mean 1611.00712?"),
         (["session", "talk", SLUG, "--paper", "1611.0071"],
          "no paper '1611.0071' in the catalog; did you mean 1611.00712?"),
+        (["session", "talk", SLUG, "--paper", "arxiv:1711.05772"],
+         "no paper 'arxiv:1711.05772' in the catalog "
+         f"(to fetch it: catalog add 1711.05772 --session {SLUG})"),
         (["session", "remove-talk", SLUG, "1804.01694"],
          f"paper '1804.01694' is in no talk of session '{SLUG}'; its talks: #1 (1611.00712)"),
         (["presenter", "show", "Arshdep"], "no presenter 'Arshdep'; did you mean Arshdeep?"),

@@ -354,9 +354,9 @@ def list_sessions(
     ``terms`` and ``tags``: keep sessions of any of these terms / with any of these tags.
     """
     with catalog.read() as s:
-        sessions = list(
-            s.execute(select(Session).order_by(col(Session.date), col(Session.slug))).scalars()
-        )
+        sessions = list(s.execute(select(Session)).scalars())
+        # Undated sessions last, on every backend (SQLite and PostgreSQL order NULLs apart).
+        sessions.sort(key=lambda x: (x.date is None, x.date or Date.min, x.slug))
         if terms:
             sessions = [x for x in sessions if x.term in set(terms)]
         if tags:
@@ -412,7 +412,7 @@ def add_talk(
     def work(s: DbSession) -> TalkResult:
         session = _session(s, slug, lock=True)
         assert session.id is not None
-        found = [resolve_paper(s, ref) for ref in papers]
+        found = [_catalogued(s, ref, slug) for ref in papers]
         chosen = list({p.id: p for p in found}.values())  # each paper once, in order
         chosen_ids = [p.id for p in chosen if p.id is not None]
         talks = _talks(s, session.id)
@@ -464,6 +464,21 @@ def add_talk(
         return TalkResult("added", _view_of(s, slug, talk.id))
 
     return catalog.write(work)
+
+
+def _catalogued(s: DbSession, ref: str, slug: str) -> Paper:
+    """The paper ``ref`` names; for an arXiv id not catalogued yet, say how to fetch it."""
+    from catalog.arxiv.ids import parse_arxiv_id
+    from catalog.errors import InvalidArxivId
+
+    try:
+        return resolve_paper(s, ref)
+    except NotFound as exc:
+        try:
+            arxiv_id = parse_arxiv_id(ref).id
+        except InvalidArxivId:
+            raise exc from None
+        raise NotFound(f"{exc} (to fetch it: catalog add {arxiv_id} --session {slug})") from None
 
 
 def _existing_talk(
