@@ -51,9 +51,10 @@ class _Checker:
         self.post = post
         self.lookup = lookup
         self.out: list[Finding] = list(post.findings)
-        self.defs: dict[str, Footnote] = {}
+        self.defs: dict[str, Footnote] = {}  # label -> first definition
         for fn in post.footnotes:
             self.defs.setdefault(fn.label, fn)
+        self.index_of = {id(fn): j for j, fn in enumerate(post.footnotes)}
 
     def add(self, line: int, column: int, code: str, message: str, *,
             label: str | None = None, suggest: str | None = None) -> None:
@@ -95,7 +96,6 @@ class _Checker:
         post, defs = self.post, self.defs
         fns = post.footnotes
         owner = {j: i for i, j in own.items()}  # footnote index -> row index
-        index_of = {id(fn): j for j, fn in enumerate(fns)}
 
         # footnote-duplicate
         first: dict[str, Footnote] = {}
@@ -113,7 +113,7 @@ class _Checker:
         for label, fn in first.items():
             if label in cited_labels:
                 continue
-            j = index_of[id(fn)]
+            j = self.index_of[id(fn)]
             about = ""
             if j in owner:
                 about = f'; it is about the paper on line {infos[owner[j]].row.line}'
@@ -152,7 +152,6 @@ class _Checker:
         mine = fns[own[i]] if i in own else None
         labels = row.labels
         suggest = mine.label if mine is not None and mine.label not in labels else None
-        index_of = {id(fn): j for j, fn in enumerate(fns)}
 
         undefined = [ref for ref in row.refs if ref.label not in defs]
         for ref in undefined:
@@ -181,7 +180,7 @@ class _Checker:
                 continue
             seen.add(ref.label)
             fn = defs[ref.label]
-            j = index_of[id(fn)]
+            j = self.index_of[id(fn)]
             cand = scores[i][j]
             if cand.score > 0:
                 continue  # about this row's paper too (another row got it: footnote-shared)
