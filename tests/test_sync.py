@@ -182,7 +182,9 @@ def test_dry_run_makes_no_request_and_counts_them(arxiv_server: ArxivStandIn, db
 
 def test_chaos_three_runs_at_most_fill_every_paper(arxiv_server: ArxivStandIn, db: Path) -> None:
     seed_thousand(arxiv_server, db)
-    arxiv_server.set_chaos(seed=7, fail_503_rate=0.3, truncated_rate=0.1, empty_rate=0.1)
+    # With this seed (and today's client: 5 attempts, 2 re-asks of empty answers) the first
+    # run loses two batches to 503/truncated answers and the second run finishes.
+    arxiv_server.set_chaos(seed=315, fail_503_rate=0.3, truncated_rate=0.1, empty_rate=0.1)
 
     codes = []
     for _ in range(3):
