@@ -52,6 +52,9 @@ DEFAULT_OLDER_THAN = timedelta(days=30)
 NOT_FOUND = "not found on arXiv"
 # A batch this large of which arXiv knows no id at all is taken for an arXiv anomaly.
 ALL_MISSING_SUSPECT = 10
+# After this many failed batches in a row arXiv is taken to be down: asking for the rest
+# would only cost minutes of backoff each and load a struggling service.
+GIVE_UP_AFTER = 3
 
 
 # --- plan ------------------------------------------------------------------------------------
@@ -209,6 +212,11 @@ class SyncReport:
     retries: int = 0
     elapsed: float = 0.0
     interrupted: bool = False
+    stopped: str | None = None  # why the sync gave up before asking every batch
+
+    @property
+    def not_asked(self) -> int:
+        return self.planned - self.done
 
     @property
     def synced(self) -> int:
@@ -274,11 +282,14 @@ def run_sync(
     client: Any,
     plan: SyncPlan,
     on_progress: Callable[[SyncProgress], None] | None = None,
+    *,
+    give_up_after: int = GIVE_UP_AFTER,
 ) -> SyncReport:
     """Fetch ``plan.ids`` with ``client`` (an :class:`~catalog.arxiv.client.ArxivClient`)
     and store each batch in its own transaction.
 
-    A batch that fails after the client's retries is reported and the others go on.
+    A batch that fails after the client's retries is reported and the others go on,
+    unless ``give_up_after`` batches fail in a row: then the rest is left for next time.
     Ctrl-C raises :class:`SyncInterrupted` carrying the report of the batches done.
     The client's batch size should be ``plan.batch_size`` for the plan's request count
     to hold.
@@ -314,11 +325,17 @@ def run_sync(
             progress("retry", event.detail)
 
     client.on_event = on_event
+    failed_in_row = 0
     try:
         for batch in client.iter_batches(plan.ids):
             _take_batch(catalog, batch, report)
             report.batches_done += 1
             progress("batch", _batch_line(batch, report))
+            last_failed = bool(report.failed) and report.failed[-1].ids == batch.ids
+            failed_in_row = failed_in_row + 1 if last_failed else 0
+            if failed_in_row >= give_up_after and report.not_asked:
+                report.stopped = f"{failed_in_row} batches failed in a row"
+                break
         _find_citations(catalog, report)
     except KeyboardInterrupt as exc:
         report.interrupted = True

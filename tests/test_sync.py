@@ -241,6 +241,22 @@ def test_batch_empty_again_and_again_is_a_failure_not_missing(
     assert synced_ids(db) == set(ids)
 
 
+def test_arxiv_down_stops_after_three_failed_batches_in_a_row(db: Path) -> None:
+    # No arxiv_server: conftest points CATALOG_ARXIV_URL at a port that refuses connections.
+    ids = sorted(synthetic_papers(50))
+    seed(db, ids)
+
+    result = run("sync", "--batch-size", "10", "--format", "json")
+
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert [len(b["ids"]) for b in data["failed"]] == [10, 10, 10]
+    assert "connection failed" in data["failed"][0]["reason"]
+    assert data["stopped"] == "3 batches failed in a row" and data["not_asked"] == 20
+    assert "stopped after 3 batches failed in a row, 20 papers not asked" in result.stderr
+    assert query(db, "SELECT count(*) FROM paper WHERE sync_attempted_at IS NOT NULL") == [(0,)]
+
+
 @pytest.mark.parametrize("payload", ["billion", "xxe"])
 def test_entity_payload_fails_its_batch_cleanly(
     arxiv_server: ArxivStandIn, db: Path, payload: str

@@ -108,10 +108,15 @@ def sync(
         from catalog.errors import ArxivUnavailable
 
         batches = len(report.failed)
+        stopped = (
+            f"; stopped after {report.stopped}, {report.not_asked} papers not asked"
+            if report.stopped
+            else ""
+        )
         raise ArxivUnavailable(
             f"sync could not finish: {len(report.failed_ids)} papers in {batches} "
             f"batch{'es' if batches != 1 else ''} could not be fetched "
-            f"({report.failed[-1].reason}); run catalog sync again to go on"
+            f"({report.failed[-1].reason}){stopped}; run catalog sync again to go on"
         )
     ctx.exit(report.exit_code)
 
@@ -216,9 +221,9 @@ def _print_report(report: SyncReport, fmt: str) -> None:
         ("errors", len(report.errors), "refused by arXiv"),
         ("failed", len(report.failed_ids), "could not be fetched; asked again next run"),
     ]
-    if report.interrupted:
-        left = report.planned - report.done
-        counts.append(("not asked", left, "interrupted; the next run goes on"))
+    if report.interrupted or report.stopped:
+        why = "interrupted" if report.interrupted else f"stopped: {report.stopped}"
+        counts.append(("not asked", report.not_asked, f"{why}; the next run goes on"))
     for label, n, note in counts:
         click.echo(f"  {label:10}{n:>6}" + (f"  ({note})" if note and n else ""))
     if report.changed:
@@ -255,6 +260,8 @@ def _report_json(report: SyncReport) -> dict[str, Any]:
     return {
         "complete": report.complete,
         "interrupted": report.interrupted,
+        "stopped": report.stopped,
+        "not_asked": report.not_asked,
         "planned": report.planned,
         "synced": report.synced,
         "requests": report.requests,
