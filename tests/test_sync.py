@@ -401,6 +401,10 @@ def test_new_version_and_changed_title_are_reported_with_citing_posts(
     assert "1802.02550  authors: Yoon Kim; Sam Wiseman; Andrew C. Miller; David Sontag; " \
         "Alexander M. Rush -> Yoon Kim; Sam Wiseman" in out
 
+    check = CliRunner().invoke(cli, ["check", str(posts)])
+    assert check.exit_code == 1
+    assert "title-mismatch" in check.stdout and "The Concrete Distribution, Revised" in check.stdout
+
     shown = run("show", "1611.00712")
     assert "versions:     v1 (2016-11-02), v3 (2017-03-05), v4 (2020-03-05)" in shown.stdout
 

@@ -54,7 +54,9 @@ def sync(
 
     Without IDs: papers never synced, or synced more than --older-than days ago. Each
     batch is stored as soon as it arrives, so an interrupted sync keeps what it did and
-    the next run goes on from there. Progress goes to stderr, the summary to stdout.
+    the next run goes on from there (after an interrupted --all: catalog sync
+    --older-than 1, the papers not refreshed today). Progress goes to stderr, the
+    summary to stdout.
     Exits 1 if some ids are unknown to arXiv, 3 if some batch could not be fetched.
 
     \b
@@ -211,7 +213,8 @@ def _print_report(report: SyncReport, fmt: str) -> None:
     state = "interrupted" if report.interrupted else "incomplete" if report.failed else "done"
     click.echo(
         f"sync {state}: {report.synced} of {report.planned} papers synced in "
-        f"{report.requests} requests ({report.retries} retries), {_duration(report.elapsed)}"
+        f"{_n(report.requests, 'request')} ({_n(report.retries, 'retry', 'retries')}), "
+        f"{_duration(report.elapsed)}"
     )
     counts = [
         ("filled", len(report.filled), "first time from arXiv"),
@@ -282,6 +285,10 @@ def _report_json(report: SyncReport) -> dict[str, Any]:
         "errors": report.errors,
         "failed": [{"ids": b.ids, "reason": b.reason} for b in report.failed],
     }
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 def _value(value: Any) -> str:
