@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from importlib.resources import files
 from typing import Any
@@ -14,12 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.exporters import ExportOptions
-from catalog.exporters.json import document, dumps_indented, export
+from catalog.exporters.json import document, dumps_indented, export, render
 from catalog.records import PaperView, PresentationView, SessionView
 from tests.fixtures.papers import (
     ALL_PAPERS,
     CONCRETE,
     PIPES_HTML,
+    SAME_KEY,
+    SEED_SESSION,
     SESSIONS,
     SPECIAL,
     check_golden,
@@ -230,3 +233,26 @@ def test_dumps_indented_is_json_dumps(value: Any) -> None:
 def test_dumps_indented_floats() -> None:
     value = {"x": [1.5, 1e100, -0.0]}
     assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+@pytest.mark.parametrize(
+    ("papers", "sessions"),
+    [(ALL_PAPERS, SESSIONS), ([], []), (ALL_PAPERS, []), ([], SESSIONS)],
+)
+def test_fast_writer_equals_the_document_dumped(
+    papers: list[PaperView], sessions: list[SessionView]
+) -> None:
+    expected = json.dumps(document(papers, sessions), ensure_ascii=False, indent=2)
+    assert render(papers, sessions) == expected
+
+
+def test_session_keys_agree_with_paper_keys_when_bases_clash() -> None:
+    # An older paper with CONCRETE's base key takes the plain key, so the seed session,
+    # whose first row is CONCRETE, must cite the suffixed key CONCRETE got.
+    older = replace(SAME_KEY, published=date(2016, 1, 5))
+    doc = json.loads(as_json([older], [SEED_SESSION]))
+    by_arxiv = {p["arxiv_id"]: p["citation_key"] for p in doc["papers"]}
+    assert by_arxiv["1611.99999"] == "maddison2016concrete"
+    assert by_arxiv["1611.00712"] == "maddison2016concretea"
+    first_row = doc["sessions"][0]["presentations"][0]
+    assert first_row["papers"] == ["maddison2016concretea"]

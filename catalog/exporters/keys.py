@@ -150,29 +150,39 @@ def assign_keys(papers: Sequence[PaperView]) -> list[str]:
         if stored and stored.lower() not in taken:
             taken.add(stored.lower())
             stored_keys[i] = stored
-    # The next suffix to try per base, so that many papers with one base (a prolific
-    # author's year) do not rescan "a", "b", ... every time.
-    next_suffix: dict[str, int] = {}
+    # Group the papers that need a key by base key. A base used once takes itself; only
+    # clashing groups are put in canonical order (oldest paper first), so that which
+    # paper gets the plain key does not depend on the order of ``papers``.
+    groups: dict[str, list[int]] = {}
+    for i, paper in enumerate(papers):
+        if i not in stored_keys:
+            base = paper.citation_key or base_key(paper)
+            groups.setdefault(base, []).append(i)
     keys: list[str] = [""] * len(papers)
-    pending = [i for i in range(len(papers)) if i not in stored_keys]
-    # Generate in a canonical order (oldest first), not in the order given, so that
-    # which of two clashing papers gets the plain key does not depend on query order.
-    pending.sort(key=lambda i: _canonical(papers[i]))
-    for i in pending:
-        paper = papers[i]
-        base = paper.citation_key or base_key(paper)
-        key = base
-        if key.lower() in taken:
-            n = next_suffix.get(base, 1)
+    for i, key in stored_keys.items():
+        keys[i] = key
+    clashing: list[tuple[str, list[int]]] = []
+    for base, group in groups.items():
+        if len(group) > 1:
+            group.sort(key=lambda i: _canonical(papers[i]))
+        if base.lower() in taken:
+            clashing.append((base, group))
+            continue
+        taken.add(base.lower())
+        keys[group[0]] = base
+        if len(group) > 1:
+            clashing.append((base, group[1:]))
+    clashing.sort()  # suffixes are handed out in a fixed order too
+    for base, group in clashing:
+        n = 1
+        for i in group:
             key = f"{base}{_suffix(n)}"
             while key.lower() in taken:
                 n += 1
                 key = f"{base}{_suffix(n)}"
-            next_suffix[base] = n + 1
-        taken.add(key.lower())
-        keys[i] = key
-    for i, key in stored_keys.items():
-        keys[i] = key
+            taken.add(key.lower())
+            keys[i] = key
+            n += 1
     return keys
 
 
