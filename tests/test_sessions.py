@@ -182,11 +182,6 @@ def test_planned_session_round_trips_as_a_clean_post(
     assert run("session", "show", SLUG, "--format", "json").stdout == exported
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the post importer (store_post) keeps one paper per row: a --together talk "
-    "loses its other papers when its post is imported back",
-)
 def test_together_talk_round_trips(
     run: Run, arxiv_server: ArxivStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

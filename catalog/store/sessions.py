@@ -94,58 +94,107 @@ def _row_url(row: Row) -> str | None:
     return None
 
 
-def _is_paper_row(row: Row, footnote: Footnote | None) -> bool:
-    """A row is about a paper when it links one, or cites a footnote about one.
+@dataclass(frozen=True)
+class RowPaper:
+    """What a row says about one of its papers (most rows have one; a joint talk several)."""
 
-    Survey talks ("Summary of several autoencoder models", link ``[PDF]()``) are not.
+    arxiv_id: str | None
+    url: str | None
+    title: str
+    authors: list[str]
+    venue: str | None
+    abstract: str | None
+    footnote: Footnote | None
+
+
+def _arxiv_links(row: Row) -> list[tuple[str, str]]:
+    """(arXiv id, URL) of each distinct arXiv paper link in the row, in order."""
+    from catalog.arxiv.ids import arxiv_id_from_url
+
+    found: dict[str, str] = {}
+    for link in row.paper_links:
+        ident = arxiv_id_from_url(link.url) if link.url else None
+        if ident is not None:
+            found.setdefault(ident.id, link.url)
+    return list(found.items())
+
+
+def row_papers(row: Row, own: Footnote | None, by_label: Mapping[str, Footnote]) -> list[RowPaper]:
+    """The papers a row is about; none for a survey talk (no link, no footnote of its own).
+
+    A row linking several arXiv papers (``[PDF](a) + [PDF](b)``, as ``export markdown``
+    writes a joint talk) is about each of them; their footnotes are the row's references
+    in the same order, and their titles the ``; ``-separated parts of the title cell.
     """
-    return bool(row.arxiv_id or _row_url(row) or (footnote is not None and footnote.title))
+    links = _arxiv_links(row)
+    if len(links) > 1:
+        titles = [t.strip() for t in row.title.split(";")] if row.title else []
+        cited = [by_label.get(label) for label in row.labels]
+        papers = []
+        for i, (arxiv_id, url) in enumerate(links):
+            fn = cited[i] if len(cited) == len(links) else (own if i == 0 else None)
+            title = (fn.title if fn else None) or (titles[i] if len(titles) == len(links) else url)
+            papers.append(
+                RowPaper(arxiv_id, url, title, fn.authors if fn else [],
+                         fn.venue if fn else None, fn.abstract if fn else None, fn)
+            )  # fmt: skip
+        return papers
+    row_url = _row_url(row)
+    if not (row.arxiv_id or row_url or (own is not None and own.title)):
+        return []
+    title = row.title or (own.title if own else None) or row_url or "untitled"
+    return [
+        RowPaper(
+            arxiv_id=row.arxiv_id,
+            url=row_url,
+            title=title,
+            authors=row.authors or (own.authors if own else []),
+            venue=row.venue or (own.venue if own else None),
+            abstract=(own.abstract if own else None) or row.abstract,
+            footnote=own,
+        )
+    ]
 
 
-def paper_for_row(
-    s: DbSession, row: Row, footnote: Footnote | None, source_ref: str
-) -> tuple[int, bool]:
+def paper_for_row(s: DbSession, ref: RowPaper, source_ref: str) -> tuple[int, bool]:
     """Find or create the paper a row is about; return (paper id, created)."""
-    url = _row_url(row)
-    title = row.title or (footnote.title if footnote else None) or url or "untitled"
-    paper = find_paper_for(s, arxiv_id=row.arxiv_id, url=url, title=title)
+    paper = find_paper_for(s, arxiv_id=ref.arxiv_id, url=ref.url, title=ref.title)
     created = paper is None
     if paper is None:
-        authors = row.authors or (footnote.authors if footnote else [])
-        if row.arxiv_id:
-            _insert_ignore(s, Paper, [_new_paper(row.arxiv_id, title, url, row)], ["arxiv_id"])
-            paper = paper_by_arxiv_id(s, row.arxiv_id)
+        if ref.arxiv_id:
+            _insert_ignore(s, Paper, [_new_paper(ref)], ["arxiv_id"])
+            paper = paper_by_arxiv_id(s, ref.arxiv_id)
             assert paper is not None
         else:
-            paper = Paper(**_new_paper(None, title, url, row))
+            paper = Paper(**_new_paper(ref))
             s.add(paper)
         s.flush()
         assert paper.id is not None
-        if authors:
-            set_authors(s, paper.id, authors)
-    elif paper.sync_source in (None, "post") and row.authors and not paper.synced_at:
+        if ref.authors:
+            set_authors(s, paper.id, ref.authors)
+    elif paper.sync_source in (None, "post") and ref.authors and not paper.synced_at:
         assert paper.id is not None
-        set_authors(s, paper.id, row.authors)
-    if paper.venue is None and (row.venue or (footnote and footnote.venue)):
-        paper.venue = row.venue or (footnote.venue if footnote else None)
+        set_authors(s, paper.id, ref.authors)
+    if paper.venue is None and ref.venue:
+        paper.venue = ref.venue
         s.add(paper)
     assert paper.id is not None
-    abstract = (footnote.abstract if footnote else None) or row.abstract
-    if abstract:
-        set_abstract(s, paper.id, abstract, "post", source_ref)
+    if ref.abstract:
+        set_abstract(s, paper.id, ref.abstract, "post", source_ref)
     return paper.id, created
 
 
-def _new_paper(arxiv_id: str | None, title: str, url: str | None, row: Row) -> dict[str, Any]:
-    if arxiv_id and not url:
-        url = f"https://arxiv.org/abs/{arxiv_id}"
+def _new_paper(ref: RowPaper) -> dict[str, Any]:
+    url = ref.url
+    if ref.arxiv_id and not url:
+        url = f"https://arxiv.org/abs/{ref.arxiv_id}"
     return {
-        "arxiv_id": arxiv_id,
-        "title": title,
-        "title_key": title_key(title),
+        "arxiv_id": ref.arxiv_id,
+        "title": ref.title,
+        "title_key": title_key(ref.title),
         "url": url,
         "url_key": url_key(url),
-        "venue": row.venue,
+        "venue": ref.venue,
         "categories": [],
         "extra_fields": {},
         "sync_source": "post",
@@ -185,6 +234,7 @@ def store_post(s: DbSession, post: Post, own: Mapping[int, Footnote]) -> PostImp
     s.execute(delete(Presentation).where(col(Presentation.session_id) == session.id))
     report = PostImport(path=post.path, slug=post.slug, status="updated", rows=len(post.rows))
     refs_kept: set[str] = set()
+    by_label = {fn.label: fn for fn in post.footnotes}
     for position, row in enumerate(post.rows, start=1):
         footnote = own.get(position - 1)
         presenter_id = None
@@ -203,19 +253,19 @@ def store_post(s: DbSession, post: Post, own: Mapping[int, Footnote]) -> PostImp
         )
         s.add(talk)
         s.flush()
-        if not _is_paper_row(row, footnote):
-            continue
-        ref = f"{post.slug}#^{footnote.label}" if footnote else f"{post.slug}#row{position}"
-        refs_kept.add(ref)
-        paper_id, created = paper_for_row(s, row, footnote, ref)
-        if created:
-            report.papers_added.append(row.title or (footnote.title if footnote else "") or "")
-        _insert_ignore(
-            s,
-            PresentationPaper,
-            [{"presentation_id": talk.id, "paper_id": paper_id, "position": 0}],
-            ["presentation_id", "paper_id"],
-        )
+        for index, ref in enumerate(row_papers(row, footnote, by_label)):
+            label = ref.footnote.label if ref.footnote else None
+            source_ref = f"{post.slug}#^{label}" if label else f"{post.slug}#row{position}.{index}"
+            refs_kept.add(source_ref)
+            paper_id, created = paper_for_row(s, ref, source_ref)
+            if created:
+                report.papers_added.append(ref.title)
+            _insert_ignore(
+                s,
+                PresentationPaper,
+                [{"presentation_id": talk.id, "paper_id": paper_id, "position": index}],
+                ["presentation_id", "paper_id"],
+            )
     # Abstracts this post gave before but no longer gives (an edited footnote).
     stale = select(Abstract.id).where(
         Abstract.source == "post", col(Abstract.source_ref).startswith(f"{post.slug}#")
