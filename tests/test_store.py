@@ -216,6 +216,7 @@ def test_unknown_paper_suggests_close_ids(catalog: Catalog) -> None:
         ("maddison concrete", ["1611.00712"]),  # author + title
         ("maddison", ["1611.00712", "hep-th/9901001"]),
         ("maddison strings", ["hep-th/9901001"]),
+        ("gödel", ["hep-th/9901001"]),
         ("teh stochastic", ["1611.00712"]),  # author + abstract
         ("reparameterization", ["1611.00712", "1611.01144"]),  # abstract / title
         ("gumbel-softmax", ["1611.01144"]),
@@ -312,18 +313,22 @@ def test_upgrade_from_0001_keeps_data(db_url: str) -> None:
                     " '2019-06-01 00:00:00')"
                 )
             )
-            conn.execute(text("INSERT INTO author (id, name) VALUES (1, 'Andriy Mnih')"))
-            conn.execute(text("INSERT INTO author (id, name) VALUES (2, 'Chris J. Maddison')"))
-            conn.execute(
-                text(
-                    "INSERT INTO paper_author (paper_id, position, author_id) VALUES"
-                    " (7, 0, 2), (7, 1, 1)"
+            # Ids from the sequences, as the store would have made them (PostgreSQL
+            # sequences do not move for explicit ids); the paper's id is explicit.
+            conn.execute(text("INSERT INTO author (name) VALUES ('Chris J. Maddison')"))
+            conn.execute(text("INSERT INTO author (name) VALUES ('Andriy Mnih')"))
+            for position, name in enumerate(["Chris J. Maddison", "Andriy Mnih"]):
+                conn.execute(
+                    text(
+                        "INSERT INTO paper_author (paper_id, position, author_id)"
+                        " SELECT 7, :position, id FROM author WHERE name = :name"
+                    ),
+                    {"position": position, "name": name},
                 )
-            )
             conn.execute(
                 text(
-                    "INSERT INTO abstract (id, paper_id, text, source, source_ref) VALUES"
-                    " (1, 7, 'Stochastic computation graphs.', 'arxiv', '')"
+                    "INSERT INTO abstract (paper_id, text, source, source_ref) VALUES"
+                    " (7, 'Stochastic computation graphs.', 'arxiv', '')"
                 )
             )
     finally:
