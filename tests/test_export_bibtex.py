@@ -385,3 +385,11 @@ def test_any_names_survive_export_and_import(authors: list[str]) -> None:
     assert [(n.family, n.first, n.suffix) for n in got] == [
         (n.family, n.first, n.suffix) for n in want
     ]
+
+
+def test_chunked_writing_equals_one_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalog.exporters import bibtex as module
+
+    whole = module.render(module.build_library(ALL_PAPERS, ExportOptions()))
+    monkeypatch.setattr(module, "_CHUNK", 3)
+    assert bibtex(ALL_PAPERS) == whole

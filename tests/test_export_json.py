@@ -256,3 +256,11 @@ def test_session_keys_agree_with_paper_keys_when_bases_clash() -> None:
     assert by_arxiv["1611.00712"] == "maddison2016concretea"
     first_row = doc["sessions"][0]["presentations"][0]
     assert first_row["papers"] == ["maddison2016concretea"]
+
+
+def test_streamed_chunks_equal_the_document_dumped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalog.exporters import json as module
+
+    monkeypatch.setattr(module, "_CHUNK", 3)
+    expected = json.dumps(document(ALL_PAPERS, SESSIONS), ensure_ascii=False, indent=2) + "\n"
+    assert as_json(ALL_PAPERS, SESSIONS) == expected

@@ -378,14 +378,28 @@ def render(library: Library) -> str:
     return str(write_string(library, unparse_stack=[], bibtex_format=_format()))
 
 
+_CHUNK = 2000  # entries per bibtexparser Library: the output is written chunk by chunk
+
+
 def export(
     papers: Sequence[PaperView],
     sessions: Sequence[SessionView],
     out: TextIO,
     options: ExportOptions,
 ) -> None:
-    """Write one BibTeX entry per paper (``papers``, then the sessions' other papers)."""
+    """Write one BibTeX entry per paper (``papers``, then the sessions' other papers).
+
+    Keys are assigned for all papers first; entries are then built, written by
+    bibtexparser and dropped a chunk at a time, so memory stays flat for big exports.
+    """
     with no_gc():
-        library = build_library(collect_papers(papers, sessions), options)
-        text = render(library)
-    out.write(text)
+        all_papers = collect_papers(papers, sessions)
+        keys = assign_keys(all_papers)
+        builder = _EntryBuilder(options)
+        for start in range(0, len(all_papers), _CHUNK):
+            if start:
+                out.write("\n")  # the block separator the writer puts between entries
+            chunk = zip(
+                all_papers[start : start + _CHUNK], keys[start : start + _CHUNK], strict=True
+            )
+            out.write(render(Library([builder.entry(p, k) for p, k in chunk])))

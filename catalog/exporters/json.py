@@ -21,6 +21,7 @@ The shape is described by ``catalog/exporters/schema.json`` (JSON Schema 2020-12
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from json import dumps
@@ -32,7 +33,7 @@ from catalog.exporters.common import collect_papers, no_gc, paper_identity
 from catalog.exporters.keys import assign_keys
 from catalog.records import PaperView, SessionView
 
-__all__ = ["document", "dumps_indented", "export", "paper_record", "render"]
+__all__ = ["document", "dumps_indented", "export", "paper_record", "render", "write"]
 
 # The stdlib's C string encoder, without ASCII escaping (what ensure_ascii=False uses).
 _encode_str: Callable[[str], str] = encode_basestring
@@ -92,7 +93,8 @@ def _keyed(
     all_papers = collect_papers(papers, sessions)
     keys = assign_keys(all_papers)
     # (casefolded key, key, index) tuples sort in C, without a Python key function.
-    order = [i for _, _, i in sorted(zip(map(str.casefold, keys), keys, range(len(keys))))]
+    decorated = zip(map(str.casefold, keys), keys, range(len(keys)), strict=True)
+    order = [i for _, _, i in sorted(decorated)]
     return all_papers, keys, order
 
 
@@ -273,23 +275,40 @@ def _paper_text(paper: PaperView, key: str) -> str:
     )
 
 
-def render(papers: Sequence[PaperView], sessions: Sequence[SessionView]) -> str:
-    """The JSON text of :func:`document`, exactly as ``dumps_indented`` writes it, but
-    with papers (the bulk) written straight from the records."""
+_CHUNK = 1000  # papers per write: big enough for few calls, small enough for little memory
+
+
+def write(papers: Sequence[PaperView], sessions: Sequence[SessionView], out: TextIO) -> None:
+    """Write the JSON text of :func:`document` (without the final newline) to ``out``,
+    exactly as ``dumps_indented`` would, but streamed: papers, the bulk, are written
+    straight from the records, a chunk at a time, never as one huge string."""
     all_papers, keys, order = _keyed(papers, sessions)
     session_records, presenters = _sessions_and_presenters(sessions, all_papers, keys)
+    out.write('{\n  "papers": ')
     if order:
-        papers_text = (
-            "[\n    " + ",\n    ".join(_paper_text(all_papers[i], keys[i]) for i in order) + "\n  ]"
-        )
+        out.write("[\n    ")
+        for start in range(0, len(order), _CHUNK):
+            if start:
+                out.write(",\n    ")
+            chunk = order[start : start + _CHUNK]
+            out.write(",\n    ".join([_paper_text(all_papers[i], keys[i]) for i in chunk]))
+        out.write("\n  ]")
     else:
-        papers_text = "[]"
+        out.write("[]")
     # Sessions and presenters are few: the generic writer will do.
     rest: list[str] = [',\n  "sessions": ']
     _dump(session_records, "  ", rest)
     rest.append(',\n  "presenters": ')
     _dump(presenters, "  ", rest)
-    return '{\n  "papers": ' + papers_text + "".join(rest) + "\n}"
+    rest.append("\n}")
+    out.write("".join(rest))
+
+
+def render(papers: Sequence[PaperView], sessions: Sequence[SessionView]) -> str:
+    """:func:`write` into a string."""
+    buffer = io.StringIO()
+    write(papers, sessions, buffer)
+    return buffer.getvalue()
 
 
 def export(
@@ -300,6 +319,5 @@ def export(
 ) -> None:
     """Write the JSON document (``options`` changes nothing: JSON carries everything)."""
     with no_gc():
-        text = render(papers, sessions)
-    out.write(text)
+        write(papers, sessions, out)
     out.write("\n")
