@@ -41,7 +41,7 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "catalog.sqlite"
 
 
-def seed(db: Path, ids: Iterable[str]) -> None:
+def seed(db: Path | str, ids: Iterable[str]) -> None:
     """Catalogue ``ids`` as papers known only by id (as a post import leaves them): no
     authors, a placeholder title, never synced. Store-level inserts: fast for thousands."""
     now = utcnow()
@@ -196,8 +196,11 @@ def test_chaos_three_runs_at_most_fill_every_paper(arxiv_server: ArxivStandIn, d
         assert "sync could not finish" in result.stderr
 
     assert codes[-1] == 0, codes
-    statuses = [r.status for r in arxiv_server.log]
+    log = sorted(arxiv_server.log, key=lambda r: r.time)
+    statuses = [r.status for r in log]
     assert statuses.count(503) > 0 and len(statuses) > 5  # the faults really happened
+    # Retries are spaced too (conftest's delay is 0.01 s).
+    assert min(b.time - a.time for a, b in zip(log, log[1:], strict=False)) >= 0.01
     assert_filled_like_arxiv(db, arxiv_server, THOUSAND)
     assert query(db, "SELECT count(*) FROM paper WHERE sync_error IS NOT NULL") == [(0,)]
 
@@ -416,6 +419,30 @@ def test_new_version_and_changed_title_are_reported_with_citing_posts(
         "new": "The Concrete Distribution, Revised Twice",
     }
     assert change["cited_by"] == [str(posts / GENERATIVE_POST.name)]
+
+
+def test_sync_on_each_backend(arxiv_server: ArxivStandIn, migrated_db_url: str) -> None:
+    corpus = synthetic_papers(250)
+    arxiv_server.add_papers(corpus)
+    arxiv_server.missing_ids.add("2101.00007")
+    seed(migrated_db_url, sorted(corpus))
+
+    first = run("sync", "--format", "json")
+
+    assert first.exit_code == 1, first.output
+    data = json.loads(first.stdout)
+    assert len(data["filled"]) == 249 and data["not_found"] == ["2101.00007"]
+    with Catalog.open(migrated_db_url) as catalog:
+        papers = {p.arxiv_id: p for p in catalog.list_papers()}
+    assert len(papers) == 250
+    one = papers["2101.00012"]
+    assert one.title == corpus["2101.00012"].title
+    assert one.authors == [name for name, _ in corpus["2101.00012"].authors]
+    assert papers["2101.00007"].title == "placeholder 2101.00007"
+
+    arxiv_server.clear_log()
+    assert run("sync").exit_code == 0  # nothing due: the unknown id was recorded
+    assert arxiv_server.log == []
 
 
 # --- choosing papers --------------------------------------------------------------------------
