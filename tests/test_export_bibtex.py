@@ -350,7 +350,13 @@ person = st.tuples(
 ).map("".join)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(text_with_tex, st.lists(text_with_tex, max_size=4), st.booleans(), st.booleans())
 def test_any_text_parses_back_without_failed_blocks(
     title: str, authors: list[str], ascii: bool, abstracts: bool
@@ -365,7 +371,13 @@ def test_any_text_parses_back_without_failed_blocks(
     assert len(library.entries) == 2
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(text_with_tex)
 def test_any_title_survives_export_and_import(title: str) -> None:
     want = clean(title)
@@ -375,7 +387,13 @@ def test_any_title_survives_export_and_import(title: str) -> None:
     assert imported.papers[0].title == want
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.lists(person, min_size=1, max_size=4))
 def test_any_names_survive_export_and_import(authors: list[str]) -> None:
     imported = read_bib(bibtex([PaperView(id=1, title="T", authors=authors)]), "x")

@@ -224,7 +224,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(json_values)
 def test_dumps_indented_is_json_dumps(value: Any) -> None:
     assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
