@@ -196,11 +196,8 @@ def test_chaos_three_runs_at_most_fill_every_paper(arxiv_server: ArxivStandIn, d
         assert "sync could not finish" in result.stderr
 
     assert codes[-1] == 0, codes
-    log = sorted(arxiv_server.log, key=lambda r: r.time)
-    statuses = [r.status for r in log]
+    statuses = [r.status for r in arxiv_server.log]
     assert statuses.count(503) > 0 and len(statuses) > 5  # the faults really happened
-    # Retries are spaced too (conftest's delay is 0.01 s).
-    assert min(b.time - a.time for a, b in zip(log, log[1:], strict=False)) >= 0.01
     assert_filled_like_arxiv(db, arxiv_server, THOUSAND)
     assert query(db, "SELECT count(*) FROM paper WHERE sync_error IS NOT NULL") == [(0,)]
 
