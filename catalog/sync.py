@@ -11,6 +11,11 @@ touching what the paper holds: ``sync_error`` says why and ``sync_attempted_at``
 neither was set within ``older_than``, so an unknown id is asked again a month later rather
 than on every run.
 
+Faults are the client's to retry; what is left to the sync: a batch that still fails goes
+in the report and the next batches are asked (the next run asks it again); a batch of
+which arXiv knew no id at all after re-asks is taken for such a failure too; three failed
+batches in a row stop the sync (arXiv is down), the rest left for the next run.
+
 No click here: the command in :mod:`catalog.cli.sync` renders progress and the report.
 """
 
@@ -27,7 +32,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col
 
-from catalog.arxiv.client import BatchResult, ClientEvent
+from catalog.arxiv.client import ArxivClient, BatchResult, ClientEvent
 from catalog.errors import InvalidArxivId, NotFound
 from catalog.store.catalog import Catalog, as_utc, upsert_arxiv_record, utcnow
 from catalog.store.models import Paper, Presentation, PresentationPaper, Session
@@ -279,14 +284,13 @@ class _Stored:
 
 def run_sync(
     catalog: Catalog,
-    client: Any,
+    client: ArxivClient,
     plan: SyncPlan,
     on_progress: Callable[[SyncProgress], None] | None = None,
     *,
     give_up_after: int = GIVE_UP_AFTER,
 ) -> SyncReport:
-    """Fetch ``plan.ids`` with ``client`` (an :class:`~catalog.arxiv.client.ArxivClient`)
-    and store each batch in its own transaction.
+    """Fetch ``plan.ids`` with ``client`` and store each batch in its own transaction.
 
     A batch that fails after the client's retries is reported and the others go on,
     unless ``give_up_after`` batches fail in a row: then the rest is left for next time.
