@@ -154,3 +154,16 @@ def test_citeproc_formats_every_item(abstracts: bool) -> None:
     assert texts[0] == "(Maddison, Mnih and Teh, 2016)"
     assert any(e.startswith("Maddison, C.J., Mnih, A. and Teh, Y.W. (2016)") for e in entries)
     assert any("Müller, J." in e for e in entries)
+
+
+def test_streamed_chunks_equal_json_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalog.exporters import csl as module
+
+    whole = items(ALL_PAPERS, abstracts=True)
+    monkeypatch.setattr(module, "_CHUNK", 3)
+    out = io.StringIO()
+    export(ALL_PAPERS, [], out, ExportOptions(abstracts=True))
+    assert out.getvalue() == json.dumps(whole, ensure_ascii=False, indent=2) + "\n"
+    empty = io.StringIO()
+    export([], [], empty, ExportOptions())
+    assert empty.getvalue() == "[]\n"

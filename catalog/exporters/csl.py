@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from catalog.exporters import ExportOptions
 from catalog.exporters.common import abs_url, clean, collect_papers, date_parts, no_gc
-from catalog.exporters.json import dumps_indented
+from catalog.exporters.json import dump_into
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.names import split_name
 from catalog.records import PaperView, SessionView
@@ -105,17 +105,34 @@ def csl_item(paper: PaperView, key: str, options: ExportOptions) -> dict[str, An
     return item
 
 
+_CHUNK = 1000  # items per write
+
+
 def export(
     papers: Sequence[PaperView],
     sessions: Sequence[SessionView],
     out: TextIO,
     options: ExportOptions,
 ) -> None:
-    """Write a CSL-JSON array with one item per paper."""
+    """Write a CSL-JSON array with one item per paper, streamed a chunk at a time
+    (the same text as ``json.dumps(items, ensure_ascii=False, indent=2)``)."""
     with no_gc():
         all_papers = collect_papers(papers, sessions)
         keys = assign_keys(all_papers)
-        items = [csl_item(p, k, options) for p, k in zip(all_papers, keys, strict=True)]
-        text = dumps_indented(items)
-    out.write(text)
-    out.write("\n")
+        if not all_papers:
+            out.write("[]\n")
+            return
+        out.write("[\n  ")
+        for start in range(0, len(all_papers), _CHUNK):
+            if start:
+                out.write(",\n  ")
+            parts: list[str] = []
+            end = start + _CHUNK
+            for i, (paper, key) in enumerate(
+                zip(all_papers[start:end], keys[start:end], strict=True)
+            ):
+                if i:
+                    parts.append(",\n  ")
+                dump_into(csl_item(paper, key, options), "  ", parts)
+            out.write("".join(parts))
+        out.write("\n]\n")

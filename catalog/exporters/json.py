@@ -33,7 +33,7 @@ from catalog.exporters.common import collect_papers, no_gc, paper_identity
 from catalog.exporters.keys import assign_keys
 from catalog.records import PaperView, SessionView
 
-__all__ = ["document", "dumps_indented", "export", "paper_record", "render", "write"]
+__all__ = ["document", "dump_into", "dumps_indented", "export", "paper_record", "render", "write"]
 
 # The stdlib's C string encoder, without ASCII escaping (what ensure_ascii=False uses).
 _encode_str: Callable[[str], str] = encode_basestring
@@ -202,6 +202,12 @@ def _dump(value: Any, indent: str, parts: list[str]) -> None:
         parts.append("\n" + indent + "]")
     else:  # numbers, and anything else the stdlib knows
         parts.append(dumps(value, ensure_ascii=False))
+
+
+def dump_into(value: Any, indent: str, parts: list[str]) -> None:
+    """Append ``value`` to ``parts`` as json.dumps(indent=2, ensure_ascii=False) writes
+    it when nested at the level indented by ``indent``."""
+    _dump(value, indent, parts)
 
 
 def dumps_indented(value: Any) -> str:
