@@ -59,7 +59,7 @@ from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
 from catalog.exporters import ExportOptions
-from catalog.exporters.common import clean, collect_papers, date_parts, no_gc
+from catalog.exporters.common import clean, collect_papers, no_gc, publication_parts
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.names import NameParts, split_name
 from catalog.records import PaperView, SessionView
@@ -322,7 +322,7 @@ class _EntryBuilder:
         elif venue and not arxiv_id:
             add(self.text("howpublished", escape_text(venue)))
 
-        parts = date_parts(paper.published)
+        parts = publication_parts(paper)
         if parts:
             add(Field("year", f"{{{parts[0]}}}"))
             if len(parts) > 1:

@@ -16,6 +16,7 @@ __all__ = [
     "clean",
     "collect_papers",
     "date_parts",
+    "publication_parts",
     "no_gc",
     "paper_identity",
 ]
@@ -88,6 +89,23 @@ def abs_url(paper: PaperView) -> str | None:
     if paper.arxiv_id:
         return f"https://arxiv.org/abs/{paper.arxiv_id}"
     return paper.url or None
+
+
+def publication_parts(paper: PaperView) -> tuple[int, ...]:
+    """(year, month[, day]) the paper first appeared: its date, else what its arXiv id says.
+
+    A paper known only from a post has no date yet, but its arXiv id names the month it
+    was submitted (``1804.01694``: April 2018; ``hep-th/9901001``: January 1999), so its
+    citation key and BibTeX year need not wait for ``catalog sync``.
+    """
+    parts = date_parts(paper.published)
+    if parts or not paper.arxiv_id:
+        return parts
+    digits = paper.arxiv_id.rsplit("/", 1)[-1][:4]
+    if not digits.isdigit():
+        return ()
+    yy, mm = int(digits[:2]), int(digits[2:])
+    return (1900 + yy if yy >= 91 else 2000 + yy, mm) if 1 <= mm <= 12 else ()
 
 
 def date_parts(day: date | None) -> tuple[int, ...]:

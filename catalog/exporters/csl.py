@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from catalog.exporters import ExportOptions
-from catalog.exporters.common import abs_url, clean, collect_papers, date_parts, no_gc
+from catalog.exporters.common import abs_url, clean, collect_papers, no_gc, publication_parts
 from catalog.exporters.json import dump_into
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.names import split_name
@@ -87,7 +87,7 @@ def csl_item(paper: PaperView, key: str, options: ExportOptions) -> dict[str, An
     names = [csl_name(n) for n in paper.authors if n.strip()]
     if names:
         item["author"] = names
-    parts = date_parts(paper.published)
+    parts = publication_parts(paper)
     if parts:
         item["issued"] = {"date-parts": [list(parts)]}
     if container:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 
+from catalog.exporters.common import publication_parts
 from catalog.exporters.names import split_name
 from catalog.records import PaperView
 
@@ -102,7 +103,8 @@ def _first_word(title: str) -> str:
 
 def base_key(paper: PaperView) -> str:
     """The key before de-duplication: name + year + first significant title word."""
-    year = str(paper.published.year) if paper.published else ""
+    parts = publication_parts(paper)
+    year = str(parts[0]) if parts else ""
     key = f"{_name_part(paper)}{year}{_first_word(paper.title)}"
     return key or "paper"
 

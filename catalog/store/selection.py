@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
 
 from catalog.errors import NotFound
-from catalog.records import PaperView, SessionView
+from catalog.records import PaperView, PresentationView, SessionView
 from catalog.store.catalog import Catalog, paper_views, resolve_paper
 from catalog.store.models import Paper, Presentation, Presenter, Session
 from catalog.store.sessions import session_views
@@ -43,27 +43,35 @@ class Selection:
 def select_for_export(
     catalog: Catalog, sel: Selection
 ) -> tuple[list[PaperView], list[SessionView]]:
-    """Papers and sessions matching ``sel``; papers in a stable order (catalog number)."""
+    """Papers and sessions matching ``sel``, each list in a stable order.
+
+    Sessions keep only the talks the filters select (by ``--presenter``, and those about
+    a ``--paper``), so an exporter that lists the papers of the sessions it is given
+    never adds a paper the filters left out.
+    """
+    wanted_presenters = {presenter_key(p) for p in sel.presenters}
     with catalog.read() as s:
-        sessions = _matching_sessions(s, sel)
-        slugs = [x.slug for x in sessions]
+        slugs = [x.slug for x in _matching_sessions(s, sel)]
         views = session_views(s, slugs) if sel.filters_sessions else session_views(s)
+        wanted_papers = {resolve_paper(s, ref).id or 0 for ref in sel.papers}
+
+        def keep(talk: PresentationView) -> bool:
+            if wanted_presenters and presenter_key(talk.presenter or "") not in wanted_presenters:
+                return False
+            return not wanted_papers or any(p.id in wanted_papers for p in talk.papers)
+
+        if wanted_presenters or wanted_papers:
+            for view in views:
+                view.presentations = [t for t in view.presentations if keep(t)]
+            views = [v for v in views if v.presentations]
         paper_ids: set[int] | None = None
         if sel.filters_sessions:
-            paper_ids = set()
-            for view in views:
-                for talk in view.presentations:
-                    if sel.presenters and presenter_key(talk.presenter or "") not in {
-                        presenter_key(p) for p in sel.presenters
-                    }:
-                        continue
-                    paper_ids.update(p.id for p in talk.papers)
-        if sel.papers:
-            wanted = {resolve_paper(s, ref).id or 0 for ref in sel.papers}
-            paper_ids = wanted if paper_ids is None else paper_ids & wanted
+            paper_ids = {p.id for v in views for t in v.presentations for p in t.papers}
+        if wanted_papers:
+            paper_ids = wanted_papers if paper_ids is None else paper_ids & wanted_papers
         stmt = select(Paper).order_by(col(Paper.id))
         if paper_ids is not None:
-            stmt = stmt.where(col(Paper.id).in_(sorted(i for i in paper_ids if i is not None)))
+            stmt = stmt.where(col(Paper.id).in_(sorted(paper_ids)))
         papers = paper_views(s, list(s.execute(stmt).scalars()))
         return papers, views
 
