@@ -38,15 +38,36 @@ WORDS = (
 ).split()
 ACRONYMS = ["GAN", "VAE", "BERT", "RL", "DNA", "MCMC", "SGD", "GNN", "LSTM", "3D"]
 SMALL = ["for", "of", "with", "and", "in", "via", "on", "the", "a", "to"]
-FIRST = (
-    "Chris Andriy Yee Anvita James Jesse Matthew Adam Yoon Sam Andrew David Alexander "
-    "Yaroslav Tejas Igor Oriol Jürgen Łukasz José Ada Wei Li Priya Kenji Olga Fatima"
+SYLLABLES = (
+    "ka ri mo an de la su ve ni to ha ze lu pa mi or en sa ti ko ba ru el go na "
+    "yo che li wa fe dor ma stin ber gu"
 ).split()
-LAST = (
-    "Maddison Mnih Teh Gupta Zou Engel Hoffman Roberts Kim Wiseman Miller Sontag Rush "
-    "Ganin Kulkarni Babuschkin Eslami Vinyals Müller Kaiser Pérez Zhang Wang Chen Singh "
-    "Tanaka Ivanova Haddad"
-).split()
+ACCENTED = ["Jürgen", "Łukasz", "José", "Zoë", "Müller", "Pérez", "Søren", "Çelik"]
+
+
+def _syllable_name(rng: random.Random, parts: int) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(parts)).capitalize()
+
+
+def _author_pool(rng: random.Random, size: int) -> list[str]:
+    """Prolific authors: they come back paper after paper."""
+    return [
+        f"{_syllable_name(rng, 2)} {chr(65 + rng.randrange(26))}. {_syllable_name(rng, 3)}"
+        for _ in range(size)
+    ]
+
+
+def _author(rng: random.Random, pool: list[str]) -> str:
+    # Half the author slots go to a pool of 5,000 frequent authors, half to names seen
+    # about once (30^2 first x 30^3 last names), like arXiv's long tail.
+    roll = rng.random()
+    if roll < 0.5:
+        return rng.choice(pool)
+    if roll < 0.52:
+        return f"{rng.choice(ACCENTED)} {rng.choice(ACCENTED)}"
+    return f"{_syllable_name(rng, 2)} {_syllable_name(rng, rng.randint(2, 3))}"
+
+
 CATEGORIES = ["cs.LG", "stat.ML", "cs.CV", "cs.CL", "cs.AI", "math.OC", "q-bio.GN"]
 
 
@@ -54,6 +75,7 @@ def make_papers(n: int, seed: int = 1) -> list[PaperView]:
     """``n`` papers of realistic size: 6-14 word titles, 3-8 authors, ~1,000-character
     abstracts, arXiv ids, dates, categories; a few with TeX math or specials."""
     rng = random.Random(seed)
+    pool = _author_pool(rng, 5000)
     papers = []
     start = date(2007, 4, 1)
     for i in range(n):
@@ -65,10 +87,7 @@ def make_papers(n: int, seed: int = 1) -> list[PaperView]:
         if rng.random() < 0.05:
             words.append(r"with $\alpha$-divergence & 50% less")
         title = " ".join(w.capitalize() if w not in SMALL else w for w in words)
-        authors = [
-            f"{rng.choice(FIRST)} {chr(65 + rng.randrange(26))}. {rng.choice(LAST)}"
-            for _ in range(rng.randint(3, 8))
-        ]
+        authors = [_author(rng, pool) for _ in range(rng.randint(3, 8))]
         abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(110, 150))) + "."
         published = start + timedelta(days=rng.randrange(6000))
         yymm = f"{published.year % 100:02d}{published.month:02d}"

@@ -111,6 +111,7 @@ _WORD_PARTS = re.compile(r"[-\u2010-\u2015/]")
 _LEADING_PUNCT = "([{\"'`\u2018\u201c"
 _EDGE_PUNCT = "()[]\"'`.,;:!?\u2018\u2019\u201c\u201d"
 _AND_WORD = re.compile(r"(?i)^and$")
+_AND_INSIDE = re.compile(r"(?i)(?:^|\s)and(?:\s|$)")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_\-:.+]*")
 
 
@@ -230,21 +231,26 @@ def _escape_name_words(text: str) -> str:
     return " ".join(f"{{{w}}}" if _AND_WORD.match(w) else w for w in escape_text(text).split(" "))
 
 
+def _plain_words(text: str) -> str:
+    return text
+
+
 def format_name(name: str) -> str:
     """One person as BibTeX's ``von Last, Jr., First`` (or a braced literal)."""
-    parts: NameParts = split_name(name)
+    text = clean(name)
+    parts: NameParts = split_name(text)
     if parts.literal:
         literal = escape_text(parts.last)
         return f"{{{literal}}}" if literal else ""
-    family = _escape_name_words(parts.family)
-    pieces = [family]
+    # Most names have nothing to escape and no word "and": skip the per-word work.
+    slow = _SPECIALS.search(text) or _AND_INSIDE.search(text)
+    esc = _escape_name_words if slow else _plain_words
+    family = esc(parts.family)
     if parts.suffix:
-        pieces.append(_escape_name_words(parts.suffix))
-    if parts.first:
-        pieces.append(_escape_name_words(parts.first))
-    elif parts.suffix:
-        return f"{{{family} {pieces[1]}}}"
-    return ", ".join(pieces)
+        if not parts.first:
+            return f"{{{family} {esc(parts.suffix)}}}"
+        return f"{family}, {esc(parts.suffix)}, {esc(parts.first)}"
+    return f"{family}, {esc(parts.first)}" if parts.first else family
 
 
 def _verbatim(value: str) -> str:

@@ -70,8 +70,14 @@ def csl_name(name: str) -> dict[str, str]:
     return result
 
 
-def csl_item(paper: PaperView, key: str, options: ExportOptions) -> dict[str, Any]:
-    """One paper as a CSL-JSON item (see the module docstring)."""
+def csl_item(
+    paper: PaperView,
+    key: str,
+    options: ExportOptions,
+    names: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """One paper as a CSL-JSON item (see the module docstring). ``names`` caches name
+    objects across the items of one export (authors come back paper after paper)."""
     if paper.entry_type:
         item_type = _TYPES.get(paper.entry_type.lower(), "article")
         container = paper.venue or paper.journal_ref
@@ -84,9 +90,18 @@ def csl_item(paper: PaperView, key: str, options: ExportOptions) -> dict[str, An
         if not paper.arxiv_id and paper.venue:
             container = paper.venue
     item: dict[str, Any] = {"id": key, "type": item_type, "title": clean(paper.title)}
-    names = [csl_name(n) for n in paper.authors if n.strip()]
-    if names:
-        item["author"] = names
+    authors = []
+    for name in paper.authors:
+        cached = names.get(name) if names is not None else None
+        if cached is None:
+            cached = csl_name(name)
+            if names is not None:
+                names[name] = cached
+        parsed = cached
+        if parsed.get("family") or parsed.get("literal"):
+            authors.append(parsed)  # shared between items: read-only
+    if authors:
+        item["author"] = authors
     parts = publication_parts(paper)
     if parts:
         item["issued"] = {"date-parts": [list(parts)]}
@@ -123,6 +138,7 @@ def export(
             out.write("[]\n")
             return
         out.write("[\n  ")
+        names: dict[str, dict[str, str]] = {}
         for start in range(0, len(all_papers), _CHUNK):
             if start:
                 out.write(",\n  ")
@@ -133,6 +149,6 @@ def export(
             ):
                 if i:
                     parts.append(",\n  ")
-                dump_into(csl_item(paper, key, options), "  ", parts)
+                dump_into(csl_item(paper, key, options, names), "  ", parts)
             out.write("".join(parts))
         out.write("\n]\n")
