@@ -15,6 +15,7 @@ queued, two imports of the same post cannot both decide the paper is new.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 DEFAULT_PATH = Path("db") / "catalog.sqlite"
 ENV_VAR = "CATALOG_DB"
 BUSY_TIMEOUT_MS = 60_000
+WAL_ATTEMPTS = 200  # switching a new file to WAL: tries, a few seconds in all
 # Execution option that marks a connection as a writer (see ``_sqlite_begin``, ``_pg_begin``).
 WRITE_OPTION = "catalog_write"
 # Any fixed number: the PostgreSQL advisory lock every write transaction holds.
@@ -131,9 +133,31 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _use_wal(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (once: the mode is stored in the file).
+
+    The switch needs an exclusive lock. When several processes open a brand-new file at
+    once, each holding its shared lock while asking for the exclusive one, SQLite fails
+    all but one at once with "database is locked" (a deadlock, so the busy timeout does
+    not help). The loser waits a little and looks again: by then the file is WAL.
+    """
+    import sqlite3
+
+    for attempt in range(1, WAL_ATTEMPTS + 1):
+        try:
+            mode = str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode not in ("wal", "memory"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if attempt == WAL_ATTEMPTS or not is_transient(exc):
+                raise
+            time.sleep(min(0.01 * attempt, 0.2))
 
 
 def _sqlite_begin(conn: Any) -> None:
