@@ -64,6 +64,7 @@ class PgServer:
     run_as: str | None = None
     bindir: Path | None = None
     _admin: Engine | None = None
+    template: str = _TEMPLATE  # the empty database new ones are copied from
     _migrated_template: str | None = None
     watchdog: subprocess.Popen[bytes] | None = None
 
@@ -86,7 +87,7 @@ class PgServer:
 
     def create_database(self, *, migrated: bool = False) -> str:
         """A new database, empty or already at the newest schema; its URL."""
-        template = _TEMPLATE
+        template = self.template
         if migrated:
             if not self._migrated_template:
                 self._migrated_template = self._make_migrated_template()
@@ -98,9 +99,9 @@ class PgServer:
     def _make_migrated_template(self) -> str:
         from catalog.store.catalog import Catalog
 
-        name = f"{_TEMPLATE}_head"
+        name = f"{self.template}_head"
         self.admin(f"DROP DATABASE IF EXISTS {name}")
-        self.admin(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {self.template}")
         Catalog.open(self.url(name)).close()  # migrate, then leave no connection behind
         return name
 
@@ -229,7 +230,7 @@ def start_postgres() -> PgServer:
         start_new_session=True,
     )
     try:
-        server.admin(f"CREATE DATABASE {_TEMPLATE}")
+        server.admin(f"CREATE DATABASE {server.template}")
     except Exception as exc:
         stop_postgres(server)
         raise PostgresUnavailable(f"server started but cannot be used: {exc}") from None
@@ -262,6 +263,13 @@ def _stop_command(server: PgServer) -> list[str]:
 
 
 def stop_postgres(server: PgServer) -> None:
+    if server.folder is None:  # an external server: leave it as we found it
+        for name in (server._migrated_template, server.template):
+            if name:
+                try:
+                    server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                except Exception:
+                    pass
     server.dispose()
     if server.folder is None or server.bindir is None:
         return
@@ -279,7 +287,7 @@ def _external_server(url: str) -> PgServer:
     server = PgServer(base_url=base)
     try:
         server.admin(f"DROP DATABASE IF EXISTS {_TEMPLATE}")
-        server.admin(f"CREATE DATABASE {_TEMPLATE}")
+        server.admin(f"CREATE DATABASE {server.template}")
     except Exception as exc:
         raise PostgresUnavailable(f"{EXTERNAL_ENV} server cannot be used: {exc}") from None
     return server
