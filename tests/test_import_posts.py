@@ -138,3 +138,16 @@ def test_example_posts_import_and_check_clean(tmp_path: Path) -> None:
     titles = {p["title"] for p in json.loads(run("list", "--format", "json").output)}
     assert "Neural Architecture Search with Reinforcement Learning" in titles
     assert "Neural Optimizer Search with Reinforcement Learning" in titles
+
+
+def test_imported_posts_are_searchable(tmp_path: Path) -> None:
+    # The import suspends the search index's triggers and reindexes once: check it did.
+    assert run("import", str(EXAMPLES)).exit_code == 0
+    by_title = json.loads(run("search", "parameter sharing", "--format", "json").output)
+    assert [p["arxiv_id"] for p in by_title] == ["1802.03268"]
+    by_author = json.loads(run("search", "Melody", "--format", "json").output)
+    assert [p["arxiv_id"] for p in by_author] == ["1802.03268"]
+    by_abstract = json.loads(run("search", "PowerSign", "--format", "json").output)
+    assert [p["arxiv_id"] for p in by_abstract] == ["1709.07417"]
+    assert run("import", str(EXAMPLES)).exit_code == 0  # re-import keeps the index right
+    assert len(json.loads(run("search", "Zoph", "--format", "json").output)) == 3

@@ -66,9 +66,9 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
         for r in summary.imported:
             extra = []
             if r.papers_added:
-                extra.append(f"{len(r.papers_added)} new papers")
+                extra.append(_count(len(r.papers_added), "new paper"))
             if r.presenters_added:
-                extra.append(f"{len(r.presenters_added)} new presenters")
+                extra.append(_count(len(r.presenters_added), "new presenter"))
             detail = f" ({', '.join(extra)})" if extra else ""
             click.echo(f"{verb}{r.status:9} {r.slug}: {r.rows} rows{detail}")
         counts = {
@@ -86,6 +86,10 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
         click.echo(f"catalog: error: {path}: {why}", err=True)
     if summary.failed or failed:
         raise SystemExit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _import_bib(app: AppContext, files: list[Path], dry_run: bool, fmt: str) -> int:

@@ -142,8 +142,8 @@ class Catalog:
 
     def list_papers(self) -> list[PaperView]:
         with self.read() as s:
-            papers = s.execute(select(Paper).order_by(col(Paper.id))).scalars().all()
-            return paper_views(s, list(papers))
+            ids = s.execute(select(Paper.id).order_by(col(Paper.id))).scalars().all()
+            return paper_views_by_id(s, [i for i in ids if i is not None])
 
     def search(self, query: str) -> list[PaperView]:
         """Papers whose title, authors or abstract match every word of ``query`` (prefixes)."""
@@ -218,13 +218,36 @@ def _insert_ignore(
     return int(session.execute(lite).rowcount)  # type: ignore[attr-defined]
 
 
+def insert_ignore_many(
+    session: DbSession, table: Any, rows: Sequence[dict[str, Any]], keys: list[str]
+) -> None:
+    """Like ``_insert_ignore`` for many rows: one statement compiled once, executed for
+    every row (multi-row VALUES would compile thousands of parameters each time)."""
+    if not rows:
+        return
+    sa_table: Table = table.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(sa_table).on_conflict_do_nothing(index_elements=keys)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(sa_table).on_conflict_do_nothing(index_elements=keys)
+    session.execute(stmt, list(rows))
+
+
 def ensure_authors(session: DbSession, names: Sequence[str]) -> dict[str, int]:
     """Author ids by name, creating the authors that are new."""
     unique = list(dict.fromkeys(n for n in names if n))
     # Sorted: concurrent writers lock new names in one order (no deadlock on PostgreSQL).
-    _insert_ignore(session, Author, [{"name": n} for n in sorted(unique)], ["name"])
-    found = session.execute(select(Author.name, Author.id).where(col(Author.name).in_(unique)))
-    return {name: author_id for name, author_id in found}
+    insert_ignore_many(session, Author, [{"name": n} for n in sorted(unique)], ["name"])
+    found: dict[str, int] = {}
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        stmt = select(Author.name, Author.id).where(col(Author.name).in_(chunk))
+        found.update({name: author_id for name, author_id in session.execute(stmt) if author_id})
+    return found
 
 
 def set_authors(session: DbSession, paper_id: int, names: Sequence[str]) -> None:
@@ -426,34 +449,49 @@ def paper_view(session: DbSession, paper: Paper) -> PaperView:
     return paper_views(session, [paper])[0]
 
 
-def paper_views(session: DbSession, papers: list[Paper]) -> list[PaperView]:
-    """Read-only views with authors and the preferred abstract, in few queries."""
-    ids = [p.id for p in papers if p.id is not None]
+def paper_views(session: DbSession, papers: Sequence[Paper]) -> list[PaperView]:
+    """Read-only views of ``papers``, in their order."""
+    return paper_views_by_id(session, [p.id for p in papers if p.id is not None])
+
+
+def paper_views_by_id(session: DbSession, ids: Sequence[int]) -> list[PaperView]:
+    """Read-only views with authors and the preferred abstract, in the order of ``ids``.
+
+    Plain rows, not ORM objects: building a model object per paper costs more than the
+    query, and exports read every paper of the catalog.
+    """
+    from sqlalchemy import select as sa_select
+
+    table: Table = Paper.__table__  # type: ignore[attr-defined]
+    rows: dict[int, Any] = {}
     authors: dict[int, list[str]] = {i: [] for i in ids}
     abstracts: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
+    unique = list(dict.fromkeys(ids))
+    for chunk_start in range(0, len(unique), 500):
+        chunk = unique[chunk_start : chunk_start + 500]
+        for row in session.execute(sa_select(table).where(table.c.id.in_(chunk))):
+            rows[row.id] = row
         for pid, name in session.execute(
             select(PaperAuthor.paper_id, Author.name)
             .join(Author, col(Author.id) == col(PaperAuthor.author_id))
             .where(col(PaperAuthor.paper_id).in_(chunk))
             .order_by(col(PaperAuthor.paper_id), col(PaperAuthor.position))
         ):
-            authors[pid].append(name)
+            authors[pid or 0].append(name)
         for pid, src, txt in session.execute(
             select(Abstract.paper_id, Abstract.source, Abstract.text)
             .where(col(Abstract.paper_id).in_(chunk))
             .order_by(col(Abstract.id))
         ):
-            abstracts[pid].append((src, txt))
+            abstracts[pid or 0].append((src, txt))
     return [
         PaperView(
-            id=p.id or 0,
+            id=p.id,
             title=p.title,
-            authors=authors.get(p.id or 0, []),
+            authors=authors[p.id],
             arxiv_id=p.arxiv_id,
             version=p.version,
-            abstract=_preferred(abstracts.get(p.id or 0, [])),
+            abstract=_preferred(abstracts[p.id]),
             published=p.published.date() if p.published else None,
             updated=p.updated.date() if p.updated else None,
             primary_category=p.primary_category,
@@ -467,5 +505,5 @@ def paper_views(session: DbSession, papers: list[Paper]) -> list[PaperView]:
             entry_type=p.entry_type,
             extra_fields=dict(p.extra_fields or {}),
         )
-        for p in papers
+        for p in (rows[i] for i in ids if i in rows)
     ]

@@ -15,6 +15,8 @@ Results come in catalog order (by paper id) on every backend.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -156,3 +158,44 @@ def like_search(words: list[str]) -> Select[Any]:
             )
         )
     return stmt
+
+
+@contextmanager
+def bulk_index(session: DbSession) -> Iterator[set[int]]:
+    """Suspend the FTS5 triggers for a bulk write; reindex the papers it touched once.
+
+    The triggers rebuild a paper's index row on every author or abstract row written,
+    so a bulk import would index each paper many times over. Inside the caller's write
+    transaction the triggers are dropped, the caller adds the ids of every paper it
+    writes to the yielded set, and at the end those papers are indexed once and the
+    triggers put back as they were. SQLite's DDL is transactional and the writer holds
+    the lock, so no other connection ever sees the database without its triggers.
+    Elsewhere (PostgreSQL, SQLite without FTS5) this does nothing.
+    """
+    touched: set[int] = set()
+    if session.get_bind().dialect.name != "sqlite" or not has_fts_index(session):
+        yield touched
+        return
+    triggers = session.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
+        {"p": f"{FTS_TABLE}_%"},
+    ).all()
+    for name, _sql in triggers:
+        session.execute(text(f'DROP TRIGGER "{name}"'))
+    yield touched
+    ids = sorted(touched)
+    for start in range(0, len(ids), 500):
+        chunk = ",".join(str(int(i)) for i in ids[start : start + 500])
+        session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({chunk})"))
+        session.execute(
+            text(
+                f"INSERT INTO {FTS_TABLE} (rowid, title, authors, abstracts) "
+                "SELECT p.id, p.title, "
+                "COALESCE((SELECT group_concat(a.name, ' ') FROM paper_author pa "
+                "JOIN author a ON a.id = pa.author_id WHERE pa.paper_id = p.id), ''), "
+                "COALESCE((SELECT group_concat(ab.text, ' ') FROM abstract ab "
+                f"WHERE ab.paper_id = p.id), '') FROM paper p WHERE p.id IN ({chunk})"
+            )
+        )
+    for _name, sql in triggers:
+        session.execute(text(sql))

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from catalog.errors import NotFound
 from catalog.records import PaperView, PresentationView, SessionView
-from catalog.store.catalog import Catalog, paper_views, resolve_paper
+from catalog.store.catalog import Catalog, paper_views_by_id, resolve_paper
 from catalog.store.models import Paper, Presentation, Presenter, Session
 from catalog.store.sessions import session_views
 from catalog.text import presenter_key
@@ -69,11 +69,10 @@ def select_for_export(
             paper_ids = {p.id for v in views for t in v.presentations for p in t.papers}
         if wanted_papers:
             paper_ids = wanted_papers if paper_ids is None else paper_ids & wanted_papers
-        stmt = select(Paper).order_by(col(Paper.id))
-        if paper_ids is not None:
-            stmt = stmt.where(col(Paper.id).in_(sorted(paper_ids)))
-        papers = paper_views(s, list(s.execute(stmt).scalars()))
-        return papers, views
+        if paper_ids is None:
+            found = s.execute(select(Paper.id).order_by(col(Paper.id))).scalars()
+            paper_ids = {i for i in found if i is not None}
+        return paper_views_by_id(s, sorted(paper_ids)), views
 
 
 def _matching_sessions(s: DbSession, sel: Selection) -> list[Session]:

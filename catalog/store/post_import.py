@@ -1,0 +1,548 @@
+"""Storing parsed posts as sessions, many posts at a time.
+
+Idempotent: the same paper is one paper (matched by arXiv id, then by normalised URL,
+then by normalised title), and a re-imported post replaces its session's rows, so an
+edited post updates its session and an unchanged one is reported "unchanged".
+
+The work is set-based (a few statements per batch of posts, not per row), because a
+group's whole ``_posts/`` folder is imported at once: 1,000 posts of 10 rows would
+otherwise cost well over a hundred thousand round trips to the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, delete, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Session as DbSession
+from sqlmodel import col, select
+
+from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
+from catalog.store.models import (
+    Abstract,
+    Author,
+    Paper,
+    PaperAuthor,
+    Presentation,
+    PresentationPaper,
+    Presenter,
+    Session,
+)
+from catalog.store.search import bulk_index
+from catalog.store.sessions import session_views
+from catalog.text import presenter_key, title_key, url_key
+
+if TYPE_CHECKING:
+    from catalog.posts.model import Footnote, Post, Row
+    from catalog.records import SessionView
+
+# Rows per multi-row INSERT: well under SQLite's limit on bound variables.
+_CHUNK = 500
+
+
+@dataclass
+class PostImport:
+    """What importing one post did (or would do, with --dry-run)."""
+
+    path: str
+    slug: str
+    status: str  # "added" | "updated" | "unchanged"
+    papers_added: list[str] = field(default_factory=list)  # titles
+    presenters_added: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class RowPaper:
+    """What a row says about one of its papers (most rows have one; a joint talk several)."""
+
+    arxiv_id: str | None
+    url: str | None
+    title: str
+    authors: list[str]
+    venue: str | None
+    abstract: str | None
+    footnote: Footnote | None
+
+
+# -- what a row is about -------------------------------------------------------------------
+
+
+def row_url(row: Row) -> str | None:
+    """The row's paper link, if it has a real one (not empty, not a site-relative file)."""
+    for link in row.paper_links:
+        if link.url and not link.url.startswith("{{"):
+            return link.url
+    return None
+
+
+def _arxiv_links(row: Row) -> list[tuple[str, str]]:
+    """(arXiv id, URL) of each distinct arXiv paper link in the row, in order."""
+    from catalog.arxiv.ids import arxiv_id_from_url
+
+    found: dict[str, str] = {}
+    for link in row.paper_links:
+        ident = arxiv_id_from_url(link.url) if link.url else None
+        if ident is not None:
+            found.setdefault(ident.id, link.url)
+    return list(found.items())
+
+
+def row_papers(row: Row, own: Footnote | None, by_label: Mapping[str, Footnote]) -> list[RowPaper]:
+    """The papers a row is about; none for a survey talk (no link, no footnote of its own).
+
+    A row linking several arXiv papers (``[PDF](a) + [PDF](b)``, as ``export markdown``
+    writes a joint talk) is about each of them; their footnotes are the row's references
+    in the same order, and their titles the ``; ``-separated parts of the title cell.
+    """
+    links = _arxiv_links(row)
+    if len(links) > 1:
+        titles = [t.strip() for t in row.title.split(";")] if row.title else []
+        cited = [by_label.get(label) for label in row.labels]
+        papers = []
+        for i, (arxiv_id, url) in enumerate(links):
+            fn = cited[i] if len(cited) == len(links) else (own if i == 0 else None)
+            title = (fn.title if fn else None) or (titles[i] if len(titles) == len(links) else url)
+            papers.append(
+                RowPaper(arxiv_id, url, title, fn.authors if fn else [],
+                         fn.venue if fn else None, fn.abstract if fn else None, fn)
+            )  # fmt: skip
+        return papers
+    link = row_url(row)
+    if not (row.arxiv_id or link or (own is not None and own.title)):
+        return []
+    return [
+        RowPaper(
+            arxiv_id=row.arxiv_id,
+            url=link,
+            title=row.title or (own.title if own else None) or link or "untitled",
+            authors=row.authors or (own.authors if own else []),
+            venue=row.venue or (own.venue if own else None),
+            abstract=(own.abstract if own else None) or row.abstract,
+            footnote=own,
+        )
+    ]
+
+
+# -- papers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Known:
+    """The few columns of a catalogued paper that matching and filling in need."""
+
+    id: int
+    arxiv_id: str | None
+    url_key: str | None
+    title_key: str
+    from_arxiv: bool  # described by arXiv: the post's authors and venue don't override
+    venue: str | None
+
+
+_PAPER_COLUMNS = ("id", "arxiv_id", "url_key", "title_key", "synced_at", "venue")
+
+
+def _known(row: Any) -> _Known:
+    return _Known(row.id, row.arxiv_id, row.url_key, row.title_key, row.synced_at is not None,
+                  row.venue)  # fmt: skip
+
+
+class _PaperIndex:
+    """The catalogued papers a batch of posts may name, found the way ``find_paper_for``
+    finds one, and kept current as the batch adds papers."""
+
+    def __init__(self, s: DbSession, refs: Sequence[RowPaper]) -> None:
+        self.by_arxiv: dict[str, _Known] = {}
+        self.by_url: dict[str, _Known] = {}
+        self.by_title: dict[str, _Known] = {}  # papers without an arXiv id only
+        self.by_id: dict[int, _Known] = {}
+        arxiv_ids = sorted({r.arxiv_id for r in refs if r.arxiv_id})
+        urls = sorted({k for r in refs if (k := url_key(r.url))})
+        titles = sorted({title_key(r.title) for r in refs if title_key(r.title)})
+        for column, values in (("arxiv_id", arxiv_ids), ("url_key", urls), ("title_key", titles)):
+            self.load(s, column, values)
+
+    def load(self, s: DbSession, column: str, values: Sequence[str]) -> None:
+        table = _paper_table()
+        columns = [table.c[name] for name in _PAPER_COLUMNS]
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            stmt = sa_select(*columns).where(table.c[column].in_(chunk)).order_by(table.c.id)
+            for row in s.execute(stmt):
+                self.add(_known(row))
+
+    def add(self, paper: _Known) -> None:
+        self.by_id[paper.id] = paper
+        if paper.arxiv_id:
+            self.by_arxiv.setdefault(paper.arxiv_id, paper)
+        if paper.url_key:
+            self.by_url.setdefault(paper.url_key, paper)
+        if not paper.arxiv_id and paper.title_key:
+            self.by_title.setdefault(paper.title_key, paper)
+
+    def find(self, ref: RowPaper) -> _Known | None:
+        if ref.arxiv_id and ref.arxiv_id in self.by_arxiv:
+            return self.by_arxiv[ref.arxiv_id]
+        key = url_key(ref.url)
+        if key and key in self.by_url:
+            paper = self.by_url[key]
+            if not ref.arxiv_id or paper.arxiv_id in (None, ref.arxiv_id):
+                return paper
+        if ref.arxiv_id:  # a same-titled paper with another arXiv id is another paper
+            return None
+        return self.by_title.get(title_key(ref.title))
+
+
+def _paper_table() -> Table:
+    return Paper.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _new_paper(ref: RowPaper, now: datetime) -> dict[str, Any]:
+    url = ref.url or (f"https://arxiv.org/abs/{ref.arxiv_id}" if ref.arxiv_id else None)
+    return {
+        "arxiv_id": ref.arxiv_id,
+        "title": ref.title,
+        "title_key": title_key(ref.title),
+        "url": url,
+        "url_key": url_key(url),
+        "venue": ref.venue,
+        "categories": [],
+        "extra_fields": {},
+        "sync_source": "post",
+        "created_at": now,
+    }
+
+
+def _resolve_papers(s: DbSession, refs: Sequence[RowPaper]) -> tuple[list[int], set[int]]:
+    """The paper id of each ref (creating papers that are new), and the ids created."""
+    index = _PaperIndex(s, refs)
+    now = utcnow()
+    pending: dict[str, RowPaper] = {}  # new arXiv papers: inserted together below
+    for ref in refs:
+        if index.find(ref) is None and ref.arxiv_id:
+            pending.setdefault(ref.arxiv_id, ref)
+    insert_ignore_many(s, Paper, [_new_paper(r, now) for r in pending.values()], ["arxiv_id"])
+    before = set(index.by_id)
+    index.load(s, "arxiv_id", sorted(pending))
+    created = set(index.by_id) - before  # not in the catalog a moment ago
+    ids: list[int] = []
+    for ref in refs:
+        paper = index.find(ref)
+        if paper is None:  # no arXiv id: one insert each (rare), found by URL or title after
+            row = _new_paper(ref, now)
+            result: Any = s.execute(_paper_table().insert().values(**row))
+            paper = _Known(result.inserted_primary_key[0], None, row["url_key"],
+                           row["title_key"], False, row["venue"])  # fmt: skip
+            created.add(paper.id)
+            index.add(paper)
+        ids.append(paper.id)
+    _fill_papers(s, refs, ids, created, index)
+    return ids, created
+
+
+def _fill_papers(
+    s: DbSession, refs: Sequence[RowPaper], ids: list[int], created: set[int], index: _PaperIndex
+) -> None:
+    """Authors and venues the posts give, for papers arXiv has not described yet."""
+    table = _paper_table()
+    authors: dict[int, list[str]] = {}
+    for ref, paper_id in zip(refs, ids, strict=True):
+        paper = index.by_id[paper_id]
+        if paper.from_arxiv:
+            continue
+        if ref.authors and paper_id not in authors:
+            authors[paper_id] = list(dict.fromkeys(a for a in ref.authors if a))
+        if paper.venue is None and ref.venue:
+            paper.venue = ref.venue
+            s.execute(table.update().where(table.c.id == paper_id).values(venue=ref.venue))
+    current: dict[int, list[str]] = {}
+    known = sorted(set(authors) - created)  # new papers have no authors yet
+    for start in range(0, len(known), _CHUNK):
+        for paper_id, name in s.execute(
+            select(PaperAuthor.paper_id, Author.name)
+            .join(Author, col(Author.id) == col(PaperAuthor.author_id))
+            .where(col(PaperAuthor.paper_id).in_(known[start : start + _CHUNK]))
+            .order_by(col(PaperAuthor.paper_id), col(PaperAuthor.position))
+        ):
+            current.setdefault(paper_id or 0, []).append(name)
+    changed = {pid: names for pid, names in authors.items() if current.get(pid, []) != names}
+    if not changed:
+        return
+    author_ids = ensure_authors(s, [n for names in changed.values() for n in names])
+    replaced = sorted(set(changed) - created)
+    for start in range(0, len(replaced), _CHUNK):
+        s.execute(
+            delete(PaperAuthor).where(
+                col(PaperAuthor.paper_id).in_(replaced[start : start + _CHUNK])
+            )
+        )
+    rows = [
+        {"paper_id": pid, "position": i, "author_id": author_ids[name]}
+        for pid in sorted(changed)
+        for i, name in enumerate(changed[pid])
+    ]
+    if rows:
+        s.execute(PaperAuthor.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+# -- presenters ------------------------------------------------------------------------------
+
+
+def _presenters(s: DbSession, names: Sequence[str]) -> tuple[dict[str, int], set[str]]:
+    """Presenter id by key for ``names`` (creating new ones), and the keys created."""
+    first: dict[str, str] = {}
+    for name in names:
+        first.setdefault(presenter_key(name), name.strip())
+    keys = sorted(first)
+    existing: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        stmt = select(Presenter.key, Presenter.id).where(
+            col(Presenter.key).in_(keys[start : start + _CHUNK])
+        )
+        existing.update({k: i for k, i in s.execute(stmt) if i is not None})
+    new = [{"name": first[k], "key": k} for k in keys if k not in existing]
+    insert_ignore_many(s, Presenter, new, ["key"])
+    found = dict(existing)
+    missing = [k for k in keys if k not in existing]
+    for start in range(0, len(missing), _CHUNK):
+        stmt = select(Presenter.key, Presenter.id).where(
+            col(Presenter.key).in_(missing[start : start + _CHUNK])
+        )
+        found.update({k: i for k, i in s.execute(stmt) if i is not None})
+    return found, set(missing)
+
+
+# -- posts ------------------------------------------------------------------------------------
+
+
+def store_posts(
+    s: DbSession, items: Sequence[tuple[Post, Mapping[int, Footnote]]]
+) -> list[PostImport]:
+    """Store parsed posts as sessions, inside the caller's transaction.
+
+    Each item pairs a post with its rows' own footnotes (row index -> the footnote that
+    is really about the row's paper, the checker's assignment), so each paper gets the
+    abstract written about it even when the post's references are rotated.
+    """
+    with bulk_index(s) as touched:
+        return _store_posts(s, items, touched)
+
+
+def _store_posts(
+    s: DbSession, items: Sequence[tuple[Post, Mapping[int, Footnote]]], touched: set[int]
+) -> list[PostImport]:
+    # Posts with the same slug (the same file named twice): the last one wins.
+    latest = {post.slug: (post, own) for post, own in items}
+    items = list(latest.values())
+    slugs = [post.slug for post, _ in items]
+    before = {v.slug: _snapshot(v) for v in session_views(s, slugs)}
+
+    # Every row's papers, in order.
+    refs: list[RowPaper] = []
+    plan: list[list[tuple[int, list[int]]]] = []  # per post: (row index, indexes into refs)
+    for post, own in items:
+        by_label = {fn.label: fn for fn in post.footnotes}
+        rows = []
+        for i, row in enumerate(post.rows):
+            papers = row_papers(row, own.get(i), by_label)
+            rows.append((i, list(range(len(refs), len(refs) + len(papers)))))
+            refs.extend(papers)
+        plan.append(rows)
+    paper_ids, created = _resolve_papers(s, refs)
+    touched.update(paper_ids)  # their authors and abstracts may change: reindex them
+    for snapshot in before.values():
+        touched.update(pid for talk in snapshot[-1] for pid, *_ in talk[-1])
+    presenter_ids, new_presenters = _presenters(
+        s, [row.presenter for post, _ in items for row in post.rows if row.presenter]
+    )
+    session_ids = _upsert_sessions(s, [post for post, _ in items])
+
+    ids = [session_ids[slug] for slug in slugs]
+    for start in range(0, len(ids), _CHUNK):
+        s.execute(
+            delete(Presentation).where(
+                col(Presentation.session_id).in_(ids[start : start + _CHUNK])
+            )
+        )
+    talks = [
+        {
+            "session_id": session_ids[post.slug],
+            "position": i + 1,
+            "presenter_id": presenter_ids.get(presenter_key(row.presenter))
+            if row.presenter
+            else None,
+            "title": row.title or row.raw_title,
+            "slides_url": next((ln.url for ln in row.slides_links if ln.url), None),
+            "link_url": row_url(row) or "",
+        }
+        for post, _ in items
+        for i, row in enumerate(post.rows)
+    ]
+    for start in range(0, len(talks), _CHUNK):
+        s.execute(Presentation.__table__.insert(), talks[start : start + _CHUNK])  # type: ignore[attr-defined]
+    talk_ids: dict[tuple[int, int], int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        stmt = select(Presentation.session_id, Presentation.position, Presentation.id).where(
+            col(Presentation.session_id).in_(ids[start : start + _CHUNK])
+        )
+        talk_ids.update({(sid or 0, pos): tid or 0 for sid, pos, tid in s.execute(stmt)})
+
+    links: list[dict[str, int]] = []
+    abstracts: dict[tuple[int, str], str] = {}  # (paper id, source ref) -> text
+    reports: list[PostImport] = []
+    for (post, _own), rows in zip(items, plan, strict=True):
+        report = PostImport(path=post.path, slug=post.slug, status="updated", rows=len(post.rows))
+        sid = session_ids[post.slug]
+        seen_links: set[tuple[int, int]] = set()
+        for i, ref_indexes in rows:
+            talk_id = talk_ids[(sid, i + 1)]
+            for position, r in enumerate(ref_indexes):
+                ref, paper_id = refs[r], paper_ids[r]
+                if (talk_id, paper_id) not in seen_links:
+                    seen_links.add((talk_id, paper_id))
+                    links.append(
+                        {"presentation_id": talk_id, "paper_id": paper_id, "position": position}
+                    )
+                label = ref.footnote.label if ref.footnote else None
+                source = f"{post.slug}#^{label}" if label else f"{post.slug}#row{i + 1}.{position}"
+                if ref.abstract:
+                    abstracts[(paper_id, source)] = ref.abstract
+                if paper_id in created:
+                    report.papers_added.append(ref.title)
+                    created.discard(paper_id)
+        for row in post.rows:
+            if row.presenter and presenter_key(row.presenter) in new_presenters:
+                report.presenters_added.append(row.presenter)
+                new_presenters.discard(presenter_key(row.presenter))
+        reports.append(report)
+    for start in range(0, len(links), _CHUNK):
+        s.execute(PresentationPaper.__table__.insert(), links[start : start + _CHUNK])  # type: ignore[attr-defined]
+    _store_abstracts(s, slugs, before, abstracts)
+    s.flush()
+
+    after = {v.slug: _snapshot(v) for v in session_views(s, slugs)}
+    for report in reports:
+        if report.slug not in before:
+            report.status = "added"
+        elif before[report.slug] == after.get(report.slug):
+            report.status = "unchanged"
+    return reports
+
+
+def _upsert_sessions(s: DbSession, posts: Sequence[Post]) -> dict[str, int]:
+    """Create or update one session per post; their ids by slug."""
+    rows = [_session_row(post) for post in posts]
+    slugs = [r["slug"] for r in rows]
+    existing: dict[str, int] = {}
+    for start in range(0, len(slugs), _CHUNK):
+        stmt = select(Session.slug, Session.id).where(
+            col(Session.slug).in_(slugs[start : start + _CHUNK])
+        )
+        existing.update({slug: i for slug, i in s.execute(stmt) if i is not None})
+    for row in rows:
+        if row["slug"] in existing:
+            s.execute(update(Session).where(col(Session.id) == existing[row["slug"]]).values(**row))
+    new = [r for r in rows if r["slug"] not in existing]
+    insert_ignore_many(s, Session, new, ["slug"])
+    missing = [r["slug"] for r in new]
+    for start in range(0, len(missing), _CHUNK):
+        stmt = select(Session.slug, Session.id).where(
+            col(Session.slug).in_(missing[start : start + _CHUNK])
+        )
+        existing.update({slug: i for slug, i in s.execute(stmt) if i is not None})
+    return existing
+
+
+def _session_row(post: Post) -> dict[str, Any]:
+    fm = post.front_matter
+    known = {"title", "desc", "term", "layout", "categories", "tags", "date"}
+    return {
+        "slug": post.slug,
+        "title": post.title or str(fm.get("title") or post.slug),
+        "date": post.date,
+        "desc": _str(fm.get("desc")),
+        "term": _str(fm.get("term")),
+        "layout": _str(fm.get("layout")),
+        "categories": _str_list(fm.get("categories")),
+        "tags": _str_list(fm.get("tags")),
+        "extra": {k: _jsonable(v) for k, v in fm.items() if k not in known},
+        "source_path": post.path,
+    }
+
+
+def _store_abstracts(
+    s: DbSession,
+    slugs: Sequence[str],
+    before: Mapping[str, Any],
+    wanted: Mapping[tuple[int, str], str],
+) -> None:
+    """Write the posts' footnote abstracts; drop the ones they no longer give."""
+    paper_ids = {pid for pid, _ in wanted}
+    for snapshot in before.values():
+        paper_ids.update(pid for talk in snapshot[-1] for pid, *_ in talk[-1])
+    prefixes = tuple(f"{slug}#" for slug in slugs)
+    current: dict[tuple[int, str], tuple[int, str]] = {}  # (paper, ref) -> (id, text)
+    ordered = sorted(paper_ids)
+    for start in range(0, len(ordered), _CHUNK):
+        stmt = select(Abstract.id, Abstract.paper_id, Abstract.source_ref, Abstract.text).where(
+            Abstract.source == "post", col(Abstract.paper_id).in_(ordered[start : start + _CHUNK])
+        )
+        for aid, pid, ref, text in s.execute(stmt):
+            if ref.startswith(prefixes):
+                current[(pid or 0, ref)] = (aid or 0, text)
+    stale = [aid for key, (aid, _) in current.items() if key not in wanted]
+    for start in range(0, len(stale), _CHUNK):
+        s.execute(delete(Abstract).where(col(Abstract.id).in_(stale[start : start + _CHUNK])))
+    for (pid, ref), text in wanted.items():
+        if (pid, ref) in current and current[(pid, ref)][1] != text:
+            aid = current[(pid, ref)][0]
+            s.execute(update(Abstract).where(col(Abstract.id) == aid).values(text=text))
+    new = [
+        {"paper_id": pid, "text": text, "source": "post", "source_ref": ref}
+        for (pid, ref), text in wanted.items()
+        if (pid, ref) not in current
+    ]
+    insert_ignore_many(s, Abstract, new, ["paper_id", "source", "source_ref"])
+
+
+def _snapshot(view: SessionView) -> Any:
+    """What a re-import compares to call a session unchanged (the last item lists talks,
+    each ending with its papers as (id, ...) tuples)."""
+    return (
+        view.title, view.date, view.desc, view.term, view.categories, view.tags, view.extra,
+        [
+            (p.position, p.presenter, p.title, p.slides_url, p.link_url,
+             [(x.id, x.title, x.authors, x.abstract, x.venue) for x in p.papers])
+            for p in view.presentations
+        ],
+    )  # fmt: skip
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _str_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return str(value).split()  # Jekyll: "categories: a b" is two categories
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
