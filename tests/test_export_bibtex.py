@@ -411,3 +411,21 @@ def test_chunked_writing_equals_one_library(monkeypatch: pytest.MonkeyPatch) -> 
     whole = module.render(module.build_library(ALL_PAPERS, ExportOptions()))
     monkeypatch.setattr(module, "_CHUNK", 3)
     assert bibtex(ALL_PAPERS) == whole
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "written"),
+    [
+        ("latex specials", "Ann 50%_R&D #1", r"\#1, Ann 50\%\_R\&D"),
+        ("accents", "Zoë Ångström", "Ångström, Zoë"),
+        ("braces", "Ann {B}", r"\{B\}, Ann"),
+        ("pipe", "Ann | Pipe", "Pipe, Ann |"),
+        ("newline", "Ann\nNew  Line", "Line, Ann New"),
+        ("html entity", "Ann &amp; Co", "Co, Ann \\&"),
+        ("tex math", "Ann $\\alpha$", "$\\alpha$, Ann"),
+    ],
+)
+def test_special_cases_in_names(case: str, name: str, written: str) -> None:
+    assert format_name(name) == written, case
+    paper = PaperView(id=1, title="T", authors=[name, "Bob Smith"])
+    assert fields(paper)["author"] == f"{written} and Smith, Bob", case

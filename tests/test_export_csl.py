@@ -167,3 +167,26 @@ def test_streamed_chunks_equal_json_dumps(monkeypatch: pytest.MonkeyPatch) -> No
     empty = io.StringIO()
     export([], [], empty, ExportOptions())
     assert empty.getvalue() == "[]\n"
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "parsed"),
+    [
+        ("latex specials", "Ann 50%_R&D", {"family": "50%_R&D", "given": "Ann"}),
+        ("accents", "Zoë Ångström", {"family": "Ångström", "given": "Zoë"}),
+        ("braces", "Ann {B}", {"family": "{B}", "given": "Ann"}),
+        ("pipe", "Ann | Pipe", {"family": "Pipe", "given": "Ann |"}),
+        ("newline", "Ann\nNew  Line", {"family": "Line", "given": "Ann New"}),
+        ("html entity", "Ann &amp; Co", {"family": "Co", "given": "Ann &"}),
+        ("tex math", "Ann $\\alpha$", {"family": "$\\alpha$", "given": "Ann"}),
+    ],
+)
+def test_special_cases_in_names(case: str, name: str, parsed: dict[str, str]) -> None:
+    assert csl_name(name) == parsed, case
+
+
+def test_special_cases_in_titles_are_plain_text() -> None:
+    got = {p.title: item(p)["title"] for p in SPECIAL.values()}
+    assert got[SPECIAL["braces"].title] == "Half-open {interval and a closing} brace} here"
+    assert got[SPECIAL["accents"].title] == SPECIAL["accents"].title
+    assert got[SPECIAL["pipes_html_newlines"].title].startswith("Sense & Sensitivity | A Study")

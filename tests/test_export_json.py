@@ -264,3 +264,12 @@ def test_streamed_chunks_equal_the_document_dumped(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(module, "_CHUNK", 3)
     expected = json.dumps(document(ALL_PAPERS, SESSIONS), ensure_ascii=False, indent=2) + "\n"
     assert as_json(ALL_PAPERS, SESSIONS) == expected
+
+
+def test_special_cases_are_stored_text_in_titles_and_names() -> None:
+    doc = json.loads(as_json(list(SPECIAL.values()), []))
+    by_key = {p["citation_key"]: p for p in doc["papers"]}
+    for paper in SPECIAL.values():
+        (match,) = [p for p in by_key.values() if p["title"] == paper.title]
+        assert match["authors"] == paper.authors
+        assert match["abstract"] == paper.abstract

@@ -234,3 +234,12 @@ def test_any_text_keeps_the_table_shape(title: str, presenter: str, abstract: st
     assert len(table) == 3
     assert len(cells(table[2])) == 4
     assert len(notes) == 1 and notes[0].startswith("[^1]: <sub><sup> ")
+
+
+def test_special_cases_in_author_names() -> None:
+    authors = ["Ann | Pipe", "Ann\nNewline", "Ann &amp; Co", "Ann <b>", "Zoë $\\alpha$ {B}_#"]
+    _, _, notes = split_post(markdown([PaperView(id=1, title="T", authors=authors)], []))
+    assert notes[0] == (
+        "[^1]: <sub><sup> T / Ann \\| Pipe, Ann Newline, Ann & Co, Ann &lt;b&gt;, "
+        "Zoë $\\alpha$ {B}_# </sup></sub>"
+    )
