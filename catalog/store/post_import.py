@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
@@ -443,9 +443,13 @@ def _upsert_sessions(s: DbSession, posts: Sequence[Post]) -> dict[str, int]:
             col(Session.slug).in_(slugs[start : start + _CHUNK])
         )
         existing.update({slug: i for slug, i in s.execute(stmt) if i is not None})
-    for row in rows:
-        if row["slug"] in existing:
-            s.execute(update(Session).where(col(Session.id) == existing[row["slug"]]).values(**row))
+    updates = [{**r, "b_slug": r["slug"]} for r in rows if r["slug"] in existing]
+    if updates:
+        # One statement executed for every row (an UPDATE per session would not be).
+        table: Table = Session.__table__  # type: ignore[attr-defined]
+        values: dict[str, Any] = {name: bindparam(name) for name in rows[0] if name != "slug"}
+        change = table.update().where(table.c.slug == bindparam("b_slug")).values(values)
+        s.connection().execute(change, updates)
     new = [r for r in rows if r["slug"] not in existing]
     insert_ignore_many(s, Session, new, ["slug"])
     missing = [r["slug"] for r in new]
