@@ -279,7 +279,7 @@ def stop_postgres(server: PgServer) -> None:
         server.watchdog.wait(timeout=30)
 
 
-def _external_server(url: str) -> PgServer:
+def external_server(url: str) -> PgServer:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url).set(database="DBNAME")
@@ -297,7 +297,7 @@ def _external_server(url: str) -> PgServer:
 def pg_server() -> Iterator[PgServer]:
     external = os.environ.get(EXTERNAL_ENV)
     try:
-        server = _external_server(external) if external else start_postgres()
+        server = external_server(external) if external else start_postgres()
     except PostgresUnavailable as exc:
         pytest.skip(f"PostgreSQL unavailable: {' '.join(str(exc).split())}")
     try:
