@@ -42,11 +42,11 @@ def seed_post(tmp_path: Path) -> Path:
 
 
 def test_seed_import_yields_one_session_with_its_papers_and_own_abstracts(
-    seed_post: Path, tmp_path: Path
+    seed_post: Path, db_url: str
 ) -> None:
     result = run("import", str(seed_post.parent))
     assert result.exit_code == 0, result.output + result.stderr
-    with Catalog.open(str(tmp_path / "catalog.sqlite")) as catalog:
+    with Catalog.open(db_url) as catalog:
         with catalog.read() as s:
             sessions = session_views(s)
         papers = {p.arxiv_id: p for p in catalog.list_papers()}
@@ -78,7 +78,7 @@ def test_seed_import_yields_one_session_with_its_papers_and_own_abstracts(
     ]
 
 
-def test_reimport_is_idempotent_and_an_edit_updates(seed_post: Path, tmp_path: Path) -> None:
+def test_reimport_is_idempotent_and_an_edit_updates(seed_post: Path, db_url: str) -> None:
     assert run("import", str(seed_post)).exit_code == 0
     again = run("import", str(seed_post))
     assert again.exit_code == 0
@@ -140,7 +140,7 @@ def test_example_posts_import_and_check_clean(tmp_path: Path) -> None:
     assert "Neural Optimizer Search with Reinforcement Learning" in titles
 
 
-def test_imported_posts_are_searchable(tmp_path: Path) -> None:
+def test_imported_posts_are_searchable(db_url: str) -> None:
     # The import suspends the search index's triggers and reindexes once: check it did.
     assert run("import", str(EXAMPLES)).exit_code == 0
     by_title = json.loads(run("search", "parameter sharing", "--format", "json").output)
