@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
 
 def paper_json(paper: PaperView, versions: list[tuple[int, Any]] | None = None) -> dict[str, Any]:
-    data = dataclasses.asdict(paper)
-    for key in ("published", "updated"):
-        data[key] = data[key].isoformat() if data[key] else None
+    """A paper as ``export json`` writes it (see README: JSON export), plus versions."""
+    from catalog.exporters.json import paper_record
+
+    data = paper_record(paper, paper.citation_key or "")
+    data["citation_key"] = paper.citation_key  # not given until first exported
     if versions is not None:
         data["versions"] = [
             {"version": v, "date": d.isoformat() if d else None} for v, d in versions
