@@ -125,11 +125,19 @@ def _find_bindir() -> Path | None:
 
 
 def _install_postgres() -> None:
+    """One ``apt-get install -y postgresql`` (root only); xdist workers take turns."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return
+    import fcntl
+
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
-        subprocess.run(cmd, env=env, capture_output=True, timeout=900, check=False)
+    with open("/tmp/catalog-tests-apt.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _find_bindir() is not None:  # another worker installed it meanwhile
+            return
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
+            cmd[1:1] = ["-o", "DPkg::Lock::Timeout=300"]
+            subprocess.run(cmd, env=env, capture_output=True, timeout=900, check=False)
 
 
 def _unprivileged_user() -> str | None:
