@@ -243,7 +243,7 @@ def format_name(name: str) -> str:
         literal = escape_text(parts.last)
         return f"{{{literal}}}" if literal else ""
     # Most names have nothing to escape and no word "and": skip the per-word work.
-    slow = _SPECIALS.search(text) or _AND_INSIDE.search(text)
+    slow = _SPECIALS.search(text) or ("and" in text.lower() and _AND_INSIDE.search(text))
     esc = _escape_name_words if slow else _plain_words
     family = esc(parts.family)
     if parts.suffix:

@@ -14,6 +14,7 @@ need the family name, so this module decides, once, what the family name is:
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 __all__ = ["NameParts", "split_name"]
@@ -27,6 +28,10 @@ _ORG_WORDS = frozenset(
     "laboratory laboratories lab labs inc ltd corporation association organization "
     "organisation initiative network foundation alliance council".split()
 )
+# A word that does not start with a capital letter (of the Latin, Greek or Cyrillic
+# blocks): it may be a particle ("van", "'t"), so the exact test has to run.
+_CAPITALS = "".join(re.escape(chr(c)) for c in range(0x530) if chr(c).isupper())
+_MAYBE_PARTICLE = re.compile(rf"(?:^| )[^{_CAPITALS}\s]")
 # Punctuation that may stick to an organisation word ("Inc.", "(CERN)"), made spaces.
 _PUNCT_TO_SPACE = str.maketrans({c: " " for c in ".,()"})
 
@@ -98,11 +103,14 @@ def split_name(name: str) -> NameParts:
         return NameParts(last=words[0], suffix=suffix, literal=not suffix)
     last_word = words[-1]
     rest = words[:-1]
+    if len(rest) == 1 or not _MAYBE_PARTICLE.search(" ".join(rest[1:])):
+        # The common case: every middle word starts with a capital, so no particles.
+        return NameParts(rest[0] if len(rest) == 1 else " ".join(rest), "", last_word, suffix)
     # The particles run from the first lowercase word (never the very first word, which
     # is a given name even when written in lowercase) to the last lowercase one.
     lower = [i for i in range(1, len(rest)) if _is_lower_word(rest[i])]
     if not lower:
-        return NameParts(first=" ".join(rest), last=last_word, suffix=suffix)
+        return NameParts(" ".join(rest), "", last_word, suffix)
     start, end = lower[0], lower[-1]
     return NameParts(
         first=" ".join(rest[:start]),
