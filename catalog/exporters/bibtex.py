@@ -14,7 +14,9 @@ Choices (the tests pin each one):
 * **Month** is written as BibTeX's lowercase month macro, unenclosed (``month = nov``):
   every BibTeX style and biblatex know the macros, and bibtexparser parses them back
   (as the string ``nov``). No month is written for a January 1st date, which the .bib
-  importer uses for year-only entries (see :func:`catalog.exporters.common.date_parts`).
+  importer uses for year-only entries; a paper with no date yet (known from a post only)
+  takes year and month from its arXiv id (see
+  :func:`catalog.exporters.common.publication_parts`).
 * **Text is plain text, except TeX math.** Titles, names, journals and abstracts are taken
   as plain text (on one line, HTML entities decoded): ``& % $ # _ { } ~ ^ \\`` are escaped
   (``\\&``, ``\\textasciitilde{}``, ``\\textbackslash{}``, ...). The exception is inline
@@ -299,7 +301,10 @@ class _EntryBuilder:
         return " and ".join(out)
 
     def entry(self, paper: PaperView, key: str) -> Entry:
-        fields: list[Field] = [self.text("title", format_title(paper.title))]
+        title = format_title(paper.title)
+        if self.convert is not None:
+            title = self.convert(title)
+        fields: list[Field] = [Field("title", f"{{{title}}}")]
         add = fields.append
         if paper.authors:
             authors = self.author_list(paper.authors)
@@ -333,16 +338,19 @@ class _EntryBuilder:
             add(Field("year", f"{{{parts[0]}}}"))
             if len(parts) > 1:
                 add(Field("month", MONTH_MACROS[parts[1] - 1]))  # a macro: no braces
+        unsafe = _URL_UNSAFE.search  # verbatim values rarely need _verbatim's encoding
         if arxiv_id:
-            add(Field("eprint", f"{{{_verbatim(arxiv_id)}}}"))
+            value = _verbatim(arxiv_id) if unsafe(arxiv_id) else arxiv_id
+            add(Field("eprint", f"{{{value}}}"))
             add(Field("archivePrefix", "{arXiv}"))
-            if paper.primary_category:
-                add(Field("primaryClass", f"{{{_verbatim(paper.primary_category)}}}"))
-        if paper.doi:
-            add(Field("doi", f"{{{_verbatim(paper.doi)}}}"))
+            if category := paper.primary_category:
+                value = _verbatim(category) if unsafe(category) else category
+                add(Field("primaryClass", f"{{{value}}}"))
+        if doi := paper.doi:
+            add(Field("doi", f"{{{_verbatim(doi) if unsafe(doi) else doi}}}"))
         url = paper.url or (f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
         if url:
-            add(Field("url", f"{{{_verbatim(url)}}}"))
+            add(Field("url", f"{{{_verbatim(url) if unsafe(url) else url}}}"))
         if paper.extra_fields:
             have = {f.key.lower() for f in fields} | {"abstract"}
             for name, value in paper.extra_fields.items():
