@@ -2,8 +2,8 @@
 
 A key is the first author's family name (particles included: "van der Berg" ->
 ``vanderberg``), the year of first publication (or the year its arXiv id names), and
-the first significant word of the
-title, each ASCII-folded, lowercased and reduced to letters (digits for the year).
+the first significant word of the title, each ASCII-folded, lowercased and reduced to
+letters (digits for the year).
 Missing parts are left out; a paper with none of them gets ``paper``. Clashes get
 ``a``, ``b``, ... ``z``, ``aa``, ... appended.
 
