@@ -320,6 +320,80 @@ def default_corpus() -> dict[str, Paper]:
             journal_ref="Phys. Rev. D 100, 063001 (2019)",
             comment="9 pages, 4 figures; matches published version",
         ),
+        # The papers of the example posts in examples/_posts (abstracts as the posts
+        # summarise them, so a synced catalog checks those posts clean).
+        Paper(
+            id="1611.01578",
+            title="Neural Architecture Search with Reinforcement Learning",
+            authors=_authors("Barret Zoph", "Quoc V. Le"),
+            abstract=(
+                "A recurrent network generates descriptions of neural networks and is trained "
+                "with reinforcement learning to maximise the accuracy of the generated "
+                "architectures on a validation set."
+            ),
+            versions=[_d("2016-11-05T00:15:14"), _d("2017-02-15T05:28:05")],
+            categories=["cs.LG", "cs.AI", "cs.NE"],
+        ),
+        Paper(
+            id="1709.07417",
+            title="Neural Optimizer Search with Reinforcement Learning",
+            authors=_authors("Irwan Bello", "Barret Zoph", "Vijay Vasudevan", "Quoc V. Le"),
+            abstract=(
+                "A controller network searches a domain-specific language of update rules, "
+                "discovering optimizers such as PowerSign and AddSign that transfer across tasks."
+            ),
+            versions=[_d("2017-09-21T17:54:04"), _d("2017-09-22T18:14:41")],
+            categories=["cs.AI", "cs.LG", "stat.ML"],
+            comment="ICML 2017 Conference paper",
+        ),
+        Paper(
+            id="1802.03268",
+            title="Efficient Neural Architecture Search via Parameter Sharing",
+            authors=_authors(
+                "Hieu Pham", "Melody Y. Guan", "Barret Zoph", "Quoc V. Le", "Jeff Dean"
+            ),
+            abstract=(
+                "Child models share weights inside one large computational graph, which makes "
+                "architecture search a thousand times cheaper than standard neural "
+                "architecture search."
+            ),
+            versions=[_d("2018-02-09T14:12:51"), _d("2018-02-12T03:54:00")],
+            categories=["cs.LG", "cs.CL", "cs.CV", "cs.NE", "stat.ML"],
+        ),
+        Paper(
+            id="1412.6572",
+            title="Explaining and Harnessing Adversarial Examples",
+            authors=_authors("Ian J. Goodfellow", "Jonathon Shlens", "Christian Szegedy"),
+            abstract=(
+                "Several machine learning models consistently misclassify adversarial "
+                "examples; the paper argues that their linear nature is the primary cause and "
+                "introduces the fast gradient sign method for generating them."
+            ),
+            versions=[
+                _d("2014-12-20T01:17:12"),
+                _d("2015-02-25T20:30:34"),
+                _d("2015-03-20T20:19:16"),
+            ],
+            categories=["stat.ML", "cs.LG"],
+        ),
+        Paper(
+            id="1706.06083",
+            title="Towards Deep Learning Models Resistant to Adversarial Attacks",
+            authors=_authors(
+                "Aleksander Madry",
+                "Aleksandar Makelov",
+                "Ludwig Schmidt",
+                "Dimitris Tsipras",
+                "Adrian Vladu",
+            ),
+            abstract=(
+                "Adversarial robustness is studied through robust optimization, giving a "
+                "principled view of attacks and defenses and networks trained with projected "
+                "gradient descent that resist a wide range of attacks."
+            ),
+            versions=[_d("2017-06-19T17:53:06"), _d("2019-09-04T13:45:36")],
+            categories=["stat.ML", "cs.LG", "cs.NE"],
+        ),
     ]
     return {p.id: p for p in papers}
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from catalog.cli.main import cli
 from catalog.store.catalog import Catalog
 from catalog.store.sessions import session_views
+from tests.arxiv_server import ArxivStandIn
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seed" / "000_f45d36f67d87432d.txt"
@@ -151,3 +152,27 @@ def test_imported_posts_are_searchable(db_url: str) -> None:
     assert [p["arxiv_id"] for p in by_abstract] == ["1709.07417"]
     assert run("import", str(EXAMPLES)).exit_code == 0  # re-import keeps the index right
     assert len(json.loads(run("search", "Zoph", "--format", "json").output)) == 3
+
+
+def test_examples_check_clean_against_synced_metadata(arxiv_server: ArxivStandIn) -> None:
+    # With arXiv's titles and abstracts in the catalog, check compares rows against them.
+    assert run("import", str(EXAMPLES)).exit_code == 0
+    synced = run("sync")
+    assert synced.exit_code == 0, synced.output + synced.stderr
+    checked = run("check", str(EXAMPLES), "--format", "json")
+    assert json.loads(checked.output)["findings"] == []
+    # A wrong link is then a title-mismatch.
+    post = EXAMPLES / "2019-02-12-architecture-search.md"
+    wrong = post.read_text(encoding="utf-8").replace("abs/1709.07417", "abs/1611.01578", 1)
+    broken = run_on_text(wrong)
+    assert ("title-mismatch", 15) in broken
+
+
+def run_on_text(text: str) -> list[tuple[str, int]]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "2019-02-12-architecture-search.md"
+        path.write_text(text, encoding="utf-8")
+        report = json.loads(run("check", str(path), "--format", "json").output)
+    return [(f["code"], f["line"]) for f in report["findings"]]

@@ -485,5 +485,5 @@ def test_progress_bar_on_a_terminal_is_redrawn_in_place() -> None:
     bar.finish()
     text = stream.getvalue()
     assert text.count("\r") == 2 and text.endswith("\n")
-    assert "200/1000 papers  batch 1/5  2 requests  1 retries" in text
+    assert "200/1000 papers  batch 1/5  2 requests  1 retry" in text
     assert "[######------------------------]" in text

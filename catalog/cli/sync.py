@@ -142,7 +142,8 @@ class _Progress:
             bar = "#" * filled + "-" * (self.WIDTH - filled)
             line = (
                 f"[{bar}] {news.done}/{news.total} papers  batch {news.batches_done}/"
-                f"{news.batches}  {news.requests} requests  {news.retries} retries"
+                f"{news.batches}  {_n(news.requests, 'request')}  "
+                f"{_n(news.retries, 'retry', 'retries')}"
             )
             self.stream.write("\r\x1b[K" + line)
             self.stream.flush()
@@ -150,7 +151,7 @@ class _Progress:
         elif news.kind == "batch":
             self.stream.write(
                 f"sync: {news.detail} ({news.done}/{news.total} papers, "
-                f"{news.requests} requests, {news.retries} retries)\n"
+                f"{_n(news.requests, 'request')}, {_n(news.retries, 'retry', 'retries')})\n"
             )
             self.stream.flush()
 
