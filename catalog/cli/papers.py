@@ -36,6 +36,14 @@ def _authors_short(authors: list[str]) -> str:
     )
 
 
+def _year(paper: PaperView) -> int | str:
+    """The year it appeared; for a paper not synced yet, the one its arXiv id names."""
+    from catalog.exporters.common import publication_parts
+
+    parts = publication_parts(paper)
+    return parts[0] if parts else ""
+
+
 def _id_label(paper: PaperView) -> str:
     if paper.arxiv_id:
         return f"{paper.arxiv_id}v{paper.version}" if paper.version else paper.arxiv_id
@@ -52,7 +60,7 @@ def _print_papers(papers: list[PaperView], fmt: str) -> None:
     rows = [
         (
             _id_label(p),
-            p.published.year if p.published else "",
+            _year(p),
             p.title,
             _authors_short(p.authors),
         )
