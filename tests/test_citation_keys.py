@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.exporters.keys import assign_keys, base_key, citation_key, fold
-from catalog.exporters.names import NameParts, split_name
+from catalog.exporters.names import NameParts, simple_name, split_name
 from catalog.records import PaperView
 from tests.fixtures.papers import ACCENTS, ALL_PAPERS, JOURNAL, MINIMAL, SEED_PAPERS, TEX_MATH
 
@@ -200,3 +200,35 @@ def test_generated_keys_are_ascii_and_unique(items: list[tuple[str, list[str]]])
     for key in keys:
         assert re.fullmatch(r"[a-z]*(2020)?[a-z]*", key), key
         assert key
+
+
+@pytest.mark.parametrize(
+    ("name", "simple"),
+    [
+        ("Chris J. Maddison", ("Chris J.", "Maddison")),
+        ("S. M. Ali Eslami", ("S. M. Ali", "Eslami")),
+        ("danah Boyd", ("danah", "Boyd")),
+        ("Ludwig van der Berg", None),  # particles
+        ("Martin Luther King Jr.", None),  # suffix
+        ("Maddison, Chris", None),  # comma
+        ("Jürgen Müller", None),  # non-ASCII: NFC and folding rules apply
+        ("The ATLAS Collaboration", None),  # organisation
+        ("Anna And Berg", None),  # a word "and" must be braced in BibTeX
+        ("Plato", None),  # one word
+        ("Ann  Two Spaces", None),
+        ("Bob_Underscore Smith", None),  # TeX specials
+    ],
+)
+def test_simple_name_fast_path(name: str, simple: tuple[str, str] | None) -> None:
+    assert simple_name(name) == simple
+
+
+ascii_names = st.text(alphabet="AaBbZz .,-'_&and\\{}\t", max_size=25)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(st.one_of(ascii_names, names))
+def test_simple_name_agrees_with_split_name(name: str) -> None:
+    simple = simple_name(name)
+    if simple is not None:
+        assert split_name(name) == NameParts(first=simple[0], last=simple[1])

@@ -63,7 +63,7 @@ from bibtexparser.writer import BibtexFormat
 from catalog.exporters import ExportOptions
 from catalog.exporters.common import clean, collect_papers, no_gc, publication_parts
 from catalog.exporters.keys import assign_keys
-from catalog.exporters.names import NameParts, split_name
+from catalog.exporters.names import NameParts, simple_name, split_name
 from catalog.records import PaperView, SessionView
 
 __all__ = [
@@ -239,6 +239,9 @@ def _plain_words(text: str) -> str:
 
 def format_name(name: str) -> str:
     """One person as BibTeX's ``von Last, Jr., First`` (or a braced literal)."""
+    simple = simple_name(name)
+    if simple is not None:
+        return f"{simple[1]}, {simple[0]}"
     text = clean(name)
     parts: NameParts = split_name(text)
     if parts.literal:

@@ -29,7 +29,7 @@ from catalog.exporters import ExportOptions
 from catalog.exporters.common import abs_url, clean, collect_papers, no_gc, publication_parts
 from catalog.exporters.json import dump_into
 from catalog.exporters.keys import assign_keys
-from catalog.exporters.names import split_name
+from catalog.exporters.names import simple_name, split_name
 from catalog.records import PaperView, SessionView
 
 __all__ = ["csl_item", "csl_name", "export"]
@@ -57,6 +57,9 @@ _TYPES = {
 
 def csl_name(name: str) -> dict[str, str]:
     """One person as a CSL name object."""
+    simple = simple_name(name)
+    if simple is not None:
+        return {"family": simple[1], "given": simple[0]}
     parts = split_name(clean(name))
     if parts.literal:
         return {"literal": parts.last}

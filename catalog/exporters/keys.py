@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 from catalog.exporters.common import publication_parts
-from catalog.exporters.names import split_name
+from catalog.exporters.names import simple_name, split_name
 from catalog.records import PaperView
 
 __all__ = ["STOPWORDS", "assign_keys", "base_key", "citation_key", "fold"]
@@ -74,6 +74,9 @@ def _name_part(paper: PaperView) -> str:
 
 @lru_cache(maxsize=65536)
 def _family_letters(name: str) -> str:
+    simple = simple_name(name)
+    if simple is not None:
+        return _NOT_LETTER.sub("", simple[1].lower())
     parts = split_name(name)
     if parts.literal:
         # Organisations: their first significant word ("The ATLAS Collaboration" -> atlas).

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["NameParts", "split_name"]
+__all__ = ["NameParts", "simple_name", "split_name"]
 
 SUFFIXES = frozenset(
     {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd", "junior", "senior"}
@@ -50,6 +50,28 @@ class NameParts(NamedTuple):
     def family(self) -> str:
         """Particles and family name, as BibTeX's "von Last"."""
         return f"{self.von} {self.last}" if self.von else self.last
+
+
+# Anything that makes a name need the full rules: TeX specials, commas, whitespace other
+# than single spaces, a word not starting with an ASCII capital after the first word
+# (particles, digits), a word "and" in any case (BibTeX would split the name there).
+_NOT_SIMPLE = re.compile(r"[\\{}$&%#_~^,\t\n\r\f\v]|  |^ | $| [^A-Z]|(?:^| )(?i:and)(?: |$)")
+
+
+def simple_name(name: str) -> tuple[str, str] | None:
+    """(given names, family name) for the common shape "Chris J. Maddison": ASCII, no
+    particles, suffix, comma or TeX specials, not an organisation. None otherwise: then
+    use :func:`split_name`. Exports meet hundreds of thousands of names, most of them
+    this simple."""
+    if not name.isascii() or _NOT_SIMPLE.search(name):
+        return None
+    cut = name.rfind(" ")
+    if cut <= 0:
+        return None
+    last = name[cut + 1 :]
+    if last.lower() in SUFFIXES or _is_org(name):
+        return None
+    return name[:cut], last
 
 
 def _is_lower_word(word: str) -> bool:
