@@ -7,18 +7,9 @@ import datetime as dt
 import click
 
 from catalog.cli.context import AppContext, pass_app
-from catalog.cli.output import output_stream
+from catalog.cli.output import iso_date, output_stream
 
 FORMATS = ("bibtex", "csl", "json", "markdown")
-
-
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 @click.command()
@@ -30,8 +21,8 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 @click.option("--category", "categories", multiple=True, help="Only sessions in this category.")
 @click.option("--term", "terms", multiple=True, help="Only sessions of this term, e.g. 2018Reads.")
 @click.option("--presenter", "presenters", multiple=True, help="Only talks by this presenter.")
-@click.option("--since", callback=_date, metavar="DATE", help="Only sessions on or after DATE.")
-@click.option("--until", callback=_date, metavar="DATE", help="Only sessions on or before DATE.")
+@click.option("--since", callback=iso_date, metavar="DATE", help="Only sessions on or after DATE.")
+@click.option("--until", callback=iso_date, metavar="DATE", help="Only sessions on or before DATE.")
 @click.option(
     "--paper", "papers", multiple=True, metavar="ID", help="Only this paper (repeatable)."
 )

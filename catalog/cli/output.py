@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -16,7 +17,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXPORTS_DIR = Path("exports")
 
 
-def format_option(*choices: str) -> Callable[[F], F]:
+def format_option(
+    *choices: str, help: str = "Output format; json is for scripts."
+) -> Callable[[F], F]:  # noqa: A002
     """``--format table|json`` (the first choice is the default)."""
     return click.option(
         "--format",
@@ -24,8 +27,18 @@ def format_option(*choices: str) -> Callable[[F], F]:
         type=click.Choice(choices),
         default=choices[0],
         show_default=True,
-        help="Output format; json is for scripts.",
+        help=help,
     )
+
+
+def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """Option callback: a ``YYYY-MM-DD`` date, or a usage error that says so."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def echo_json(data: Any) -> None:

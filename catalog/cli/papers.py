@@ -71,14 +71,7 @@ def _print_papers(papers: list[PaperView], fmt: str) -> None:
 
 @click.command()
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format; json is for scripts.",
-)
+@format_option("text", "json")
 @click.option(
     "--session",
     "session_slug",

@@ -9,19 +9,13 @@ from pathlib import Path
 import click
 
 from catalog.cli.context import AppContext, pass_app
+from catalog.cli.output import format_option
 
 
 @click.command(name="import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would be added or updated; write nothing.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format; json is for scripts.",
-)
+@format_option("text", "json")
 @pass_app
 def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> None:
     """Read posts (files or folders of *.md / *.markdown) or .bib files into the catalog.
@@ -101,14 +95,7 @@ def _import_bib(app: AppContext, files: list[Path], dry_run: bool, fmt: str) -> 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: path:line:col: code message; json: one document.",
-)
+@format_option("text", "json", help="text: path:line:col: code message; json: one document.")
 @click.option(
     "--fix", is_flag=True, help="Rewrite footnote references so each row cites its own footnote."
 )

@@ -13,20 +13,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from catalog.cli.context import AppContext, pass_app
-from catalog.cli.output import echo_json, format_option, render_table
+from catalog.cli.output import echo_json, format_option, iso_date, render_table
 
 if TYPE_CHECKING:
     from catalog.records import PaperView, PresentationView, SessionView
     from catalog.store.planning import PresenterTalk, TalkResult
-
-
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _position(_ctx: click.Context, _param: click.Parameter, value: int | None) -> int | None:
@@ -118,7 +109,7 @@ def session() -> None:
 @click.option(
     "--date",
     "day",
-    callback=_date,
+    callback=iso_date,
     metavar="YYYY-MM-DD",
     help="The session's date (default: from the slug, 2018-07-31-...).",
 )

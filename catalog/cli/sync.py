@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from catalog.cli.context import AppContext, pass_app
-from catalog.cli.output import echo_json
+from catalog.cli.output import echo_json, format_option
 
 if TYPE_CHECKING:
     from catalog.sync import SyncPlan, SyncProgress, SyncReport
@@ -36,8 +36,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="Papers asked for in one request.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Summary format; json is for scripts.")
+@format_option("text", "json", help="Summary format; json is for scripts.")
 @click.pass_context
 @pass_app
 def sync(
