@@ -443,3 +443,36 @@ def test_postgres_deadlock_is_transient(migrated_pg_url: str) -> None:
         engine.dispose()
     assert len(errors) == 1
     assert is_transient(errors[0])
+
+
+# -- the CLI on both backends ------------------------------------------------------------
+
+
+def test_cli_commands_on_each_backend(migrated_db_url: str, arxiv_server: object) -> None:
+    """Every kind of command through the CLI, on the backend CATALOG_DB names."""
+    import json
+
+    from click.testing import CliRunner
+
+    from catalog.cli.main import cli
+
+    posts = Path(__file__).resolve().parent.parent / "examples" / "_posts"
+
+    def run(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        assert result.exit_code == code, (args, result.output)
+        return result.output
+
+    assert "up to date" in run("db", "upgrade")
+    assert "1611.00712" in run("add", "arxiv:1611.00712")
+    run("import", str(posts))
+    found = json.loads(run("search", "concrete relax", "--format", "json"))
+    assert [p["arxiv_id"] for p in found] == ["1611.00712"]
+    shown = json.loads(run("show", "https://arxiv.org/abs/1611.00712", "--format", "json"))
+    assert shown["authors"][0] == "Chris J. Maddison"
+    assert "@" in run("export", "bibtex", "-o", "-")
+    assert "2018-07-31-generative" in run("sessions")
+    assert "removed" in run("remove", "1611.00712")
+    run("show", "1611.00712", code=1)
+    info = run("db", "info")
+    assert migrated_db_url.split("://")[0] in info
