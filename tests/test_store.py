@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col
 
@@ -476,3 +476,19 @@ def test_cli_commands_on_each_backend(migrated_db_url: str, arxiv_server: object
     run("show", "1611.00712", code=1)
     info = run("db", "info")
     assert migrated_db_url.split("://")[0] in info
+
+
+def test_postgres_writer_waits_for_the_lock_at_most_the_busy_timeout(
+    migrated_pg_url: str,
+) -> None:
+    """A writer stuck behind another gives up after a timeout, with a retryable error."""
+    with Catalog.open(migrated_pg_url) as catalog:
+        shown = catalog.write(lambda s: s.execute(text("SHOW lock_timeout")).scalar_one())
+        assert shown == "1min"  # BUSY_TIMEOUT_MS, as SQLite's busy timeout
+        with catalog._writer.connect() as holder, holder.begin():
+            holder.execute(text("SELECT 1"))  # holds the write lock until the block ends
+            with catalog.engine.connect() as other, other.begin():
+                other.execute(text("SET LOCAL lock_timeout = 50"))
+                with pytest.raises(OperationalError) as caught:
+                    other.execute(text(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})"))
+                assert is_transient(caught.value)

@@ -170,6 +170,9 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def _pg_begin(conn: Any) -> None:
-    # Writers queue on one advisory lock, released by COMMIT or ROLLBACK.
+    # Writers queue on one advisory lock, released by COMMIT or ROLLBACK. Like SQLite's
+    # busy timeout, a writer waits at most BUSY_TIMEOUT_MS for it (or any other lock),
+    # then fails with lock_not_available, which Catalog.write retries a few times.
     if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
