@@ -226,9 +226,29 @@ def test_simple_name_fast_path(name: str, simple: tuple[str, str] | None) -> Non
 ascii_names = st.text(alphabet="AaBbZz .,-'_&and\\{}\t", max_size=25)
 
 
+name_words = st.lists(
+    st.sampled_from(
+        ["Ann", "Smith", "J.", "Team", "team.", "Inc.", "A.Lab", "LABS", "and", "AND", "van"]
+        + ["Jr.", "III", "(X)", "O'Neil", "Zoë", "3rd", "Ann\tB", "", " "]
+    ),
+    max_size=5,
+).map(" ".join)
+
+
 @settings(max_examples=500, deadline=None, derandomize=True, database=None)
-@given(st.one_of(ascii_names, names))
+@given(st.one_of(ascii_names, names, name_words))
 def test_simple_name_agrees_with_split_name(name: str) -> None:
     simple = simple_name(name)
     if simple is not None:
         assert split_name(name) == NameParts(first=simple[0], last=simple[1])
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet="Aab Zz'-.:3ThetOnofr", max_size=40))
+def test_first_word_fast_path_agrees_with_the_full_rules(title: str) -> None:
+    from catalog.exporters import keys
+
+    words = keys._words(title)  # the full path: fold, drop apostrophes, letters only
+    significant = [w for w in words if len(w) > 1 and w not in keys.STOPWORDS]
+    expected = significant[0] if significant else (words[0] if words else "")
+    assert keys._first_word(title) == expected

@@ -105,10 +105,6 @@ _UNESCAPED_BRACE = re.compile(r"(?<!\\)[{}]")
 _JOURNAL_TYPES = frozenset({"article"})
 _BOOKTITLE_TYPES = frozenset({"inproceedings", "incollection", "conference", "inbook"})
 _URL_UNSAFE = re.compile(r"[\s{}\\]")
-# Capital letters of the Latin, Greek and Cyrillic blocks, for a regex class.
-_CAPITALS = "".join(re.escape(chr(c)) for c in range(0x530) if chr(c).isupper())
-# A word with a capital after its first character (a candidate for braces).
-_INNER_CAPITAL_WORD = re.compile(rf"(?<!\S)\S\S*?[{_CAPITALS}]\S*")
 _WORD_PARTS = re.compile(r"[-\u2010-\u2015/]")
 _LEADING_PUNCT = "([{\"'`\u2018\u201c"
 _EDGE_PUNCT = "()[]\"'`.,;:!?\u2018\u2019\u201c\u201d"
@@ -205,16 +201,18 @@ def _protect_word(raw: str, table: dict[str, str]) -> str:
     )
 
 
-def _protect_match(m: re.Match[str]) -> str:
-    return _protect_word(m.group(0), _ESCAPES)
-
-
 def format_title(title: str) -> str:
     """A title as a BibTeX value: escaped, with acronyms and math capitals braced."""
     value = clean(title)
     if not _SPECIALS.search(value):
         # The common case: nothing to escape, so only words with inner capitals change.
-        return _INNER_CAPITAL_WORD.sub(_protect_match, value)
+        # (A plain loop: a regex that finds such words is twice as slow.)
+        words = value.split(" ")
+        for i, word in enumerate(words):
+            tail = word[1:]
+            if tail != tail.lower():
+                words[i] = _protect_word(word, _ESCAPES)
+        return " ".join(words)
     segments = _segments(value)
     table = _table_for(segments)
     out: list[str] = []

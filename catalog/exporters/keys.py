@@ -58,6 +58,7 @@ _NOT_LETTER = re.compile(r"[^a-z]+")
 _MATH = re.compile(r"\$(?:[^$\\]|\\.)+\$")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 _WORD = re.compile(r"[a-z]+")
+_ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
 def fold(text: str) -> str:
@@ -94,6 +95,16 @@ def _words(title: str) -> list[str]:
 
 def _first_word(title: str) -> str:
     """The first title word that is not a stopword or a single letter, else the first word."""
+    if title.isascii() and "$" not in title and "\\" not in title:
+        # The common case, scanning only as far as the word (keys are made for every
+        # paper of an export). Same words as _words(): apostrophes dropped, letters only.
+        first = ""
+        for m in _ASCII_WORD.finditer(title):
+            word = m.group().replace("'", "").lower()
+            if len(word) > 1 and word not in STOPWORDS:
+                return word
+            first = first or word
+        return first
     # Keys are made for every paper of an export: look at the start of long titles first.
     head = title if len(title) <= 120 else title[:100].rsplit(" ", 1)[0]
     for text in (head, title) if head is not title else (title,):
