@@ -56,9 +56,7 @@ class NameParts(NamedTuple):
 # whitespace other than single spaces, a word not starting with an ASCII capital after
 # the first word (particles, digits), a word "and" in any case (BibTeX would split the
 # name there).
-_NOT_SIMPLE = re.compile(
-    r"[\\{}$&%#_~^,()\t\n\r\f\v]|  |^ | $| [^A-Z]|(?:^| )(?i:and)(?: |$)"
-)
+_NOT_SIMPLE = re.compile(r"[\\{}$&%#_~^,()\t\n\r\f\v]|  |^ | $| [^A-Z]|(?:^| )(?i:and)(?: |$)")
 
 
 def simple_name(name: str) -> tuple[str, str] | None:
