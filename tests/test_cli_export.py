@@ -179,3 +179,15 @@ def test_papers_without_a_date_take_year_and_month_from_their_arxiv_id(
     from catalog.records import PaperView
 
     assert publication_parts(PaperView(id=1, title="T", arxiv_id=arxiv_id)) == parts
+
+
+def test_key_allocator_many_clashes_stay_unique_and_case_insensitive() -> None:
+    from catalog.exporters.keys import KeyAllocator
+    from catalog.records import PaperView
+
+    allocate = KeyAllocator({"Kim2018Semi"}).allocate  # a stored key, mixed case
+    paper = PaperView(id=1, title="Semi-Amortized", authors=["Yoon Kim"], arxiv_id="1802.02550")
+    keys = [allocate(paper) for _ in range(2000)]
+    assert keys[:3] == ["kim2018semia", "kim2018semib", "kim2018semic"]
+    assert len({k.lower() for k in keys}) == 2000
+    assert "kim2018semi" not in keys  # taken by the stored key, whatever its case

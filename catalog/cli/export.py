@@ -67,7 +67,7 @@ def export(
       catalog export csl --paper 1611.00712 -o refs.json
     """
     from catalog.exporters import EXPORTERS, ExportOptions
-    from catalog.exporters.keys import citation_key
+    from catalog.exporters.keys import KeyAllocator
     from catalog.store.selection import Selection, assign_citation_keys, select_for_export
 
     sel = Selection(
@@ -77,7 +77,7 @@ def export(
     catalog = app.catalog
     paper_list, session_list = select_for_export(catalog, sel)
     # Keys are given once and stored, so a group's documents keep citing the same keys.
-    assign_citation_keys(catalog, paper_list, citation_key)
+    assign_citation_keys(catalog, paper_list, lambda taken: KeyAllocator(taken).allocate)
     keys = {p.id: p.citation_key for p in paper_list}
     for view in session_list:
         for talk in view.presentations:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import Table, bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
@@ -132,38 +134,44 @@ def _nearest(name: str, candidates: set[str]) -> str:
 
 
 def assign_citation_keys(
-    catalog: Catalog, papers: list[PaperView], make_key: Callable[[PaperView, set[str]], str]
+    catalog: Catalog,
+    papers: list[PaperView],
+    allocator: Callable[[set[str]], Callable[[PaperView], str]],
 ) -> None:
     """Give every paper without a citation key one, and store it: keys never change after.
 
-    Runs in one transaction; if another process took a key at the same moment, the
-    unique constraint refuses it and the whole assignment is retried with fresh keys.
+    ``allocator(taken)`` returns a function that makes a new key for a paper, unique
+    against ``taken`` and the keys it made before. Runs in one transaction; if another
+    process took a key at the same moment, the unique constraint refuses it and the
+    whole assignment is retried with fresh keys.
     """
     missing = [p for p in papers if not p.citation_key]
     if not missing:
         return
+    table: Table = Paper.__table__  # type: ignore[attr-defined]
 
     def work(s: DbSession) -> dict[int, str]:
-        taken = {
-            k
-            for (k,) in s.execute(
-                select(Paper.citation_key).where(col(Paper.citation_key).is_not(None))
-            )
-        }
+        with_key = sa_select(table.c.id, table.c.citation_key).where(
+            table.c.citation_key.is_not(None)
+        )
+        stored: dict[int, str] = {i: k for i, k in s.execute(with_key)}
+        make = allocator(set(stored.values()))
         given: dict[int, str] = {}
+        updates = []
         for view in missing:
-            current = s.get(Paper, view.id)
-            if current is None:
+            if view.id in stored:  # given meanwhile by another process
+                given[view.id] = stored[view.id]
                 continue
-            if current.citation_key:  # given meanwhile by another process
-                given[view.id] = current.citation_key
-                continue
-            key = make_key(view, taken)
-            taken.add(key)
-            current.citation_key = key
-            s.add(current)
+            key = make(view)
             given[view.id] = key
-        s.flush()
+            updates.append({"b_id": view.id, "key": key})
+        if updates:
+            stmt = (
+                table.update()
+                .where(table.c.id == bindparam("b_id"), table.c.citation_key.is_(None))
+                .values(citation_key=bindparam("key"))
+            )
+            s.connection().execute(stmt, updates)
         return given
 
     for attempt in range(5):
