@@ -75,7 +75,9 @@ def export(
         presenters=presenters, since=since, until=until, papers=papers,
     )  # fmt: skip
     catalog = app.catalog
-    paper_list, session_list = select_for_export(catalog, sel)
+    # BibTeX and CSL show abstracts only when asked: don't read them otherwise.
+    needs_abstracts = abstracts or fmt in ("json", "markdown")
+    paper_list, session_list = select_for_export(catalog, sel, abstracts_too=needs_abstracts)
     # Keys are given once and stored, so a group's documents keep citing the same keys.
     assign_citation_keys(catalog, paper_list, lambda taken: KeyAllocator(taken).allocate)
     keys = {p.id: p.citation_key for p in paper_list}

@@ -454,22 +454,34 @@ def paper_views(session: DbSession, papers: Sequence[Paper]) -> list[PaperView]:
     return paper_views_by_id(session, [p.id for p in papers if p.id is not None])
 
 
-def paper_views_by_id(session: DbSession, ids: Sequence[int]) -> list[PaperView]:
+# The paper columns a view shows (bookkeeping such as created_at is left unread).
+_VIEW_COLUMNS = (
+    "id", "title", "arxiv_id", "version", "published", "updated", "primary_category",
+    "categories", "doi", "journal_ref", "comment", "url", "citation_key", "venue",
+    "entry_type", "extra_fields",
+)  # fmt: skip
+
+
+def paper_views_by_id(
+    session: DbSession, ids: Sequence[int], *, abstracts_too: bool = True
+) -> list[PaperView]:
     """Read-only views with authors and the preferred abstract, in the order of ``ids``.
 
     Plain rows, not ORM objects: building a model object per paper costs more than the
-    query, and exports read every paper of the catalog.
+    query, and exports read every paper of the catalog. ``abstracts_too=False`` leaves
+    abstracts out (None) for callers that do not show them: they are most of the bytes.
     """
     from sqlalchemy import select as sa_select
 
     table: Table = Paper.__table__  # type: ignore[attr-defined]
+    columns = [table.c[name] for name in _VIEW_COLUMNS]
     rows: dict[int, Any] = {}
     authors: dict[int, list[str]] = {i: [] for i in ids}
     abstracts: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
     unique = list(dict.fromkeys(ids))
     for chunk_start in range(0, len(unique), 500):
         chunk = unique[chunk_start : chunk_start + 500]
-        for row in session.execute(sa_select(table).where(table.c.id.in_(chunk))):
+        for row in session.execute(sa_select(*columns).where(table.c.id.in_(chunk))).all():
             rows[row.id] = row
         for pid, name in session.execute(
             select(PaperAuthor.paper_id, Author.name)
@@ -478,11 +490,13 @@ def paper_views_by_id(session: DbSession, ids: Sequence[int]) -> list[PaperView]
             .order_by(col(PaperAuthor.paper_id), col(PaperAuthor.position))
         ):
             authors[pid or 0].append(name)
+        if not abstracts_too:
+            continue
         for pid, src, txt in session.execute(
             select(Abstract.paper_id, Abstract.source, Abstract.text)
             .where(col(Abstract.paper_id).in_(chunk))
             .order_by(col(Abstract.id))
-        ):
+        ).all():
             abstracts[pid or 0].append((src, txt))
     return [
         PaperView(

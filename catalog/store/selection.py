@@ -43,7 +43,7 @@ class Selection:
 
 
 def select_for_export(
-    catalog: Catalog, sel: Selection
+    catalog: Catalog, sel: Selection, *, abstracts_too: bool = True
 ) -> tuple[list[PaperView], list[SessionView]]:
     """Papers and sessions matching ``sel``, each list in a stable order.
 
@@ -72,9 +72,10 @@ def select_for_export(
         if wanted_papers:
             paper_ids = wanted_papers if paper_ids is None else paper_ids & wanted_papers
         if paper_ids is None:
-            found = s.execute(select(Paper.id).order_by(col(Paper.id))).scalars()
+            found = s.execute(select(Paper.id).order_by(col(Paper.id))).scalars().all()
             paper_ids = {i for i in found if i is not None}
-        return paper_views_by_id(s, sorted(paper_ids)), views
+        papers = paper_views_by_id(s, sorted(paper_ids), abstracts_too=abstracts_too)
+        return papers, views
 
 
 def _matching_sessions(s: DbSession, sel: Selection) -> list[Session]:
