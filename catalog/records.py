@@ -65,6 +65,7 @@ class PresentationView:
     papers: list[PaperView] = field(default_factory=list)
     slides_url: str | None = None
     link_url: str | None = None  # the row's paper link when no paper is catalogued for it
+    links: list[tuple[str, str]] = field(default_factory=list)  # other (text, url) links
 
 
 @dataclass

@@ -191,3 +191,19 @@ def test_key_allocator_many_clashes_stay_unique_and_case_insensitive() -> None:
     assert keys[:3] == ["kim2018semia", "kim2018semib", "kim2018semic"]
     assert len({k.lower() for k in keys}) == 2000
     assert "kim2018semi" not in keys  # taken by the stored key, whatever its case
+
+
+def test_other_links_in_the_url_cell_are_kept_through_export(examples: Path) -> None:
+    slug = "2019-02-12-architecture-search"
+    out = examples / "_posts" / f"{slug}.md"
+    assert run("export", "markdown", "--session", slug, "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert (
+        "[PDF](https://arxiv.org/abs/1802.03268) + [code](https://github.com/melodyguan/enas)"
+        in text
+    )
+    assert json.loads(run("check", str(out), "--format", "json").stdout)["findings"] == []
+    assert run("import", str(out)).stdout.startswith("unchanged")
+    doc = json.loads(run("export", "json", "--session", slug).stdout)
+    enas = doc["sessions"][0]["presentations"][2]
+    assert enas["links"] == [{"text": "code", "url": "https://github.com/melodyguan/enas"}]

@@ -118,6 +118,7 @@ def _sessions_and_presenters(
                     "papers": row_keys,
                     "slides_url": row.slides_url,
                     "link_url": row.link_url,
+                    "links": [{"text": t, "url": u} for t, u in row.links],
                 }
             )
             if row.presenter:

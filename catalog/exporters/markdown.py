@@ -136,6 +136,7 @@ class _Post:
         papers: Sequence[PaperView],
         link_url: str | None,
         slides_url: str | None,
+        other_links: Sequence[tuple[str, str]] = (),
     ) -> None:
         cell = md_text(text)
         for paper in papers:
@@ -148,6 +149,9 @@ class _Post:
             links = f"[PDF]({md_url(link_url)})"
         else:
             links = ""  # a survey talk has no paper to link; "[PDF]()" is a link-empty finding
+        for text, url in other_links:  # "[code](...)" beside the paper's link
+            extra = f"[{md_text(text)}]({md_url(url)})"
+            links = f"{links} + {extra}" if links else extra
         slides = f"[PDF]({md_url(slides_url)})" if slides_url else ""
         self.rows.append(f"| {md_text(presenter)} | {cell} | {links} | {slides} |")
 
@@ -160,7 +164,7 @@ class _Post:
 
 
 def _row(post: _Post, row: PresentationView) -> None:
-    post.add_row(row.presenter, row.title, row.papers, row.link_url, row.slides_url)
+    post.add_row(row.presenter, row.title, row.papers, row.link_url, row.slides_url, row.links)
 
 
 def render_session(session: SessionView) -> str:

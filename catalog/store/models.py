@@ -148,6 +148,10 @@ class Presentation(SQLModel, table=True):
     title: str = ""
     slides_url: str | None = None
     link_url: str | None = None  # the row's link when no paper is catalogued for it
+    # Other links of the row's paper-URL cell ("[code](...)"), as [{"text", "url"}].
+    links: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class PresentationPaper(SQLModel, table=True):

@@ -80,6 +80,16 @@ def row_url(row: Row) -> str | None:
     return None
 
 
+def _other_links(row: Row, papers: Sequence[RowPaper]) -> list[dict[str, str]]:
+    """The row's links that are not its papers' (``[code](...)``): kept, not lost."""
+    own = {row_url(row)} | {p.url for p in papers}
+    return [
+        {"text": link.text, "url": link.url}
+        for link in row.paper_links
+        if link.url and link.url not in own
+    ]
+
+
 def _arxiv_links(row: Row) -> list[tuple[str, str]]:
     """(arXiv id, URL) of each distinct arXiv paper link in the row, in order."""
     from catalog.arxiv.ids import arxiv_id_from_url
@@ -368,20 +378,21 @@ def _store_posts(
                 col(Presentation.session_id).in_(ids[start : start + _CHUNK])
             )
         )
-    talks = [
-        {
-            "session_id": session_ids[post.slug],
-            "position": i + 1,
-            "presenter_id": presenter_ids.get(presenter_key(row.presenter))
-            if row.presenter
-            else None,
-            "title": row.title or row.raw_title,
-            "slides_url": next((ln.url for ln in row.slides_links if ln.url), None),
-            "link_url": row_url(row) or "",
-        }
-        for post, _ in items
-        for i, row in enumerate(post.rows)
-    ]
+    talks = []
+    for (post, _own), rows in zip(items, plan, strict=True):
+        for (i, ref_indexes), row in zip(rows, post.rows, strict=True):
+            presenter = presenter_key(row.presenter) if row.presenter else None
+            talks.append(
+                {
+                    "session_id": session_ids[post.slug],
+                    "position": i + 1,
+                    "presenter_id": presenter_ids.get(presenter) if presenter else None,
+                    "title": row.title or row.raw_title,
+                    "slides_url": next((ln.url for ln in row.slides_links if ln.url), None),
+                    "link_url": row_url(row) or "",
+                    "links": _other_links(row, [refs[r] for r in ref_indexes]),
+                }
+            )
     for start in range(0, len(talks), _CHUNK):
         s.execute(Presentation.__table__.insert(), talks[start : start + _CHUNK])  # type: ignore[attr-defined]
     talk_ids: dict[tuple[int, int], int] = {}
@@ -519,7 +530,7 @@ def _snapshot(view: SessionView) -> Any:
     return (
         view.title, view.date, view.desc, view.term, view.categories, view.tags, view.extra,
         [
-            (p.position, p.presenter, p.title, p.slides_url, p.link_url,
+            (p.position, p.presenter, p.title, p.slides_url, p.link_url, p.links,
              [(x.id, x.title, x.authors, x.abstract, x.venue) for x in p.papers])
             for p in view.presentations
         ],

@@ -122,6 +122,7 @@ def session_views(s: DbSession, slugs: Sequence[str] | None = None) -> list[Sess
                 papers=papers_of.get(talk.id, []),
                 slides_url=talk.slides_url,
                 link_url=talk.link_url,
+                links=[(x["text"], x["url"]) for x in talk.links or []],
             )
         )
     return [
