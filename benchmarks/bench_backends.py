@@ -1,6 +1,6 @@
 """Benchmark: the same store work on SQLite and PostgreSQL, side by side.
 
-    .venv/bin/python benchmarks/bench_backends.py [--papers 2000] [--posts 200] [--runs 3]
+    .venv/bin/python benchmarks/bench_backends.py [--papers 2000] [--posts 1000] [--runs 3]
         [--pg postgresql+psycopg://user@host/postgres]
 
 Each run uses a new SQLite file and a new PostgreSQL database (created with CREATE
@@ -12,13 +12,17 @@ the tests start one). Steps, each timed (median of ``--runs``, wall seconds):
 * ``re-add``: the same again (every one "unchanged");
 * ``search x100``: 100 one- and two-word queries (prefixes, authors, abstracts);
 * ``list``: every paper with authors and abstract;
-* ``import posts``: ``--posts`` generated posts of 10 rows (bench_check's);
+* ``import posts``: ``--posts`` generated posts of 10 rows (bench_check's), then again
+  (all unchanged);
+* ``export bibtex`` / ``export json``: every paper and session, as ``catalog export``
+  does it (the first export also gives the citation keys);
 * ``4 writers``: four processes upserting the same 500 records at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -124,6 +128,18 @@ def concurrent_writers(url: str, n: int = 4) -> None:
         assert proc.returncode == 0
 
 
+def export_all(catalog: Catalog, fmt: str) -> None:
+    """What `catalog export FMT -o FILE` does: select, give keys, write."""
+    from catalog.exporters import EXPORTERS, ExportOptions
+    from catalog.exporters.keys import KeyAllocator
+    from catalog.store.selection import Selection, assign_citation_keys, select_for_export
+
+    papers, sessions = select_for_export(catalog, Selection(), abstracts_too=fmt == "json")
+    assign_citation_keys(catalog, papers, lambda taken: KeyAllocator(taken).allocate)
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        EXPORTERS[fmt](papers, sessions, sink, ExportOptions())
+
+
 def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -153,6 +169,9 @@ def run_once(
         out["list"] = timed(catalog.list_papers)
         if posts:
             out["import posts"] = timed(lambda: import_posts(catalog, posts))
+            out["re-import posts"] = timed(lambda: import_posts(catalog, posts))
+        for fmt in ("bibtex", "json"):
+            out[f"export {fmt}"] = timed(lambda fmt=fmt: export_all(catalog, fmt))
     finally:
         catalog.close()
     out["4 writers"] = timed(lambda: concurrent_writers(url_factory()))
@@ -162,7 +181,7 @@ def run_once(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--papers", type=int, default=2000)
-    ap.add_argument("--posts", type=int, default=200)
+    ap.add_argument("--posts", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pg", metavar="URL", help="a PostgreSQL server (superuser URL)")
     args = ap.parse_args()
