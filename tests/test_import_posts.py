@@ -176,3 +176,17 @@ def run_on_text(text: str) -> list[tuple[str, int]]:
         path.write_text(text, encoding="utf-8")
         report = json.loads(run("check", str(path), "--format", "json").output)
     return [(f["code"], f["line"]) for f in report["findings"]]
+
+
+def test_an_edited_footnote_abstract_is_an_update(seed_post: Path) -> None:
+    assert run("import", str(seed_post)).exit_code == 0
+    text = seed_post.read_text(encoding="utf-8")
+    seed_post.write_text(
+        text.replace("The reparameterization trick enables", "The reparametrisation trick lets"),
+        encoding="utf-8",
+    )
+    edited = run("import", str(seed_post))
+    assert edited.output.startswith("updated"), edited.output
+    shown = json.loads(run("show", "1611.00712", "--format", "json").output)
+    assert shown["abstract"].startswith("The reparametrisation trick lets")
+    assert run("import", str(seed_post)).output.startswith("unchanged")

@@ -170,11 +170,13 @@ class _PaperIndex:
         self.by_url: dict[str, _Known] = {}
         self.by_title: dict[str, _Known] = {}  # papers without an arXiv id only
         self.by_id: dict[int, _Known] = {}
-        arxiv_ids = sorted({r.arxiv_id for r in refs if r.arxiv_id})
-        urls = sorted({k for r in refs if (k := url_key(r.url))})
-        titles = sorted({title_key(r.title) for r in refs if title_key(r.title)})
-        for column, values in (("arxiv_id", arxiv_ids), ("url_key", urls), ("title_key", titles)):
-            self.load(s, column, values)
+        # Each key only for the refs the previous one did not find: most rows have an
+        # arXiv id, so URLs and titles are rarely asked for.
+        self.load(s, "arxiv_id", sorted({r.arxiv_id for r in refs if r.arxiv_id}))
+        rest = [r for r in refs if not (r.arxiv_id and r.arxiv_id in self.by_arxiv)]
+        self.load(s, "url_key", sorted({k for r in rest if (k := url_key(r.url))}))
+        rest = [r for r in rest if self.find(r) is None]
+        self.load(s, "title_key", sorted({k for r in rest if (k := title_key(r.title))}))
 
     def load(self, s: DbSession, column: str, values: Sequence[str]) -> None:
         table = _paper_table()
@@ -349,7 +351,9 @@ def _store_posts(
     latest = {post.slug: (post, own) for post, own in items}
     items = list(latest.values())
     slugs = [post.slug for post, _ in items]
-    before = {v.slug: _snapshot(v) for v in session_views(s, slugs)}
+    # Abstracts are left out of the snapshots (they are most of the bytes): the abstracts
+    # an import can change are its posts' own, and _store_abstracts reports those.
+    before = {v.slug: _snapshot(v) for v in session_views(s, slugs, abstracts_too=False)}
 
     # Every row's papers, in order.
     refs: list[RowPaper] = []
@@ -432,14 +436,14 @@ def _store_posts(
         reports.append(report)
     for start in range(0, len(links), _CHUNK):
         s.execute(PresentationPaper.__table__.insert(), links[start : start + _CHUNK])  # type: ignore[attr-defined]
-    _store_abstracts(s, slugs, before, abstracts)
+    abstracts_changed = _store_abstracts(s, slugs, before, abstracts)
     s.flush()
 
-    after = {v.slug: _snapshot(v) for v in session_views(s, slugs)}
+    after = {v.slug: _snapshot(v) for v in session_views(s, slugs, abstracts_too=False)}
     for report in reports:
         if report.slug not in before:
             report.status = "added"
-        elif before[report.slug] == after.get(report.slug):
+        elif report.slug not in abstracts_changed and before[report.slug] == after.get(report.slug):
             report.status = "unchanged"
     return reports
 
@@ -494,8 +498,9 @@ def _store_abstracts(
     slugs: Sequence[str],
     before: Mapping[str, Any],
     wanted: Mapping[tuple[int, str], str],
-) -> None:
-    """Write the posts' footnote abstracts; drop the ones they no longer give."""
+) -> set[str]:
+    """Write the posts' footnote abstracts; drop the ones they no longer give. Return the
+    slugs whose abstracts changed."""
     paper_ids = {pid for pid, _ in wanted}
     for snapshot in before.values():
         paper_ids.update(pid for talk in snapshot[-1] for pid, *_ in talk[-1])
@@ -509,19 +514,33 @@ def _store_abstracts(
         for aid, pid, ref, text in s.execute(stmt):
             if ref.startswith(prefixes):
                 current[(pid or 0, ref)] = (aid or 0, text)
+    known = set(slugs)
+    changed: set[str] = set()
+
+    def slug_of(ref: str) -> str:
+        # A source ref is "<slug>#^<label>" or "<slug>#row<n>.<i>"; a slug may hold "#".
+        cut = ref.find("#")
+        while cut != -1 and ref[:cut] not in known:
+            cut = ref.find("#", cut + 1)
+        return ref[:cut]
+
     stale = [aid for key, (aid, _) in current.items() if key not in wanted]
+    changed.update(slug_of(ref) for (pid, ref) in current if (pid, ref) not in wanted)
     for start in range(0, len(stale), _CHUNK):
         s.execute(delete(Abstract).where(col(Abstract.id).in_(stale[start : start + _CHUNK])))
     for (pid, ref), text in wanted.items():
         if (pid, ref) in current and current[(pid, ref)][1] != text:
             aid = current[(pid, ref)][0]
             s.execute(update(Abstract).where(col(Abstract.id) == aid).values(text=text))
+            changed.add(slug_of(ref))
     new = [
         {"paper_id": pid, "text": text, "source": "post", "source_ref": ref}
         for (pid, ref), text in wanted.items()
         if (pid, ref) not in current
     ]
+    changed.update(slug_of(ref) for (pid, ref) in wanted if (pid, ref) not in current)
     insert_ignore_many(s, Abstract, new, ["paper_id", "source", "source_ref"])
+    return changed
 
 
 def _snapshot(view: SessionView) -> Any:

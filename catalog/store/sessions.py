@@ -74,7 +74,9 @@ def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
-def session_views(s: DbSession, slugs: Sequence[str] | None = None) -> list[SessionView]:
+def session_views(
+    s: DbSession, slugs: Sequence[str] | None = None, *, abstracts_too: bool = True
+) -> list[SessionView]:
     """Sessions (all, or those named) with their presentations and papers, in order.
 
     Plain rows rather than ORM objects, read in chunks: an import compares hundreds of
@@ -108,7 +110,8 @@ def session_views(s: DbSession, slugs: Sequence[str] | None = None) -> list[Sess
             )
         )
     links.sort(key=lambda x: (x.presentation_id, x.position))
-    by_id = {v.id: v for v in paper_views_by_id(s, sorted({x.paper_id for x in links}))}
+    paper_ids = sorted({x.paper_id for x in links})
+    by_id = {v.id: v for v in paper_views_by_id(s, paper_ids, abstracts_too=abstracts_too)}
     papers_of: dict[int, list[PaperView]] = {}
     for link in links:
         papers_of.setdefault(link.presentation_id, []).append(by_id[link.paper_id])
