@@ -296,10 +296,11 @@ def preferred_abstract(session: DbSession, paper_id: int) -> str | None:
         .where(Abstract.paper_id == paper_id)
         .order_by(col(Abstract.id))
     ).all()
-    return _preferred([(src, txt) for src, txt in rows])
+    return preferred([(src, txt) for src, txt in rows])
 
 
-def _preferred(rows: list[tuple[str, str]]) -> str | None:
+def preferred(rows: Sequence[tuple[str, str]]) -> str | None:
+    """The abstract a paper shows among its (source, text) rows: arXiv's first."""
     for source in ABSTRACT_PREFERENCE:
         for src, txt in rows:
             if src == source and txt:
@@ -505,7 +506,7 @@ def paper_views_by_id(
             authors=authors[p.id],
             arxiv_id=p.arxiv_id,
             version=p.version,
-            abstract=_preferred(abstracts[p.id]),
+            abstract=preferred(abstracts[p.id]),
             published=p.published.date() if p.published else None,
             updated=p.updated.date() if p.updated else None,
             primary_category=p.primary_category,

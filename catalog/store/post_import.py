@@ -21,7 +21,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
 
-from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
+from catalog.store.catalog import ensure_authors, insert_ignore_many, preferred, utcnow
 from catalog.store.models import (
     Abstract,
     Author,
@@ -500,7 +500,7 @@ def _store_abstracts(
     wanted: Mapping[tuple[int, str], str],
 ) -> set[str]:
     """Write the posts' footnote abstracts; drop the ones they no longer give. Return the
-    slugs whose abstracts changed."""
+    slugs of existing sessions whose papers now show another abstract."""
     paper_ids = {pid for pid, _ in wanted}
     for snapshot in before.values():
         paper_ids.update(pid for talk in snapshot[-1] for pid, *_ in talk[-1])
@@ -515,7 +515,6 @@ def _store_abstracts(
             if ref.startswith(prefixes):
                 current[(pid or 0, ref)] = (aid or 0, text)
     known = set(slugs)
-    changed: set[str] = set()
 
     def slug_of(ref: str) -> str:
         # A source ref is "<slug>#^<label>" or "<slug>#row<n>.<i>"; a slug may hold "#".
@@ -524,23 +523,49 @@ def _store_abstracts(
             cut = ref.find("#", cut + 1)
         return ref[:cut]
 
-    stale = [aid for key, (aid, _) in current.items() if key not in wanted]
-    changed.update(slug_of(ref) for (pid, ref) in current if (pid, ref) not in wanted)
+    gone = [key for key in current if key not in wanted]
+    edited = [key for key, text in wanted.items() if key in current and current[key][1] != text]
+    added = [key for key in wanted if key not in current]
+    # What a reader sees is each paper's preferred abstract (arXiv's first): a session
+    # that existed before changes only if one of its papers shows another abstract now.
+    touched: dict[int, set[str]] = {}
+    for pid, ref in [*gone, *edited, *added]:
+        touched.setdefault(pid, set()).add(slug_of(ref))
+    watched = sorted(pid for pid, slugs_of in touched.items() if slugs_of & before.keys())
+    shown_before = _shown_abstracts(s, watched)
+    stale = [current[key][0] for key in gone]
     for start in range(0, len(stale), _CHUNK):
         s.execute(delete(Abstract).where(col(Abstract.id).in_(stale[start : start + _CHUNK])))
-    for (pid, ref), text in wanted.items():
-        if (pid, ref) in current and current[(pid, ref)][1] != text:
-            aid = current[(pid, ref)][0]
-            s.execute(update(Abstract).where(col(Abstract.id) == aid).values(text=text))
-            changed.add(slug_of(ref))
+    for key in edited:
+        s.execute(
+            update(Abstract).where(col(Abstract.id) == current[key][0]).values(text=wanted[key])
+        )
     new = [
-        {"paper_id": pid, "text": text, "source": "post", "source_ref": ref}
-        for (pid, ref), text in wanted.items()
-        if (pid, ref) not in current
+        {"paper_id": pid, "text": wanted[(pid, ref)], "source": "post", "source_ref": ref}
+        for pid, ref in added
     ]
-    changed.update(slug_of(ref) for (pid, ref) in wanted if (pid, ref) not in current)
     insert_ignore_many(s, Abstract, new, ["paper_id", "source", "source_ref"])
-    return changed
+    shown_after = _shown_abstracts(s, watched)
+    return {
+        slug
+        for pid in watched
+        if shown_before.get(pid) != shown_after.get(pid)
+        for slug in touched[pid]
+    }
+
+
+def _shown_abstracts(s: DbSession, paper_ids: Sequence[int]) -> dict[int, str | None]:
+    """Each paper's preferred abstract, as its views show it."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for start in range(0, len(paper_ids), _CHUNK):
+        stmt = (
+            select(Abstract.paper_id, Abstract.source, Abstract.text)
+            .where(col(Abstract.paper_id).in_(paper_ids[start : start + _CHUNK]))
+            .order_by(col(Abstract.id))
+        )
+        for pid, source, text in s.execute(stmt):
+            found.setdefault(pid or 0, []).append((source, text))
+    return {pid: preferred(rows) for pid, rows in found.items()}
 
 
 def _snapshot(view: SessionView) -> Any:
