@@ -6,4 +6,4 @@ EXTRAS="dev" source "$(dirname "$0")/bootstrap.sh"
 .venv/bin/ruff check catalog tests benchmarks
 .venv/bin/mypy
 # pytest exits 5 when it collects no test: that is a failure here too (set -e).
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -p no:cacheprovider -n auto "$@"
