@@ -64,12 +64,8 @@ def main() -> None:
 
     print(f"{args.posts} posts x {args.rows} rows, SQLite, median of {args.runs} runs")
     print(f"  parse + check only (baseline)   cpu {statistics.median(baseline):6.2f} s")
-    print(
-        f"  import into a new catalog       cpu {med(first, 1):6.2f} s   wall {med(first, 0):6.2f} s"
-    )
-    print(
-        f"  re-import (all unchanged)       cpu {med(again, 1):6.2f} s   wall {med(again, 0):6.2f} s"
-    )
+    for label, runs in (("import into a new catalog", first), ("re-import (all unchanged)", again)):
+        print(f"  {label:31} cpu {med(runs, 1):6.2f} s   wall {med(runs, 0):6.2f} s")
 
 
 if __name__ == "__main__":
