@@ -43,25 +43,10 @@ class Run:
 
 
 def seed_catalog(url: str, ids: list[str]) -> None:
-    from catalog.store.catalog import Catalog, utcnow
-    from catalog.store.models import Paper
-    from catalog.text import title_key
+    """Catalogue ``ids`` as never-synced papers, the way the sync tests do."""
+    from tests.test_sync import seed
 
-    now = utcnow()
-    rows = [
-        {
-            "arxiv_id": i,
-            "title": f"placeholder {i}",
-            "title_key": title_key(f"placeholder {i}"),
-            "categories": [],
-            "extra_fields": {},
-            "sync_source": "post",
-            "created_at": now,
-        }
-        for i in ids
-    ]
-    with Catalog.open(url) as catalog:
-        catalog.write(lambda s: s.execute(Paper.__table__.insert(), rows))  # type: ignore[attr-defined]
+    seed(url, ids)
 
 
 def one_run(server_url: str, ids: list[str], batch_size: int, delay: float) -> Run:
