@@ -109,7 +109,8 @@ def row_papers(row: Row, own: Footnote | None, by_label: Mapping[str, Footnote])
     writes a joint talk) is about each of them; their footnotes are the row's references
     in the same order, and their titles the ``; ``-separated parts of the title cell.
     """
-    links = _arxiv_links(row)
+    # One link (most rows): the parser already found its arXiv id.
+    links = _arxiv_links(row) if len(row.paper_links) > 1 else []
     if len(links) > 1:
         titles = [t.strip() for t in row.title.split(";")] if row.title else []
         cited = [by_label.get(label) for label in row.labels]
@@ -229,7 +230,9 @@ def _new_paper(ref: RowPaper, now: datetime) -> dict[str, Any]:
     }
 
 
-def _resolve_papers(s: DbSession, refs: Sequence[RowPaper]) -> tuple[list[int], set[int]]:
+def _resolve_papers(
+    s: DbSession, refs: Sequence[RowPaper], seen_authors: Mapping[int, list[str]]
+) -> tuple[list[int], set[int]]:
     """The paper id of each ref (creating papers that are new), and the ids created."""
     index = _PaperIndex(s, refs)
     now = utcnow()
@@ -252,14 +255,22 @@ def _resolve_papers(s: DbSession, refs: Sequence[RowPaper]) -> tuple[list[int], 
             created.add(paper.id)
             index.add(paper)
         ids.append(paper.id)
-    _fill_papers(s, refs, ids, created, index)
+    _fill_papers(s, refs, ids, created, index, seen_authors)
     return ids, created
 
 
 def _fill_papers(
-    s: DbSession, refs: Sequence[RowPaper], ids: list[int], created: set[int], index: _PaperIndex
+    s: DbSession,
+    refs: Sequence[RowPaper],
+    ids: list[int],
+    created: set[int],
+    index: _PaperIndex,
+    seen_authors: Mapping[int, list[str]],
 ) -> None:
-    """Authors and venues the posts give, for papers arXiv has not described yet."""
+    """Authors and venues the posts give, for papers arXiv has not described yet.
+
+    ``seen_authors`` holds the authors already read (with the sessions' snapshots), so
+    only the other papers' authors are asked for."""
     table = _paper_table()
     authors: dict[int, list[str]] = {}
     for ref, paper_id in zip(refs, ids, strict=True):
@@ -271,8 +282,8 @@ def _fill_papers(
         if paper.venue is None and ref.venue:
             paper.venue = ref.venue
             s.execute(table.update().where(table.c.id == paper_id).values(venue=ref.venue))
-    current: dict[int, list[str]] = {}
-    known = sorted(set(authors) - created)  # new papers have no authors yet
+    current: dict[int, list[str]] = {p: list(seen_authors[p]) for p in authors if p in seen_authors}
+    known = sorted(set(authors) - created - set(current))  # new papers have no authors yet
     for start in range(0, len(known), _CHUNK):
         for paper_id, name in s.execute(
             select(PaperAuthor.paper_id, Author.name)
@@ -366,7 +377,13 @@ def _store_posts(
             rows.append((i, list(range(len(refs), len(refs) + len(papers)))))
             refs.extend(papers)
         plan.append(rows)
-    paper_ids, created = _resolve_papers(s, refs)
+    seen_authors = {
+        pid: list(names)
+        for snapshot in before.values()
+        for talk in snapshot[-1]
+        for pid, _title, names, *_ in talk[-1]
+    }
+    paper_ids, created = _resolve_papers(s, refs, seen_authors)
     touched.update(paper_ids)  # their authors and abstracts may change: reindex them
     for snapshot in before.values():
         touched.update(pid for talk in snapshot[-1] for pid, *_ in talk[-1])
