@@ -66,6 +66,9 @@ def test_seed_import_yields_one_session_with_its_papers_and_own_abstracts(
         assert papers[arxiv_id].title.startswith(title)
         # The footnote that is really about the paper, not the one its row cites.
         assert (papers[arxiv_id].abstract or "").startswith(abstract_start), arxiv_id
+    # Venues come from the footnotes; a bare year after the authors is not one.
+    assert papers["1802.02550"].venue == "ICML 2018"
+    assert papers["1611.00712"].venue is None
     summaries = [t for t in session.presentations if not t.papers]
     assert [t.position for t in summaries] == [3, 5]
     assert all(t.link_url == "" for t in summaries)

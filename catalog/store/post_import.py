@@ -11,6 +11,7 @@ otherwise cost well over a hundred thousand round trips to the database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -80,6 +81,16 @@ def row_url(row: Row) -> str | None:
     return None
 
 
+_YEAR_ONLY = re.compile(r"\(?\s*(19|20)\d\d\s*\)?")
+
+
+def _venue(text: str | None) -> str | None:
+    """A venue worth keeping: "ICML18" is one, a bare "(2016)" after the authors is not."""
+    if not text or _YEAR_ONLY.fullmatch(text.strip()):
+        return None
+    return text
+
+
 def _other_links(row: Row, papers: Sequence[RowPaper]) -> list[dict[str, str]]:
     """The row's links that are not its papers' (``[code](...)``): kept, not lost."""
     own = {row_url(row)} | {p.url for p in papers}
@@ -120,7 +131,7 @@ def row_papers(row: Row, own: Footnote | None, by_label: Mapping[str, Footnote])
             title = (fn.title if fn else None) or (titles[i] if len(titles) == len(links) else url)
             papers.append(
                 RowPaper(arxiv_id, url, title, fn.authors if fn else [],
-                         fn.venue if fn else None, fn.abstract if fn else None, fn)
+                         _venue(fn.venue if fn else None), fn.abstract if fn else None, fn)
             )  # fmt: skip
         return papers
     link = row_url(row)
@@ -132,7 +143,7 @@ def row_papers(row: Row, own: Footnote | None, by_label: Mapping[str, Footnote])
             url=link,
             title=row.title or (own.title if own else None) or link or "untitled",
             authors=row.authors or (own.authors if own else []),
-            venue=row.venue or (own.venue if own else None),
+            venue=_venue(row.venue) or _venue(own.venue if own else None),
             abstract=(own.abstract if own else None) or row.abstract,
             footnote=own,
         )
