@@ -59,6 +59,7 @@ def talk_json(talk: PresentationView) -> dict[str, Any]:
         "title": talk.title,
         "slides_url": talk.slides_url,
         "link_url": talk.link_url or None,
+        "links": [{"text": text, "url": url} for text, url in talk.links],
         "papers": [_paper_json(p) for p in talk.papers],
     }
 

@@ -31,7 +31,7 @@ from catalog.store.models import (
     PaperAuthor,
     PaperVersion,
 )
-from catalog.text import title_key
+from catalog.text import title_key, url_key
 
 T = TypeVar("T")
 
@@ -290,15 +290,6 @@ def set_abstract(session: DbSession, paper_id: int, text: str, source: str, ref:
         session.add(existing)
 
 
-def preferred_abstract(session: DbSession, paper_id: int) -> str | None:
-    rows = session.execute(
-        select(Abstract.source, Abstract.text)
-        .where(Abstract.paper_id == paper_id)
-        .order_by(col(Abstract.id))
-    ).all()
-    return preferred([(src, txt) for src, txt in rows])
-
-
 def preferred(rows: Sequence[tuple[str, str]]) -> str | None:
     """The abstract a paper shows among its (source, text) rows: arXiv's first."""
     for source in ABSTRACT_PREFERENCE:
@@ -366,7 +357,7 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     paper.title = rec.title
     paper.title_key = title_key(rec.title)
     paper.url = rec.url
-    paper.url_key = _url_key(rec.url)
+    paper.url_key = url_key(rec.url)
     paper.published = published
     paper.updated = updated
     paper.primary_category = rec.primary_category
@@ -392,12 +383,6 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     if status == "updated" and not changes:
         status = "unchanged"
     return UpsertResult(rec.arxiv_id, status, paper_id, changes)
-
-
-def _url_key(url: str | None) -> str | None:
-    from catalog.text import url_key
-
-    return url_key(url)
 
 
 def _adopt_unidentified(session: DbSession, rec: ArxivRecord) -> Paper | None:
