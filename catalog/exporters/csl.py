@@ -26,10 +26,11 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from catalog.exporters import ExportOptions
-from catalog.exporters.common import abs_url, clean, collect_papers, no_gc, publication_parts
+from catalog.exporters.common import abs_url, clean, collect_papers, publication_parts
 from catalog.exporters.json import dump_into
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.names import simple_name, split_name
+from catalog.gc_pause import paused_gc
 from catalog.records import PaperView, SessionView
 
 __all__ = ["csl_item", "csl_name", "export"]
@@ -134,7 +135,7 @@ def export(
 ) -> None:
     """Write a CSL-JSON array with one item per paper, streamed a chunk at a time
     (the same text as ``json.dumps(items, ensure_ascii=False, indent=2)``)."""
-    with no_gc():
+    with paused_gc():
         all_papers = collect_papers(papers, sessions)
         keys = assign_keys(all_papers)
         if not all_papers:

@@ -29,8 +29,9 @@ from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from catalog.exporters import ExportOptions
-from catalog.exporters.common import collect_papers, no_gc, paper_identity
+from catalog.exporters.common import collect_papers, paper_identity
 from catalog.exporters.keys import assign_keys
+from catalog.gc_pause import paused_gc
 from catalog.records import PaperView, SessionView
 
 __all__ = ["document", "dump_into", "dumps_indented", "export", "paper_record", "render", "write"]
@@ -325,6 +326,6 @@ def export(
     options: ExportOptions,
 ) -> None:
     """Write the JSON document (``options`` changes nothing: JSON carries everything)."""
-    with no_gc():
+    with paused_gc():
         write(papers, sessions, out)
     out.write("\n")

@@ -31,12 +31,10 @@ from catalog.store.models import (
     PaperAuthor,
     PaperVersion,
 )
+from catalog.store.paper_views import all_paper_views, paper_views_by_id
 from catalog.text import title_key, url_key
 
 T = TypeVar("T")
-
-# Which abstract a paper shows when it has several: arXiv's own first.
-ABSTRACT_PREFERENCE = ("arxiv", "bib", "post")
 
 
 def utcnow() -> datetime:
@@ -142,8 +140,7 @@ class Catalog:
 
     def list_papers(self) -> list[PaperView]:
         with self.read() as s:
-            ids = s.execute(select(Paper.id).order_by(col(Paper.id))).scalars().all()
-            return paper_views_by_id(s, [i for i in ids if i is not None])
+            return all_paper_views(s)
 
     def search(self, query: str) -> list[PaperView]:
         """Papers whose title, authors or abstract match every word of ``query`` (prefixes)."""
@@ -290,15 +287,6 @@ def set_abstract(session: DbSession, paper_id: int, text: str, source: str, ref:
         session.add(existing)
 
 
-def preferred(rows: Sequence[tuple[str, str]]) -> str | None:
-    """The abstract a paper shows among its (source, text) rows: arXiv's first."""
-    for source in ABSTRACT_PREFERENCE:
-        for src, txt in rows:
-            if src == source and txt:
-                return txt
-    return rows[0][1] if rows else None
-
-
 def paper_by_arxiv_id(session: DbSession, arxiv_id: str, *, lock: bool = False) -> Paper | None:
     """The paper with this arXiv id; ``lock`` holds its row until commit (PostgreSQL)."""
     stmt = select(Paper).where(Paper.arxiv_id == arxiv_id)
@@ -438,72 +426,3 @@ def paper_view(session: DbSession, paper: Paper) -> PaperView:
 def paper_views(session: DbSession, papers: Sequence[Paper]) -> list[PaperView]:
     """Read-only views of ``papers``, in their order."""
     return paper_views_by_id(session, [p.id for p in papers if p.id is not None])
-
-
-# The paper columns a view shows (bookkeeping such as created_at is left unread).
-_VIEW_COLUMNS = (
-    "id", "title", "arxiv_id", "version", "published", "updated", "primary_category",
-    "categories", "doi", "journal_ref", "comment", "url", "citation_key", "venue",
-    "entry_type", "extra_fields",
-)  # fmt: skip
-
-
-def paper_views_by_id(
-    session: DbSession, ids: Sequence[int], *, abstracts_too: bool = True
-) -> list[PaperView]:
-    """Read-only views with authors and the preferred abstract, in the order of ``ids``.
-
-    Plain rows, not ORM objects: building a model object per paper costs more than the
-    query, and exports read every paper of the catalog. ``abstracts_too=False`` leaves
-    abstracts out (None) for callers that do not show them: they are most of the bytes.
-    """
-    from sqlalchemy import select as sa_select
-
-    table: Table = Paper.__table__  # type: ignore[attr-defined]
-    columns = [table.c[name] for name in _VIEW_COLUMNS]
-    rows: dict[int, Any] = {}
-    authors: dict[int, list[str]] = {i: [] for i in ids}
-    abstracts: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
-    unique = list(dict.fromkeys(ids))
-    for chunk_start in range(0, len(unique), 500):
-        chunk = unique[chunk_start : chunk_start + 500]
-        for row in session.execute(sa_select(*columns).where(table.c.id.in_(chunk))).all():
-            rows[row.id] = row
-        for pid, name in session.execute(
-            select(PaperAuthor.paper_id, Author.name)
-            .join(Author, col(Author.id) == col(PaperAuthor.author_id))
-            .where(col(PaperAuthor.paper_id).in_(chunk))
-            .order_by(col(PaperAuthor.paper_id), col(PaperAuthor.position))
-        ):
-            authors[pid or 0].append(name)
-        if not abstracts_too:
-            continue
-        for pid, src, txt in session.execute(
-            select(Abstract.paper_id, Abstract.source, Abstract.text)
-            .where(col(Abstract.paper_id).in_(chunk))
-            .order_by(col(Abstract.id))
-        ).all():
-            abstracts[pid or 0].append((src, txt))
-    return [
-        PaperView(
-            id=p.id,
-            title=p.title,
-            authors=authors[p.id],
-            arxiv_id=p.arxiv_id,
-            version=p.version,
-            abstract=preferred(abstracts[p.id]),
-            published=p.published.date() if p.published else None,
-            updated=p.updated.date() if p.updated else None,
-            primary_category=p.primary_category,
-            categories=list(p.categories or []),
-            doi=p.doi,
-            journal_ref=p.journal_ref,
-            comment=p.comment,
-            url=p.url,
-            citation_key=p.citation_key,
-            venue=p.venue,
-            entry_type=p.entry_type,
-            extra_fields=dict(p.extra_fields or {}),
-        )
-        for p in (rows[i] for i in ids if i in rows)
-    ]

@@ -22,7 +22,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
 
-from catalog.store.catalog import ensure_authors, insert_ignore_many, preferred, utcnow
+from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
 from catalog.store.models import (
     Abstract,
     Author,
@@ -33,6 +33,7 @@ from catalog.store.models import (
     Presenter,
     Session,
 )
+from catalog.store.paper_views import preferred
 from catalog.store.search import bulk_index
 from catalog.store.sessions import session_views
 from catalog.text import presenter_key, title_key, url_key

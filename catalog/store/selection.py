@@ -14,8 +14,9 @@ from sqlmodel import col, select
 
 from catalog.errors import NotFound
 from catalog.records import PaperView, PresentationView, SessionView
-from catalog.store.catalog import Catalog, paper_views_by_id, resolve_paper
+from catalog.store.catalog import Catalog, resolve_paper
 from catalog.store.models import Paper, Presentation, Presenter, Session
+from catalog.store.paper_views import all_paper_views, paper_views_by_id
 from catalog.store.sessions import session_views
 from catalog.text import presenter_key
 
@@ -71,9 +72,8 @@ def select_for_export(
             paper_ids = {p.id for v in views for t in v.presentations for p in t.papers}
         if wanted_papers:
             paper_ids = wanted_papers if paper_ids is None else paper_ids & wanted_papers
-        if paper_ids is None:
-            found = s.execute(select(Paper.id).order_by(col(Paper.id))).scalars().all()
-            paper_ids = {i for i in found if i is not None}
+        if paper_ids is None:  # no filter: every paper, in one scan
+            return all_paper_views(s, abstracts_too=abstracts_too), views
         papers = paper_views_by_id(s, sorted(paper_ids), abstracts_too=abstracts_too)
         return papers, views
 

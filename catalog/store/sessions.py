@@ -16,11 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
 
 from catalog.records import PaperView, PresentationView, SessionView
-from catalog.store.catalog import (
-    _insert_ignore,
-    paper_by_arxiv_id,
-    paper_views_by_id,
-)
+from catalog.store.catalog import _insert_ignore, paper_by_arxiv_id
 from catalog.store.models import (
     Paper,
     Presentation,
@@ -28,6 +24,7 @@ from catalog.store.models import (
     Presenter,
     Session,
 )
+from catalog.store.paper_views import paper_views_by_id
 from catalog.text import presenter_key, title_key, url_key
 
 # -- presenters -------------------------------------------------------------------------
