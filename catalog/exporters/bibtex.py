@@ -64,6 +64,7 @@ from catalog.exporters import ExportOptions
 from catalog.exporters.common import clean, collect_papers, publication_parts
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.names import NameParts, simple_name, split_name
+from catalog.exporters.parallel import write_parts
 from catalog.gc_pause import paused_gc
 from catalog.records import PaperView, SessionView
 
@@ -106,6 +107,9 @@ _UNESCAPED_BRACE = re.compile(r"(?<!\\)[{}]")
 _JOURNAL_TYPES = frozenset({"article"})
 _BOOKTITLE_TYPES = frozenset({"inproceedings", "incollection", "conference", "inbook"})
 _URL_UNSAFE = re.compile(r"[\s{}\\]")
+# In an ASCII title on one line, a capital that does not start a word (where
+# format_title's word loop would have something to do).
+_ASCII_INNER_CAPITAL = re.compile(r"[^ ][A-Z]")
 _WORD_PARTS = re.compile(r"[-\u2010-\u2015/]")
 _LEADING_PUNCT = "([{\"'`\u2018\u201c"
 _EDGE_PUNCT = "()[]\"'`.,;:!?\u2018\u2019\u201c\u201d"
@@ -206,6 +210,8 @@ def format_title(title: str) -> str:
     """A title as a BibTeX value: escaped, with acronyms and math capitals braced."""
     value = clean(title)
     if not _SPECIALS.search(value):
+        if value.isascii() and not _ASCII_INNER_CAPITAL.search(value):
+            return value  # most titles: no specials, no acronyms
         # The common case: nothing to escape, so only words with inner capitals change.
         # (A plain loop: a regex that finds such words is twice as slow.)
         words = value.split(" ")
@@ -278,10 +284,23 @@ class _EntryBuilder:
     wants them: the unparse stack is then empty (AddEnclosingMiddleware, even in place,
     would walk every field a second time just to add them)."""
 
-    def __init__(self, options: ExportOptions) -> None:
+    def __init__(self, options: ExportOptions, *, share_fields: bool = False) -> None:
         self.abstracts = options.abstracts
         self.convert: Callable[[str], str] | None = _ascii_converter() if options.ascii else None
         self.names: dict[str, str] = {}  # the same authors come back paper after paper
+        # With share_fields, fields whose values repeat from entry to entry (year, month,
+        # archivePrefix, primaryClass) are made once and shared between entries. Only
+        # for libraries that are written and dropped: the writer only reads them, but
+        # a caller editing one entry's field would edit them all.
+        self.shared: dict[tuple[str, str], Field] | None = {} if share_fields else None
+
+    def shared_field(self, key: str, value: str) -> Field:
+        if self.shared is None:
+            return Field(key, value)
+        found = self.shared.get((key, value))
+        if found is None:
+            found = self.shared[key, value] = Field(key, value)
+        return found
 
     def text(self, key: str, value: str) -> Field:
         if self.convert is not None:
@@ -336,18 +355,19 @@ class _EntryBuilder:
             add(self.text("howpublished", escape_text(venue)))
 
         parts = publication_parts(paper)
+        shared = self.shared_field
         if parts:
-            add(Field("year", f"{{{parts[0]}}}"))
+            add(shared("year", f"{{{parts[0]}}}"))
             if len(parts) > 1:
-                add(Field("month", MONTH_MACROS[parts[1] - 1]))  # a macro: no braces
+                add(shared("month", MONTH_MACROS[parts[1] - 1]))  # a macro: no braces
         unsafe = _URL_UNSAFE.search  # verbatim values rarely need _verbatim's encoding
         if arxiv_id:
             value = _verbatim(arxiv_id) if unsafe(arxiv_id) else arxiv_id
             add(Field("eprint", f"{{{value}}}"))
-            add(Field("archivePrefix", "{arXiv}"))
+            add(shared("archivePrefix", "{arXiv}"))
             if category := paper.primary_category:
                 value = _verbatim(category) if unsafe(category) else category
-                add(Field("primaryClass", f"{{{value}}}"))
+                add(shared("primaryClass", f"{{{value}}}"))
         if doi := paper.doi:
             add(Field("doi", f"{{{_verbatim(doi) if unsafe(doi) else doi}}}"))
         url = paper.url or (f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
@@ -415,15 +435,16 @@ def export(
 
     Keys are assigned for all papers first; entries are then built, written by
     bibtexparser and dropped a chunk at a time, so memory stays flat for big exports.
+    Big exports are rendered on every core (:mod:`catalog.exporters.parallel`).
     """
     with paused_gc():
         all_papers = collect_papers(papers, sessions)
         keys = assign_keys(all_papers)
-        builder = _EntryBuilder(options)
-        for start in range(0, len(all_papers), _CHUNK):
-            if start:
-                out.write("\n")  # the block separator the writer puts between entries
-            chunk = zip(
-                all_papers[start : start + _CHUNK], keys[start : start + _CHUNK], strict=True
-            )
-            out.write(render(Library([builder.entry(p, k) for p, k in chunk])))
+        builder = _EntryBuilder(options, share_fields=True)  # libraries written, then dropped
+
+        def render_range(start: int, end: int) -> str:
+            chunk = zip(all_papers[start:end], keys[start:end], strict=True)
+            return render(Library([builder.entry(p, k) for p, k in chunk]))
+
+        # "\n": the block separator the writer puts between entries.
+        write_parts(len(all_papers), render_range, out, joiner="\n", chunk=_CHUNK)

@@ -16,7 +16,8 @@ The shape is described by ``catalog/exporters/schema.json`` (JSON Schema 2020-12
   Formatting is byte-for-byte ``json.dumps(doc, ensure_ascii=False, indent=2)`` (the
   tests check it), but written by our own code: the stdlib indents only with its
   pure-Python encoder, and papers, the bulk, are written straight from the records with
-  the stdlib's C string encoder, without a dict per paper.
+  the stdlib's C string encoder, without a dict per paper; big exports on every core
+  (:mod:`catalog.exporters.parallel`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any, TextIO
 from catalog.exporters import ExportOptions
 from catalog.exporters.common import collect_papers, paper_identity
 from catalog.exporters.keys import assign_keys
+from catalog.exporters.parallel import write_parts
 from catalog.gc_pause import paused_gc
 from catalog.records import PaperView, SessionView
 
@@ -294,12 +296,12 @@ def write(papers: Sequence[PaperView], sessions: Sequence[SessionView], out: Tex
     session_records, presenters = _sessions_and_presenters(sessions, all_papers, keys)
     out.write('{\n  "papers": ')
     if order:
+
+        def render_range(start: int, end: int) -> str:
+            return ",\n    ".join([_paper_text(all_papers[i], keys[i]) for i in order[start:end]])
+
         out.write("[\n    ")
-        for start in range(0, len(order), _CHUNK):
-            if start:
-                out.write(",\n    ")
-            chunk = order[start : start + _CHUNK]
-            out.write(",\n    ".join([_paper_text(all_papers[i], keys[i]) for i in chunk]))
+        write_parts(len(order), render_range, out, joiner=",\n    ", chunk=_CHUNK)
         out.write("\n  ]")
     else:
         out.write("[]")

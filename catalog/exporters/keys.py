@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from catalog.exporters.common import publication_parts
 from catalog.exporters.names import simple_name, split_name
+from catalog.exporters.parallel import map_parts
 from catalog.records import PaperView
 
 __all__ = ["STOPWORDS", "assign_keys", "base_key", "citation_key", "fold"]
@@ -193,10 +194,9 @@ def assign_keys(papers: Sequence[PaperView]) -> list[str]:
     # clashing groups are put in canonical order (oldest paper first), so that which
     # paper gets the plain key does not depend on the order of ``papers``.
     groups: dict[str, list[int]] = {}
-    for i, paper in enumerate(papers):
-        if i not in stored_keys:
-            base = paper.citation_key or base_key(paper)
-            groups.setdefault(base, []).append(i)
+    todo = [i for i in range(len(papers)) if i not in stored_keys]
+    for i, base in zip(todo, _bases([papers[i] for i in todo]), strict=True):
+        groups.setdefault(base, []).append(i)
     keys: list[str] = [""] * len(papers)
     for i, key in stored_keys.items():
         keys[i] = key
@@ -223,6 +223,16 @@ def assign_keys(papers: Sequence[PaperView]) -> list[str]:
             keys[i] = key
             n += 1
     return keys
+
+
+def _bases(papers: list[PaperView]) -> list[str]:
+    """Each paper's stored key, else its base key; for a big first export (keys for
+    100,000 papers) on every core (see :mod:`catalog.exporters.parallel`)."""
+
+    def compute(start: int, end: int) -> list[str]:
+        return [p.citation_key or base_key(p) for p in papers[start:end]]
+
+    return map_parts(len(papers), compute)
 
 
 def _canonical(paper: PaperView) -> tuple[bool, date, str, str, int]:
