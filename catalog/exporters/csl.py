@@ -30,6 +30,7 @@ from catalog.exporters.common import abs_url, clean, collect_papers, publication
 from catalog.exporters.json import dump_into
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.names import simple_name, split_name
+from catalog.exporters.parallel import write_parts
 from catalog.gc_pause import paused_gc
 from catalog.records import PaperView, SessionView
 
@@ -141,18 +142,16 @@ def export(
         if not all_papers:
             out.write("[]\n")
             return
-        out.write("[\n  ")
         names: dict[str, dict[str, str]] = {}
-        for start in range(0, len(all_papers), _CHUNK):
-            if start:
-                out.write(",\n  ")
+
+        def render_range(start: int, end: int) -> str:
             parts: list[str] = []
-            end = start + _CHUNK
-            for i, (paper, key) in enumerate(
-                zip(all_papers[start:end], keys[start:end], strict=True)
-            ):
-                if i:
+            for i in range(start, end):
+                if i > start:
                     parts.append(",\n  ")
-                dump_into(csl_item(paper, key, options, names), "  ", parts)
-            out.write("".join(parts))
+                dump_into(csl_item(all_papers[i], keys[i], options, names), "  ", parts)
+            return "".join(parts)
+
+        out.write("[\n  ")
+        write_parts(len(all_papers), render_range, out, joiner=",\n  ", chunk=_CHUNK)
         out.write("\n]\n")

@@ -95,15 +95,19 @@ def _keyed(
     """All papers of the export, their keys, and the indices in citation-key order."""
     all_papers = collect_papers(papers, sessions)
     keys = assign_keys(all_papers)
-    # (casefolded key, key, index) tuples sort in C, without a Python key function.
-    decorated = zip(map(str.casefold, keys), keys, range(len(keys)), strict=True)
-    order = [i for _, _, i in sorted(decorated)]
+    # By casefolded key, then key: two stable sorts with C key functions (a third of
+    # the time of sorting (casefolded, key, index) tuples).
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    folded = list(map(str.casefold, keys))
+    order.sort(key=folded.__getitem__)
     return all_papers, keys, order
 
 
 def _sessions_and_presenters(
     sessions: Sequence[SessionView], all_papers: list[PaperView], keys: list[str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    if not sessions:
+        return [], []
     key_of = {paper_identity(p): k for p, k in zip(all_papers, keys, strict=True)}
     session_records = []
     talks: dict[str, int] = {}
