@@ -265,9 +265,11 @@ def test_spacing_between_requests(arxiv_server: ArxivStandIn) -> None:
     assert len(started) == len(arxiv_server.log) == 5  # 3 batches, 1 retry, 1 empty retry
     # As the client starts them (retries included) ...
     assert min(b - a for a, b in pairwise(started)) >= delay - EPS
-    # ... and as the server sees them arrive (loopback latency varies by a few ms at most).
+    # ... and as the server sees them arrive. One request's arrival can lag on a busy
+    # machine and shorten the gap after it, so the server's view is checked over the
+    # whole run: the gaps add up to the spacing (less one lag, at most).
     arrivals = [r.time for r in arxiv_server.log]
-    assert min(b - a for a, b in pairwise(arrivals)) >= delay - 0.015
+    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * delay - 0.015
 
 
 def test_post_for_long_lists_get_for_short(arxiv_server: ArxivStandIn) -> None:
