@@ -57,6 +57,8 @@ def export(
     """Export papers and sessions: bibtex, markdown (a post), json or csl (CSL-JSON).
 
     Filters combine: every one given must hold. Without filters, everything.
+    Exports of 20,000+ papers use every core; CATALOG_EXPORT_WORKERS=N sets how many
+    processes (1: one process).
 
     \b
     Examples:
