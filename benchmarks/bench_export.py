@@ -86,6 +86,7 @@ def make_papers(n: int, seed: int = 1) -> list[PaperView]:
     rng = random.Random(seed)
     pool = _author_pool(rng, 5000)
     papers = []
+    numbers: dict[str, int] = {}
     start = date(2007, 4, 1)
     for i in range(n):
         words = [rng.choice(WORDS) for _ in range(rng.randint(6, 14))]
@@ -100,7 +101,9 @@ def make_papers(n: int, seed: int = 1) -> list[PaperView]:
         abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(110, 150))) + "."
         published = start + timedelta(days=rng.randrange(6000))
         yymm = f"{published.year % 100:02d}{published.month:02d}"
-        arxiv_id = f"{yymm}.{i % 100000:05d}"
+        # Valid new-style ids: numbered from 1 within the month, 4 digits before 2015.
+        number = numbers[yymm] = numbers.get(yymm, 0) + 1
+        arxiv_id = f"{yymm}.{number:04d}" if yymm < "1501" else f"{yymm}.{number:05d}"
         cats = rng.sample(CATEGORIES, rng.randint(1, 3))
         papers.append(
             PaperView(
