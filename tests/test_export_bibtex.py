@@ -152,6 +152,14 @@ def test_misc_without_arxiv_uses_howpublished_for_venue() -> None:
     assert f["url"] == "https://example.org/a%20b"  # whitespace would break the URL
 
 
+def test_each_verbatim_value_is_encoded_on_its_own() -> None:
+    paper = replace(CONCRETE, doi=" 10.1000/x y", url="https://e.org/{a}\\b")
+    f = fields(paper)
+    assert f["eprint"] == "1611.00712" and f["primaryClass"] == "cs.LG"  # clean: as is
+    assert f["doi"] == "10.1000/x%20y"
+    assert f["url"] == "https://e.org/%7Ba%7D%5Cb"
+
+
 def test_article_typed_preprint_without_journal_becomes_misc() -> None:
     paper = replace(CONCRETE, entry_type="article", citation_key="k")
     (entry,) = parsed(bibtex([paper])).entries

@@ -360,19 +360,20 @@ class _EntryBuilder:
             add(shared("year", f"{{{parts[0]}}}"))
             if len(parts) > 1:
                 add(shared("month", MONTH_MACROS[parts[1] - 1]))  # a macro: no braces
-        unsafe = _URL_UNSAFE.search  # verbatim values rarely need _verbatim's encoding
-        if arxiv_id:
-            value = _verbatim(arxiv_id) if unsafe(arxiv_id) else arxiv_id
-            add(Field("eprint", f"{{{value}}}"))
-            add(shared("archivePrefix", "{arXiv}"))
-            if category := paper.primary_category:
-                value = _verbatim(category) if unsafe(category) else category
-                add(shared("primaryClass", f"{{{value}}}"))
-        if doi := paper.doi:
-            add(Field("doi", f"{{{_verbatim(doi) if unsafe(doi) else doi}}}"))
+        category = paper.primary_category if arxiv_id else None
+        doi = paper.doi
         url = paper.url or (f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
+        # Verbatim values rarely need _verbatim's encoding: one search looks at them all.
+        verbatim = _verbatim if _URL_UNSAFE.search(f"{arxiv_id}|{category}|{doi}|{url}") else str
+        if arxiv_id:
+            add(Field("eprint", f"{{{verbatim(arxiv_id)}}}"))
+            add(shared("archivePrefix", "{arXiv}"))
+            if category:
+                add(shared("primaryClass", f"{{{verbatim(category)}}}"))
+        if doi:
+            add(Field("doi", f"{{{verbatim(doi)}}}"))
         if url:
-            add(Field("url", f"{{{_verbatim(url) if unsafe(url) else url}}}"))
+            add(Field("url", f"{{{verbatim(url)}}}"))
         if paper.extra_fields:
             have = {f.key.lower() for f in fields} | {"abstract"}
             for name, value in paper.extra_fields.items():
