@@ -14,6 +14,7 @@ from pathlib import Path
 
 from catalog.check.findings import KnownPaper
 from catalog.errors import CatalogError
+from catalog.gc_pause import paused_gc
 from catalog.store.catalog import Catalog
 from catalog.store.post_import import PostImport, store_posts
 
@@ -47,23 +48,26 @@ def import_posts(
     from catalog.check.match import own_footnotes
     from catalog.posts.parse import read_post
 
-    summary = ImportSummary()
-    posts = []
-    for path in files:
-        try:
-            post = read_post(path)
-        except CatalogError as exc:
-            summary.failed.append((str(path), str(exc)))
-            continue
-        broken = [f for f in post.findings if f.code == "frontmatter-invalid"]
-        if broken:
-            # Importing would wipe the session's title, term and tags: refuse instead.
-            summary.failed.append((str(path), f"line {broken[0].line}: {broken[0].message}"))
-            continue
-        posts.append(post)
-    lookup = catalog_lookup(catalog, [r.arxiv_id for p in posts for r in p.rows if r.arxiv_id])
-    items = [(post, own_footnotes(post, lookup)) for post in posts]
-    for start in range(0, len(items), BATCH):
-        batch = items[start : start + BATCH]
-        summary.imported += catalog.write(partial(store_posts, items=batch), dry_run=dry_run)
-    return summary
+    # Parsing and storing 1,000 posts allocates millions of small objects without
+    # cycles: the collector would only rescan them (see catalog.gc_pause).
+    with paused_gc():
+        summary = ImportSummary()
+        posts = []
+        for path in files:
+            try:
+                post = read_post(path)
+            except CatalogError as exc:
+                summary.failed.append((str(path), str(exc)))
+                continue
+            broken = [f for f in post.findings if f.code == "frontmatter-invalid"]
+            if broken:
+                # Importing would wipe the session's title, term and tags: refuse instead.
+                summary.failed.append((str(path), f"line {broken[0].line}: {broken[0].message}"))
+                continue
+            posts.append(post)
+        lookup = catalog_lookup(catalog, [r.arxiv_id for p in posts for r in p.rows if r.arxiv_id])
+        items = [(post, own_footnotes(post, lookup)) for post in posts]
+        for start in range(0, len(items), BATCH):
+            batch = items[start : start + BATCH]
+            summary.imported += catalog.write(partial(store_posts, items=batch), dry_run=dry_run)
+        return summary
