@@ -132,7 +132,7 @@ def _author_names(conn: Connection, batch: list[int] | None) -> dict[int, str]:
     if batch is not None:
         wanted = sa_select(links.c.author_id).where(links.c.paper_id.in_(batch))
         stmt = stmt.where(authors.c.id.in_(wanted))
-    return dict(_fetch(conn, stmt))
+    return dict(_fetch(conn, stmt, scan=batch is None))
 
 
 def _abstract_query(ids: list[int] | None) -> Select[Any]:
@@ -148,16 +148,15 @@ def _batches(unique: list[int]) -> Iterable[list[int] | None]:
     return [unique[i : i + _IN_CHUNK] for i in range(0, len(unique), _IN_CHUNK)]
 
 
-def _fetch(conn: Connection, stmt: Select[Any]) -> Sequence[Any]:
-    """All rows of ``stmt`` as tuples. A statement without parameters (a whole-table
-    scan) runs on the DBAPI cursor of the same connection and transaction: a plain
-    tuple per row costs a third of SQLAlchemy's Row for hundreds of thousands of rows."""
-    compiled = stmt.compile(dialect=conn.dialect)
-    if compiled.params:
+def _fetch(conn: Connection, stmt: Select[Any], *, scan: bool) -> Sequence[Any]:
+    """All rows of ``stmt``. A whole-table ``scan`` (no parameters) runs on the DBAPI
+    cursor of the same connection and transaction: a plain tuple per row costs a third
+    of SQLAlchemy's Row for hundreds of thousands of rows."""
+    if not scan:
         return conn.execute(stmt).all()
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(str(compiled))
+        cursor.execute(str(stmt.compile(dialect=conn.dialect)))
         return cursor.fetchall()
     finally:
         cursor.close()
@@ -174,13 +173,14 @@ def _read(
     authors: dict[int, list[str]] = {}
     abstracts: dict[int, list[tuple[str, str]]] = {}
     for batch in batches:
-        rows += _fetch(conn, _paper_query(batch))
+        scan = batch is None
+        rows += _fetch(conn, _paper_query(batch), scan=scan)
         names = _author_names(conn, batch)
         # Links come ordered by paper, then position: one group per paper.
-        for pid, group in groupby(_fetch(conn, _author_query(batch)), key=_first):
+        for pid, group in groupby(_fetch(conn, _author_query(batch), scan=scan), key=_first):
             authors[pid] = [names[author_id] for _, author_id in group]
         if abstracts_too:
-            for pid, source, text in _fetch(conn, _abstract_query(batch)):
+            for pid, source, text in _fetch(conn, _abstract_query(batch), scan=scan):
                 abstracts.setdefault(pid, []).append((source, text))
     decode = _Decoder()
     day, decoded = decode.day, decode.decoded
