@@ -40,11 +40,8 @@ def many_papers(copies: int = 12) -> list[PaperView]:
     return papers
 
 
-def text_of(count: int) -> str:
-    return "|".join(f"<{i}>" for i in range(count))
-
-
 def render(start: int, end: int) -> str:
+    """The text of items start..end-1; render(0, n) is what any split must add up to."""
     return "|".join(f"<{i}>" for i in range(start, end))
 
 
@@ -53,7 +50,7 @@ def render(start: int, end: int) -> str:
 def test_write_parts_is_the_serial_text(workers: int, count: int) -> None:
     out = io.StringIO()
     write_parts(count, render, out, joiner="|", chunk=4, workers=workers)
-    assert out.getvalue() == text_of(count)
+    assert out.getvalue() == render(0, count)
 
 
 def test_write_parts_into_a_real_file_copies_the_childrens_bytes(tmp_path: Path) -> None:
@@ -78,7 +75,7 @@ def test_a_failing_worker_costs_time_not_output() -> None:
 
     out = io.StringIO()
     write_parts(30, fragile, out, joiner="|", chunk=100, workers=3)
-    assert out.getvalue() == text_of(30)
+    assert out.getvalue() == render(0, 30)
     assert calls == [(0, 10), (10, 20), (20, 30)]  # the parent did the workers' parts too
 
 
