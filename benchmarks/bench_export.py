@@ -262,14 +262,17 @@ def build_catalog(url: str, papers: list[PaperView]) -> None:
         catalog.close()
 
 
+# The installed command, beside this interpreter.
+CATALOG = os.path.join(os.path.dirname(sys.executable), "catalog")
+
+
 def _cli_export(url: str, fmt: str, path: str, workers: str = "") -> tuple[float, float]:
     """Wall and CPU seconds (workers included) of one ``catalog export FMT -o PATH``."""
-    catalog = os.path.join(os.path.dirname(sys.executable), "catalog")
     env = {**os.environ, "CATALOG_EXPORT_WORKERS": workers}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(
-        [catalog, "--db", url, "export", fmt, "-o", path], check=True, capture_output=True, env=env
+        [CATALOG, "--db", url, "export", fmt, "-o", path], check=True, capture_output=True, env=env
     )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -279,7 +282,6 @@ def _cli_export(url: str, fmt: str, path: str, workers: str = "") -> tuple[float
 
 def cli_main(n: int, runs: int) -> None:
     """``--cli``: the export commands, end to end, from a catalog of ``n`` papers."""
-    catalog = os.path.join(os.path.dirname(sys.executable), "catalog")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/catalog.sqlite"
         t0 = time.perf_counter()
@@ -288,7 +290,7 @@ def cli_main(n: int, runs: int) -> None:
         baseline = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            subprocess.run([catalog, "--db", url, "db", "info"], check=True, capture_output=True)
+            subprocess.run([CATALOG, "--db", url, "db", "info"], check=True, capture_output=True)
             baseline.append(time.perf_counter() - t0)
         print(f"{'command':<34} {'wall s':>7} {'(min)':>6} {'cpu s':>6}")
         print(f"{'catalog db info (baseline)':<34} {statistics.median(baseline):>7.2f}")
