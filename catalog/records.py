@@ -1,8 +1,10 @@
 """Plain records that flow between modules.
 
-The arXiv client produces :class:`ArxivRecord`; the store turns rows into
-:class:`PaperView` / :class:`SessionView` for exporters and checkers, so those
-modules never touch the database or SQLModel.
+The arXiv client produces :class:`ArxivRecord` and the other sources (Crossref, DBLP,
+OpenReview, proceedings pages) :class:`WorkRecord`; every source names papers by
+:class:`Identifier`. The store turns rows into :class:`PaperView` / :class:`SessionView`
+for exporters, checkers and the web, so those modules never touch the database or
+SQLModel.
 """
 
 from __future__ import annotations
@@ -10,6 +12,65 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+
+# Identifier schemes, in the order a paper shows them.
+SCHEMES = ("arxiv", "doi", "dblp", "openreview", "acl", "pmlr", "neurips")
+
+
+@dataclass(frozen=True, order=True)
+class Identifier:
+    """One identifier of a paper, canonical: ``value`` is what the catalog stores and
+    compares (an arXiv id without version; a DOI in lower case; a DBLP key
+    ``conf/icml/KazemiG18``; an OpenReview note id ``BkpiPMbA-``; an ACL Anthology id
+    ``N19-1423``; a PMLR id ``v80/kazemi18a``; a NeurIPS id ``2014/5346`` or
+    ``2020/hash/<32 hex>``). Each (scheme, value) belongs to one paper of the catalog.
+    Parsing every written form is :mod:`catalog.sources.ids`'s job."""
+
+    scheme: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.value}"
+
+
+# What a bibliographic record says the work is. Only "journal" and "proceedings" (and
+# "book"/"chapter") are published papers; the rest are never taken for a paper.
+WORK_KINDS = (
+    "journal",
+    "proceedings",
+    "book",
+    "chapter",
+    "preprint",
+    "thesis",
+    "comment",  # a comment on, or reply to, another paper
+    "erratum",
+    "review",  # a book review
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class WorkRecord:
+    """One work as a metadata source (Crossref, DBLP, OpenReview, a proceedings page,
+    or arXiv's title search) describes it. Text is plain: the source module strips HTML,
+    MathML and JATS and decodes entities; exporters do their own escaping."""
+
+    source: str  # "crossref" | "dblp" | "openreview" | "proceedings" | "arxiv"
+    title: str  # whitespace collapsed, no trailing "." added by the source
+    authors: tuple[str, ...] = ()  # display names ("Given Family"), in the source's order
+    year: int | None = None
+    kind: str = "other"  # one of WORK_KINDS
+    venue: str | None = None  # journal, or proceedings (booktitle) name
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None  # "1-10"
+    publisher: str | None = None
+    abstract: str | None = None
+    url: str | None = None  # the record's landing page
+    identifiers: tuple[Identifier, ...] = ()  # every identifier the record carries
+    links: tuple[str, ...] = ()  # other URLs the record lists (DBLP's ee), for evidence
+    source_id: str | None = None  # the record's own id at its source (DOI, DBLP key, note id)
 
 
 @dataclass(frozen=True)
@@ -50,9 +111,21 @@ class PaperView:
     comment: str | None = None
     url: str | None = None
     citation_key: str | None = None
-    venue: str | None = None  # e.g. "ICML18", from a post or a .bib entry
+    venue: str | None = None  # journal/proceedings name, or a post's "ICML18" / a .bib's
     entry_type: str | None = None  # BibTeX type when imported from .bib (e.g. "inproceedings")
     extra_fields: dict[str, str] = field(default_factory=dict)  # other BibTeX fields kept
+    # Where the paper was published (a WorkRecord's fields), when a source said so.
+    identifiers: list[Identifier] = field(default_factory=list)  # every one, SCHEMES order
+    year: int | None = None  # publication year: the published record's, else v1's year
+    kind: str | None = None  # WORK_KINDS of the published record; None when unpublished
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    # "paper", or what a link that is not a paper is: "video" | "slides" | "blog" |
+    # "code" | "web". Items that are not papers are never matched to a paper by title.
+    item_type: str = "paper"
+    field_sources: dict[str, str] = field(default_factory=dict)  # field -> source name
 
 
 @dataclass
