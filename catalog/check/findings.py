@@ -23,8 +23,13 @@ CODES: dict[str, str] = {
     "footnote-missing": "a row cites no footnote but one of the footnotes is about its paper",
     "link-empty": "an empty paper link such as [PDF]()",
     "url-duplicate": "the same paper URL appears on rows with different titles",
-    "table-malformed": "a table row whose cell count differs from the header, a header "
+    "table-malformed": "a table row with more cells than the header, a header "
     "without a separator row, or a table not ended by a blank line",
+    "table-short-row": "a table row with fewer cells than the header (rendered with empty "
+    "cells)",
+    "table-too-large": "a table with more rows than check reads; it is skipped",
+    "file-too-large": "a post larger than check reads; it is skipped",
+    "unused-suppression": "a catalog: ignore comment that silences no finding",
     "frontmatter-invalid": "the YAML front matter does not parse or is not a mapping",
     "title-mismatch": "the row's title is not the title of the arXiv paper it links to "
     "(a wrong link?)",
@@ -42,6 +47,10 @@ SEVERITY: dict[str, Severity] = {
     "link-empty": "warning",
     "url-duplicate": "warning",
     "table-malformed": "error",
+    "table-short-row": "warning",
+    "table-too-large": "error",
+    "file-too-large": "error",
+    "unused-suppression": "warning",
     "frontmatter-invalid": "error",
     "title-mismatch": "error",
     "abstract-mismatch": "warning",
