@@ -437,7 +437,7 @@ def test_render_text_and_json(tmp_path: Path) -> None:
     assert render_text(one, 1).endswith("1 problem (1 error, 0 warnings) in 1 file")
 
     doc = json.loads(render_json(findings, 2))
-    assert list(doc) == ["files", "findings"]
+    assert list(doc) == ["files", "findings", "unreadable"]
     assert doc["files"] == 2
     assert doc["findings"][0] == {
         "path": path,
@@ -449,7 +449,7 @@ def test_render_text_and_json(tmp_path: Path) -> None:
         "label": "1",
         "suggest": None,
     }
-    assert json.loads(render_json([], 0)) == {"files": 0, "findings": []}
+    assert json.loads(render_json([], 0)) == {"files": 0, "findings": [], "unreadable": []}
 
 
 def test_shortened_title_citing_its_footnote_is_not_a_mismatch() -> None:

@@ -133,7 +133,7 @@ def test_example_posts_import_and_check_clean(tmp_path: Path) -> None:
     assert "3 posts: 3 added" in result.stderr
     checked = run("check", str(EXAMPLES), "--format", "json")
     report = json.loads(checked.output)
-    assert report == {"files": 3, "findings": []}
+    assert report == {"files": 3, "findings": [], "unreadable": []}
     assert checked.exit_code == 0
     # Heading-style post: two talks by Bill, each with its quoted abstract.
     paper = json.loads(run("show", "1412.6572", "--format", "json").output)

@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from catalog.cli.context import AppContext, pass_app
 from catalog.cli.output import format_option
+
+if TYPE_CHECKING:
+    from catalog.check.config import Resolver, Settings
+    from catalog.check.rules import Lookup
+    from catalog.posts.model import Post
 
 
 @click.command(name="import")
@@ -93,75 +99,187 @@ def _import_bib(app: AppContext, files: list[Path], dry_run: bool, fmt: str) -> 
     return import_bib_files(app.catalog, files, dry_run=dry_run, fmt=fmt)
 
 
+_FORMATS = ("text", "json", "github", "sarif", "junit")
+
+
+def _rules(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    from catalog.check.config import parse_selectors
+
+    return parse_selectors(value)
+
+
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@format_option("text", "json", help="text: path:line:col: code message; json: one document.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--output-format", "--format", "fmt", type=click.Choice(_FORMATS), default="text",
+    show_default=True,
+    help="text: path:line:col: code message; json: one document; github: workflow commands "
+    "that annotate a pull request; sarif: SARIF 2.1.0 for code scanning; junit: JUnit XML.",
+)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE (replaced atomically) instead of stdout.")
 @click.option(
     "--fix", is_flag=True, help="Rewrite footnote references so each row cites its own footnote."
 )
 @click.option(
     "--diff", "show_diff", is_flag=True, help="With --fix: print the change, write nothing."
 )
+@click.option("--select", multiple=True, callback=_rules, metavar="RULES",
+              help="Check only these rules (codes, families like 'footnote', or ALL; "
+              "comma-separated); replaces the configuration's select and ignore.")
+@click.option("--extend-select", multiple=True, callback=_rules, metavar="RULES",
+              help="Check these rules too.")
+@click.option("--ignore", multiple=True, callback=_rules, metavar="RULES",
+              help="Do not check these rules.")
+@click.option("--exclude", multiple=True, callback=_rules, metavar="PATTERNS",
+              help="Skip posts in folders that match (replaces the configuration's "
+              "exclude).")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply exclude to files named on the command line too (pre-commit).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Use this catalog.toml (or pyproject.toml) for every post.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 even when there are findings (unreadable posts still exit 2).")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary line.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings each post gets and where each part came from.")
+@click.option("--explain", "explain_code", metavar="CODE",
+              help="Print what a rule means, an example, and how to fix it.")
 @pass_app
-def check(app: AppContext, paths: tuple[Path, ...], fmt: str, fix: bool, show_diff: bool) -> None:
+def check(
+    app: AppContext,
+    paths: tuple[Path, ...],
+    fmt: str,
+    output_file: Path | None,
+    fix: bool,
+    show_diff: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    force_exclude: bool,
+    config_file: Path | None,
+    isolated: bool,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
+    show_settings: bool,
+    explain_code: str | None,
+) -> None:
     """Lint posts like a compiler: every footnote must be about the paper of its row.
 
     Prints one finding per line (path:line:col: code message), then a summary.
     When the catalog knows a row's arXiv paper, titles and abstracts are checked
-    against it too. Exit 0 when clean, 1 with findings, 2 when a file can't be read.
+    against it too. Settings come from the closest catalog.toml, .catalog.toml or
+    pyproject.toml [tool.catalog] above each post; `<!-- catalog: ignore[CODE] -->`
+    in a post silences one finding. Exit 0 when clean, 1 with findings, 2 when a
+    post can't be read or the configuration or a flag is wrong.
 
     \b
     Examples:
       catalog check _posts/
-      catalog check _posts/2018-07-31-Generative18.md --format json
+      catalog check _posts/ --output-format github      # annotations in a pull request
+      catalog check _posts/ --output-format sarif -o catalog.sarif
+      catalog check _posts/ --ignore table-short-row --statistics
+      catalog check --explain footnote-mismatch
+      catalog check _posts/ --show-settings
       catalog check _posts/ --fix --diff      # show the reference fixes
       catalog check _posts/ --fix             # apply them (files replaced atomically)
     """
-    from catalog.check import check_post, fix_post, render_json, render_text, unified_diff
-    from catalog.errors import CatalogError
-    from catalog.fsutil import atomic_write_text
-    from catalog.importers.posts import catalog_lookup
-    from catalog.posts.discover import find_posts
-    from catalog.posts.parse import parse_post, read_post
+    from catalog.check.config import Overrides, Resolver
 
+    if explain_code is not None:
+        _explain(explain_code, fmt)
+        return
     if show_diff and not fix:
         raise click.UsageError("--diff goes with --fix")
-    files = find_posts(paths)
+    if statistics and fmt not in ("text", "json"):
+        raise click.UsageError("--statistics prints text or json")
+    if not paths and not show_settings:
+        raise click.UsageError("give post files or a _posts/ folder to check")
+    resolver = Resolver(Overrides(
+        select=select or None, extend_select=extend_select, ignore=ignore,
+        exclude=exclude or None, config=config_file, isolated=isolated,
+    ))
+    from catalog.check.runner import discover, run_check
+
+    files = discover(paths or [Path(".")], resolver, force_exclude=force_exclude)
+    if show_settings:
+        _show_settings(resolver, files, paths or (Path("."),))
+        return
     catalog = app.existing_catalog()
-    findings = []
-    read_errors = 0
-    for path in files:
-        try:
-            post = read_post(path)
-        except CatalogError as exc:
-            click.echo(f"catalog: error: {exc}", err=True)
-            read_errors += 1
-            continue
-        lookup = None
-        if catalog is not None:
-            lookup = catalog_lookup(catalog, [r.arxiv_id for r in post.rows if r.arxiv_id])
-        found = check_post(post, lookup)
-        if fix:
-            text = path.read_text(encoding="utf-8")
-            fixed = fix_post(text, post, found)
-            if fixed != text:
-                if show_diff:
-                    sys.stdout.write(unified_diff(text, fixed, str(path)))
-                    continue
-                atomic_write_text(path, fixed)
-                click.echo(f"fixed {path}", err=True)
-                found = check_post(parse_post(fixed, str(path)), lookup)
-        findings.extend(found)
-    if not show_diff:
-        if fmt == "json":
-            click.echo(render_json(findings, len(files)))
+    lookup_for = None
+    if catalog is not None:
+        from catalog.importers.posts import catalog_lookup
+
+        def lookup_for(post: Post) -> Lookup:
+            return catalog_lookup(catalog, [r.arxiv_id for r in post.rows if r.arxiv_id])
+
+    outcome = run_check(files, resolver, lookup_for=lookup_for, fix=fix, diff=show_diff)
+    report = outcome.report
+    for u in report.unreadable:
+        click.echo(f"catalog: error: {u.reason}", err=True)
+    if not quiet:
+        for path in outcome.fixed:
+            click.echo(f"fixed {path}", err=True)
+    if show_diff:
+        sys.stdout.write("".join(outcome.diffs))
+    else:
+        from catalog.check.report import render, render_statistics
+
+        if statistics:
+            out = render_statistics(report, fmt, quiet=quiet)
         else:
-            out = render_text(findings, len(files))
-            click.echo(out)
-    if read_errors:
+            out = render(report, fmt, quiet=quiet)
+        _write(out, output_file)
+    if report.unreadable:
         raise SystemExit(2)
-    if findings and not show_diff:
+    if report.findings and not show_diff and not exit_zero:
         raise SystemExit(1)
+
+
+def _write(out: str, target: Path | None) -> None:
+    if target is None or str(target) == "-":
+        if out:
+            click.echo(out)
+        return
+    from catalog.errors import CatalogError
+    from catalog.fsutil import atomic_write_text
+
+    try:
+        atomic_write_text(target, out + "\n" if out else "")
+    except OSError as exc:
+        raise CatalogError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def _explain(code: str, fmt: str) -> None:
+    from catalog.check.codes import RULES, explain, nearest_codes
+    from catalog.check.config import ConfigError
+
+    if code not in RULES:
+        raise ConfigError(f"no rule {code!r}; the nearest: {', '.join(nearest_codes(code))}")
+    if fmt == "json":
+        rule = RULES[code]
+        click.echo(json.dumps({**rule.__dict__, "explanation": explain(code, markdown=True)},
+                              indent=2, ensure_ascii=False))
+        return
+    click.echo(explain(code))
+
+
+def _show_settings(resolver: Resolver, files: list[Path], paths: tuple[Path, ...]) -> None:
+    from catalog.check.config import describe
+
+    groups: dict[int, tuple[Settings, list[Path]]] = {}
+    for path in files:
+        settings = resolver.settings_for(path)
+        groups.setdefault(id(settings), (settings, []))[1].append(path)
+    if not groups:  # no posts there: the settings a post in the first folder would get
+        first = paths[0]
+        probe = first / "post.md" if first.is_dir() else first
+        groups[0] = (resolver.settings_for(probe), [])
+    click.echo("\n\n".join(describe(s, posts) for s, posts in groups.values()))
 
 
 COMMANDS = [import_, check]

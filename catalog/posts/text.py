@@ -77,9 +77,21 @@ _NON_WORD = re.compile(r"[^\w]+")
 _SPACES = re.compile(r"\s+")
 
 
+def _drop_comments(text: str) -> str:
+    """HTML comments (``<!-- catalog: ignore[...] -->``) removed; linear in the text."""
+    out, pos = [], 0
+    while (a := text.find("<!--", pos)) != -1 and (b := text.find("-->", a + 4)) != -1:
+        out += [text[pos:a], " "]
+        pos = b + 3
+    return "".join(out) + text[pos:]
+
+
 def strip_markup(text: str) -> str:
-    """HTML tags, emphasis markers and escaped pipes removed; whitespace collapsed."""
+    """HTML tags and comments, emphasis markers and escaped pipes removed; whitespace
+    collapsed."""
     if "<" in text:
+        if "<!--" in text:
+            text = _drop_comments(text)
         text = _TAG.sub(" ", text)
     if "*" in text or "_" in text or "~" in text:
         text = _EMPHASIS.sub(r"\2", text)
