@@ -137,12 +137,21 @@ def _unknown(selectors: Iterable[str], where: str) -> ConfigError | None:
     bad = [s for s in selectors if _expand(s) is None]
     if not bad:
         return None
-    parts = [f"{s!r} (did you mean {' or '.join(nearest_codes(s))}?)" for s in bad]
+    parts = [f"{s!r} (did you mean {_nearest_selector(s)}?)" for s in bad]
     noun = "rule" if len(bad) == 1 else "rules"
     return ConfigError(
         f"{where}: unknown {noun} {', '.join(parts)}; "
         "see the codes with: catalog check --explain CODE"
     )
+
+
+def _nearest_selector(word: str) -> str:
+    import difflib
+
+    names = ["ALL", *sorted(_FAMILIES), *RULES]
+    close = (difflib.get_close_matches(word, names, n=1, cutoff=0.85)
+             or difflib.get_close_matches(word, names, n=3, cutoff=0.6) or nearest_codes(word))
+    return close[0] if len(close) == 1 else ", ".join(close[:-1]) + " or " + close[-1]
 
 
 def parse_selectors(values: Iterable[str]) -> tuple[str, ...]:

@@ -14,11 +14,12 @@ or are YAML). A comment must open and close on one line.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from catalog.check.codes import RULES, nearest_codes
+from catalog.check.codes import RULES
 from catalog.check.findings import Finding, make_finding
 
 __all__ = ["Suppression", "apply_suppressions", "find_suppressions"]
@@ -165,13 +166,16 @@ def _unused_message(
         if code == _SELF:
             continue  # silencing this rule is never itself reported
         if code not in RULES:
-            parts.append(f"{code} is no rule (did you mean {' or '.join(nearest_codes(code))}?)")
+            close = difflib.get_close_matches(code, list(RULES), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            parts.append(f"{code} is no rule{hint}")
         elif code not in enabled:
             parts.append(f"{code} is not enabled for this post")
         elif (k, code) not in used:
             parts.append(f"{code} has no finding {where}")
     if not parts:
         return None
-    them = "it" if len(parts) == len(s.codes) else "those codes"
-    return f"{s.directive}[{', '.join(s.codes)}] silences nothing: {'; '.join(parts)}; " \
-           f"remove {them}"
+    head = f"{s.directive}[{', '.join(s.codes)}]"
+    if len(parts) == len(s.codes):
+        return f"{head} silences nothing: {'; '.join(parts)}; remove it"
+    return f"{head}: {'; '.join(parts)}; remove {'that code' if len(parts) == 1 else 'those'}"
