@@ -77,7 +77,8 @@ def test_unreadable_posts_are_counted_and_named(site: Path) -> None:
     only = run("check", "_posts/2019-06-01-latin1.md", str(two.relative_to(site)))
     assert only.exit_code == 2
     assert only.stderr.count("\n") == 2
-    assert only.stdout == "0 problems (0 errors, 0 warnings) in 0 files; 2 files could not be read\n"
+    assert only.stdout == (
+        "0 problems (0 errors, 0 warnings) in 0 files; 2 files could not be read\n")
 
 
 def test_format_is_an_alias_of_output_format(site: Path) -> None:
