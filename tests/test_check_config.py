@@ -205,6 +205,8 @@ def test_config_flag_uses_one_file_and_isolated_uses_none(site: Path, tmp_path: 
         (DUP, "link-empty")]
     isolated = run("check", "_posts", "--isolated", "--format", "json")
     assert sorted(codes(isolated)) == sorted(ALL_FOUND)
+    both = run("check", "_posts", "--isolated", "--config", str(shared))
+    assert both.exit_code == 2 and "cannot be used together" in both.stderr
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[tool.catalog]\nselect = ["url-duplicate"]\n')
     assert codes(run("check", "_posts", "--config", str(pyproject), "--format", "json")) == [

@@ -7,7 +7,6 @@ Stdlib only and cheap to import: the post parser imports it (through
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -262,6 +261,8 @@ def explain(code: str, *, markdown: bool = False) -> str:
 
 def nearest_codes(word: str, n: int = 3) -> list[str]:
     """The codes most like ``word`` (best first; always at least one)."""
+    import difflib
+
     close = difflib.get_close_matches(word.lower(), list(RULES), n=n, cutoff=0.5)
     if close:
         return close

@@ -14,7 +14,6 @@ or are YAML). A comment must open and close on one line.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -166,6 +165,8 @@ def _unused_message(
         if code == _SELF:
             continue  # silencing this rule is never itself reported
         if code not in RULES:
+            import difflib
+
             close = difflib.get_close_matches(code, list(RULES), n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]}?)" if close else ""
             parts.append(f"{code} is no rule{hint}")

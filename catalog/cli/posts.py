@@ -197,6 +197,8 @@ def check(
         raise click.UsageError("--diff goes with --fix")
     if statistics and fmt not in ("text", "json"):
         raise click.UsageError("--statistics prints text or json")
+    if isolated and config_file is not None:
+        raise click.UsageError("--config and --isolated cannot be used together")
     if not paths and not show_settings:
         raise click.UsageError("give post files or a _posts/ folder to check")
     resolver = Resolver(Overrides(
@@ -220,7 +222,8 @@ def check(
     outcome = run_check(files, resolver, lookup_for=lookup_for, fix=fix, diff=show_diff)
     report = outcome.report
     for u in report.unreadable:
-        click.echo(f"catalog: error: {u.reason}", err=True)
+        click.echo(f"catalog: error: {u.reason}; not checked: fix the file or exclude it",
+                   err=True)
     if not quiet:
         for path in outcome.fixed:
             click.echo(f"fixed {path}", err=True)
