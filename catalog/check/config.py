@@ -24,7 +24,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -97,7 +97,6 @@ class Settings:
     rules: Mapping[str, RuleState]
     exclude: tuple[tuple[str, Path], ...]  # (pattern, base folder)
     per_file_ignores: tuple[tuple[str, Path, frozenset[str]], ...]
-    origin_of: Mapping[str, str] = field(default_factory=dict)  # key -> where it was set
 
     @property
     def enabled(self) -> frozenset[str]:
@@ -402,10 +401,6 @@ class Resolver:
             levels.append(_Level(_where(source), source.parent, values))
         if self._flags is not None:
             levels.append(self._flags)
-        origin_of: dict[str, str] = {}
-        for level in levels:
-            for key in level.values:
-                origin_of[key] = level.origin
         exclude: tuple[tuple[str, Path], ...] = ()
         for level in levels:  # the last level that sets exclude wins (flags replace)
             if "exclude" in level.values:
@@ -415,8 +410,7 @@ class Resolver:
             for pattern, selectors in level.values.get("per-file-ignores", {}).items():
                 codes = {c for s in selectors for c in (_expand(s) or ([], 0))[0]}
                 pfi.append((pattern, level.base, frozenset(codes)))
-        settings = Settings(source, tuple(levels), _select(levels), exclude, tuple(pfi),
-                            origin_of)
+        settings = Settings(source, tuple(levels), _select(levels), exclude, tuple(pfi))
         self._by_file[source] = settings
         return settings
 
