@@ -273,3 +273,17 @@ def test_fix_leaves_a_silenced_finding_alone(tmp_path: Path) -> None:
     run("check", str(path), "--fix", "--isolated")
     assert "gradient descent, NIPS16 [^1] <!-- catalog: ignore[footnote-mismatch] -->" in (
         path.read_text(encoding="utf-8"))
+
+
+def test_fix_on_the_command_line_keeps_crlf_line_ends(tmp_path: Path) -> None:
+    text = SWAP.replace(
+        "gradient descent, NIPS16 [^1]",
+        "gradient descent, NIPS16 [^1] <!-- catalog: ignore[link-empty] -->",
+    ).replace("\n", "\r\n")
+    path = tmp_path / "2019-05-01-crlf.md"
+    path.write_bytes(text.encode("utf-8"))
+    fixed = run("check", str(path), "--fix", "--isolated")
+    assert fixed.exit_code == 1  # the comment silences nothing: no empty link
+    new = path.read_bytes().decode("utf-8")
+    assert new.count("\r\n") == text.count("\r\n") and "\n" not in new.replace("\r\n", "")
+    assert "NIPS16 [^2] <!-- catalog: ignore[link-empty] --> |" in new
