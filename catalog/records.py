@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-
 # Identifier schemes, in the order a paper shows them.
 SCHEMES = ("arxiv", "doi", "dblp", "openreview", "acl", "pmlr", "neurips")
 
