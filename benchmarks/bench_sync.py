@@ -50,7 +50,7 @@ def seed_catalog(url: str, ids: list[str]) -> None:
 
 
 def one_run(server_url: str, ids: list[str], batch_size: int, delay: float) -> Run:
-    from catalog.arxiv.client import ArxivClient
+    from catalog.sources.arxiv.client import ArxivClient
     from catalog.store.catalog import Catalog
     from catalog.sync import plan_sync, run_sync
 

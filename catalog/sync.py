@@ -32,8 +32,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col
 
-from catalog.arxiv.client import ArxivClient, BatchResult, ClientEvent
 from catalog.errors import InvalidArxivId, NotFound
+from catalog.sources.arxiv.client import ArxivClient, BatchResult, ClientEvent
 from catalog.store.catalog import Catalog, as_utc, upsert_arxiv_record, utcnow
 from catalog.store.models import Paper, Presentation, PresentationPaper, Session
 
@@ -165,7 +165,7 @@ def _row(
 
 def _parse_ids(texts: Sequence[str]) -> list[str]:
     """Canonical ids, deduplicated in given order; one error naming every bad one."""
-    from catalog.arxiv.ids import parse_arxiv_id
+    from catalog.sources.arxiv.ids import parse_arxiv_id
 
     ids: dict[str, None] = {}
     bad: list[str] = []

@@ -13,9 +13,9 @@ from itertools import pairwise
 
 import pytest
 
-from catalog.arxiv.client import ArxivClient, ClientEvent, _retry_after_seconds
-from catalog.arxiv.ids import ArxivId, parse_arxiv_id
 from catalog.errors import ArxivUnavailable, CatalogError
+from catalog.sources.arxiv.client import ArxivClient, ClientEvent, _retry_after_seconds
+from catalog.sources.arxiv.ids import ArxivId, parse_arxiv_id
 from tests.arxiv_server import ArxivStandIn, synthetic_papers
 
 FIVE = ["1611.00712", "1804.01694", "1711.05772", "1802.02550", "1804.01118"]

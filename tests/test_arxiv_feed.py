@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.arxiv.feed import FeedAnswer, MalformedFeed, clean_text, parse_feed
 from catalog.errors import CatalogError
+from catalog.sources.arxiv.feed import FeedAnswer, MalformedFeed, clean_text, parse_feed
 from tests.arxiv_server import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.arxiv.ids import ArxivId, arxiv_id_from_url, parse_arxiv_id
 from catalog.errors import InvalidArxivId
+from catalog.sources.arxiv.ids import ArxivId, arxiv_id_from_url, parse_arxiv_id
 
 # --- examples -------------------------------------------------------------------------------
 

@@ -255,7 +255,7 @@ def _url_key(url: str) -> str | None:
     url = url.strip()
     if not url:
         return None
-    from catalog.arxiv.ids import arxiv_id_from_url
+    from catalog.sources.arxiv.ids import arxiv_id_from_url
 
     aid = arxiv_id_from_url(url)
     if aid is not None:

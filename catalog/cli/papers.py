@@ -112,9 +112,9 @@ def add(
       catalog add 1802.02550v2 https://arxiv.org/abs/1804.01118 hep-th/9901001
       catalog add 1611.00712 --session 2018-07-31-generative --presenter Arshdeep --slides URL
     """
-    from catalog.arxiv.client import ArxivClient
-    from catalog.arxiv.ids import parse_arxiv_id
     from catalog.errors import InvalidArxivId
+    from catalog.sources.arxiv.client import ArxivClient
+    from catalog.sources.arxiv.ids import parse_arxiv_id
 
     parsed = []
     bad = []

@@ -66,7 +66,7 @@ def sync(
       catalog sync 1611.00712 hep-th/9901001
       catalog sync --all --dry-run
     """
-    from catalog.arxiv.client import ArxivClient
+    from catalog.sources.arxiv.client import ArxivClient
     from catalog.sync import SyncInterrupted, plan_sync, run_sync
 
     older_given = ctx.get_parameter_source("older_than") is not click.core.ParameterSource.DEFAULT

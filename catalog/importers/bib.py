@@ -267,8 +267,8 @@ def _published(fields: dict[str, str]) -> date | None:
 def _arxiv(fields: dict[str, str]) -> tuple[Any, set[str]]:
     """The entry's arXiv id (an ArxivId or None), and the fields that only said the
     paper is on arXiv (Scholar's and dblp's pseudo-journals), to be dropped."""
-    from catalog.arxiv.ids import arxiv_id_from_url, parse_arxiv_id
     from catalog.errors import InvalidArxivId
+    from catalog.sources.arxiv.ids import arxiv_id_from_url, parse_arxiv_id
 
     def parse(text: str) -> Any:
         try:

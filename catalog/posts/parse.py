@@ -13,11 +13,11 @@ from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any
 
-from catalog.arxiv.ids import arxiv_id_from_url
 from catalog.check.findings import Finding, make_finding
 from catalog.errors import PostReadError
 from catalog.posts.model import Cell, Footnote, FootnoteKind, FootnoteRef, Link, Post, Row
 from catalog.posts.text import looks_like_venue, split_names, split_title_authors, strip_markup
+from catalog.sources.arxiv.ids import arxiv_id_from_url
 
 __all__ = [
     "COLUMN_NAMES",

@@ -384,8 +384,8 @@ def _adopt_unidentified(session: DbSession, rec: ArxivRecord) -> Paper | None:
 
 def resolve_paper(session: DbSession, ref: str) -> Paper:
     """Find a paper by arXiv id (any accepted form), citation key or catalog number."""
-    from catalog.arxiv.ids import parse_arxiv_id
     from catalog.errors import InvalidArxivId
+    from catalog.sources.arxiv.ids import parse_arxiv_id
 
     ref = ref.strip()
     paper: Paper | None = None

@@ -468,8 +468,8 @@ def add_talk(
 
 def _catalogued(s: DbSession, ref: str, slug: str) -> Paper:
     """The paper ``ref`` names; for an arXiv id not catalogued yet, say how to fetch it."""
-    from catalog.arxiv.ids import parse_arxiv_id
     from catalog.errors import InvalidArxivId
+    from catalog.sources.arxiv.ids import parse_arxiv_id
 
     try:
         return resolve_paper(s, ref)

@@ -104,7 +104,7 @@ def _other_links(row: Row, papers: Sequence[RowPaper]) -> list[dict[str, str]]:
 
 def _arxiv_links(row: Row) -> list[tuple[str, str]]:
     """(arXiv id, URL) of each distinct arXiv paper link in the row, in order."""
-    from catalog.arxiv.ids import arxiv_id_from_url
+    from catalog.sources.arxiv.ids import arxiv_id_from_url
 
     found: dict[str, str] = {}
     for link in row.paper_links:

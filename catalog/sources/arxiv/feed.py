@@ -21,9 +21,9 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from catalog.arxiv.ids import ArxivId, arxiv_id_from_url
 from catalog.errors import CatalogError
 from catalog.records import ArxivRecord
+from catalog.sources.arxiv.ids import ArxivId, arxiv_id_from_url
 
 __all__ = ["FeedAnswer", "FeedError", "MalformedFeed", "clean_text", "parse_feed"]
 

@@ -36,10 +36,10 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import httpx
 
 from catalog import __version__
-from catalog.arxiv.feed import FeedAnswer, MalformedFeed, parse_feed
-from catalog.arxiv.ids import ArxivId, parse_arxiv_id
 from catalog.errors import ArxivUnavailable, CatalogError
 from catalog.records import ArxivRecord
+from catalog.sources.arxiv.feed import FeedAnswer, MalformedFeed, parse_feed
+from catalog.sources.arxiv.ids import ArxivId, parse_arxiv_id
 
 __all__ = [
     "DEFAULT_DELAY",
