@@ -28,10 +28,15 @@ class InvalidArxivId(CatalogError, ValueError):
         super().__init__(f"{msg}; accepted forms: {forms}")
 
 
-class ArxivUnavailable(CatalogError):
-    """arXiv could not be reached or kept failing after retries."""
+class SourceUnavailable(CatalogError):
+    """A metadata source (arXiv, Crossref, DBLP, ...) could not be reached, or kept
+    failing, after its retries."""
 
     exit_code = 3
+
+
+class ArxivUnavailable(SourceUnavailable):
+    """arXiv could not be reached or kept failing after retries."""
 
 
 class PostReadError(CatalogError):

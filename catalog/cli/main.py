@@ -19,7 +19,7 @@ Exit codes:
   0  success
   1  some inputs failed, findings were reported, or a name is not in the catalog
   2  usage error or bad input (malformed id, unreadable file, bad option)
-  3  arXiv could not be reached, or a sync could not finish
+  3  a source (arXiv, Crossref, ...) could not be reached, or a sync could not finish
   4  database error (bad URL, missing driver, schema newer than this catalog)
   130  interrupted (Ctrl-C); work already committed is kept
 """

@@ -1,6 +1,9 @@
-"""The one module that talks to arXiv.
+"""The arXiv source: fetch papers by id (and, in :mod:`.search`, find them by title).
 
-:class:`ArxivClient` asks arXiv's query API for papers by id, politely and persistently:
+:class:`ArxivClient` asks arXiv's query API for papers by id, politely and persistently.
+Spacing, retries, ``Retry-After`` and the redirect policy are the shared HTTP layer's
+(:mod:`catalog.sources.http`); batching, error-feed narrowing and the empty-answer
+re-asks below are arXiv's own:
 
 * one connection, and no two requests (retries included) start closer than ``delay``
   seconds apart (arXiv's terms: one request every three seconds);
@@ -25,21 +28,27 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode
 
-import httpx
-
-from catalog import __version__
 from catalog.errors import ArxivUnavailable, CatalogError
 from catalog.records import ArxivRecord
 from catalog.sources.arxiv.feed import FeedAnswer, MalformedFeed, parse_feed
 from catalog.sources.arxiv.ids import ArxivId, parse_arxiv_id
+from catalog.sources.http import (
+    BadAnswer,
+    Failure,
+    Http,
+    HttpEvent,
+    Refused,
+    Reply,
+    env_delay,
+)
+
+# Kept under its old name: the header parsing now lives in the HTTP layer.
+from catalog.sources.http import retry_after_seconds as _retry_after_seconds  # noqa: F401
 
 __all__ = [
     "DEFAULT_DELAY",
@@ -52,7 +61,6 @@ __all__ = [
 
 DEFAULT_URL = "https://export.arxiv.org/api/query"
 DEFAULT_DELAY = 3.0
-USER_AGENT = f"catalog/{__version__} (reading-group paper catalog; python-httpx)"
 # Past these sizes a GET query string gets long enough for proxies to truncate it.
 POST_ABOVE_IDS = 20
 POST_ABOVE_QUERY_CHARS = 2000
@@ -143,13 +151,16 @@ class ArxivClient:
         self.backoff_base = max(self.delay, 0.05) if backoff_base is None else backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
-        self._last_start: float | None = None  # monotonic time the last request started
-        self._not_before = 0.0  # monotonic time before which no request may start
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            follow_redirects=False,  # never let a redirect take us to another host
-            headers={"User-Agent": USER_AGENT, "Accept": "application/atom+xml"},
+        self._http = Http(
+            "arxiv",
+            [self.base_url],
+            delay=self.delay,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff_base=self.backoff_base,
+            backoff_cap=backoff_cap,
+            max_retry_after=max_retry_after,
+            accept="application/atom+xml",
         )
 
     # -- lifecycle
@@ -310,7 +321,7 @@ class ArxivClient:
                 hits.append(ident)
         return hits
 
-    # -- one request, with retries
+    # -- one request, with retries (the HTTP layer's job)
 
     def _ask(
         self, group: list[ArxivId], result: BatchResult, index: int, batches: int
@@ -321,118 +332,53 @@ class ArxivClient:
         method = (
             "POST" if len(group) > POST_ABOVE_IDS or len(query) > POST_ABOVE_QUERY_CHARS else "GET"
         )
-        reason = "no attempt made"
-        for attempt in range(1, self.max_attempts + 1):
-            retry_after: float | None = None
-            outcome = self._request(
-                method, self.base_url, params, result, index, batches, attempt, len(group)
-            )
-            if isinstance(outcome, str):
-                reason = outcome
-            else:
-                response = outcome
-                status = response.status_code
-                if status == 200:
-                    try:
-                        answer = parse_feed(response.content)
-                    except MalformedFeed as exc:
-                        reason = str(exc)
-                    else:
-                        return answer
-                elif status == 400:
-                    try:
-                        answer = parse_feed(response.content)
-                    except MalformedFeed:
-                        answer = FeedAnswer()
-                    if answer.errors:
-                        return _ErrorFeed([(e.message, e.id) for e in answer.errors])
-                    return _Failed("arXiv answered HTTP 400 without an error feed", attempt)
-                elif status == 429 or status >= 500:
-                    reason = f"HTTP {status} {response.reason_phrase}".strip()
-                    retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-                elif 300 <= status < 400:
-                    location = response.headers.get("Location", "")
-                    return _Failed(f"redirected to {location or 'nowhere'}; not followed", attempt)
-                else:  # other 4xx: asking again will not help
-                    return _Failed(f"HTTP {status} {response.reason_phrase}".strip(), attempt)
-            if attempt == self.max_attempts:
-                return _Failed(reason, attempt)
-            wait = self._backoff(attempt)
-            if retry_after is not None:
-                wait = max(wait, min(retry_after, self.max_retry_after))
-            result.retries += 1
-            self._emit(
-                "retry",
-                f"{reason}; retrying in {wait:.2f}s",
-                batch=index,
-                batches=batches,
-                ids=len(group),
-                attempt=attempt + 1,
-                wait=wait,
-            )
-            self._wait_at_least(wait)
-        return _Failed(reason, self.max_attempts)
+        on_event = self._progress(result, index, batches, len(group), method)
+        outcome = self._http.request(
+            method,
+            self.base_url,
+            params=params if method == "GET" else None,
+            data=params if method == "POST" else None,
+            read=_read_answer,
+            accept_status=(200, 400),
+            on_event=on_event,
+        )
+        if isinstance(outcome, Failure):
+            return _Failed(outcome.reason, outcome.attempts)
+        return outcome
 
-    def _request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, str],
-        result: BatchResult,
-        index: int,
-        batches: int,
-        attempt: int,
-        n_ids: int,
-    ) -> httpx.Response | str:
-        """Send one request (following one same-host redirect); a str says what failed."""
-        redirected = False
-        while True:
-            self._wait_turn()
-            result.requests += 1
+    def _progress(
+        self, result: BatchResult, index: int, batches: int, n_ids: int, method: str
+    ) -> Callable[[HttpEvent], None]:
+        """Count the layer's requests and retries into ``result`` and pass them on as
+        this client's :class:`ClientEvent`, with the batch they belong to."""
+
+        def on_event(event: HttpEvent) -> None:
+            if event.kind == "request":
+                result.requests += 1
+                detail = f"{method} {n_ids} id{'s' if n_ids != 1 else ''}"
+            else:
+                result.retries += 1
+                detail = event.detail
             self._emit(
-                "request",
-                f"{method} {n_ids} id{'s' if n_ids != 1 else ''}",
+                event.kind,
+                detail,
                 batch=index,
                 batches=batches,
                 ids=n_ids,
-                attempt=attempt,
+                attempt=event.attempt,
+                wait=event.wait,
             )
-            try:
-                if method == "POST":
-                    response = self._http.post(url, data=params)
-                else:
-                    response = self._http.get(url, params=params)
-            except httpx.TimeoutException:
-                return f"no answer within {self.timeout:g}s"
-            except httpx.TransportError as exc:
-                return f"connection failed ({_one_line(exc)})"
-            if response.is_redirect and not redirected:
-                target = urljoin(url, response.headers.get("Location", ""))
-                if _same_origin(url, target):
-                    redirected, url = True, target
-                    continue
-            return response
+
+        return on_event
 
     # -- pacing
 
-    def _wait_turn(self) -> None:
-        """Sleep until this client may start a request; then mark it started."""
-        while True:
-            now = time.monotonic()
-            ready = self._not_before
-            if self._last_start is not None:
-                ready = max(ready, self._last_start + self.delay)
-            if now >= ready:
-                break
-            time.sleep(ready - now)
-        self._last_start = time.monotonic()
-
     def _wait_at_least(self, seconds: float) -> None:
-        # Counted from now (the failed answer's arrival), not from the request's start.
-        self._not_before = max(self._not_before, time.monotonic() + seconds)
+        # Counted from now (the short answer's arrival), not from the request's start.
+        self._http.hold(self.base_url, seconds)
 
     def _backoff(self, attempt: int) -> float:
-        return float(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+        return self._http.backoff(attempt)
 
     def _emit(
         self,
@@ -449,41 +395,23 @@ class ArxivClient:
             self.on_event(ClientEvent(kind, detail, batch, batches, ids, attempt, wait))
 
 
+def _read_answer(reply: Reply) -> FeedAnswer | _ErrorFeed:
+    """A 200 feed (retried when malformed), or a 400 error feed (never retried)."""
+    if reply.status == 200:
+        try:
+            return parse_feed(reply.content)
+        except MalformedFeed as exc:
+            raise BadAnswer(str(exc)) from None
+    try:
+        answer = parse_feed(reply.content)
+    except MalformedFeed:
+        answer = FeedAnswer()
+    if answer.errors:
+        return _ErrorFeed([(e.message, e.id) for e in answer.errors])
+    raise Refused("arXiv answered HTTP 400 without an error feed")
+
+
 def _env_delay() -> float:
-    raw = os.environ.get("CATALOG_ARXIV_DELAY")
-    if raw is None or not raw.strip():
-        return DEFAULT_DELAY
-    try:
-        return float(raw)
-    except ValueError:
-        raise CatalogError(
-            f"CATALOG_ARXIV_DELAY must be a number of seconds, not {raw!r}"
-        ) from None
-
-
-def _retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds asked by a ``Retry-After`` header (delta-seconds or HTTP date), else None."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def _same_origin(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+    delay = env_delay("CATALOG_ARXIV_DELAY", DEFAULT_DELAY)
+    assert delay is not None  # a default was given
+    return delay
