@@ -4,7 +4,9 @@ It is a real HTTP server (``ThreadingHTTPServer`` on 127.0.0.1, in a background 
 that answers GET and POST like arXiv does: an Atom 1.0 feed with ``opensearch:`` and
 ``arxiv:`` elements, hard line breaks in titles and abstracts, ``http://`` entry ids, element
 order that varies a little between entries; an HTTP 400 error feed for a malformed id; no
-entry for an id that is well formed but unknown.
+entry for an id that is well formed but unknown. ``search_query=ti:"a phrase"`` (terms
+joined by ``AND``) finds the papers whose title holds each phrase, as arXiv's title search
+does. The server machinery (thread, log, generic faults) is :mod:`tests.standin`'s.
 
 Faults, all settable while the server runs (thread-safe):
 
@@ -34,8 +36,9 @@ Faults, all settable while the server runs (thread-safe):
 * ``server.error_ids[id] = message`` makes any request naming ``id`` an HTTP 400 error feed
   (``None`` as message gives arXiv's ``incorrect id format for <id>``);
   ``server.missing_ids.add(id)`` hides an id (no entry) although it is in the corpus.
-* ``server.log`` is a list of :class:`LoggedRequest` ``(time, method, ids, status)``, time
-  from ``time.monotonic()`` when the request arrived, status 0 when no answer was sent.
+* ``server.log`` is a list of :class:`LoggedRequest` ``(time, method, ids, status, path,
+  params, headers)``, time from ``time.monotonic()`` when the request arrived, status 0
+  when no answer was sent.
 
 Run standalone for benchmarks and manual tests::
 
@@ -47,25 +50,22 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import signal
-import socket
-import struct
 import sys
 import textwrap
-import threading
-import time
 import zlib
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+if __package__ in (None, ""):  # run as a script: python tests/arxiv_server.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.standin import HTML_PAGE, Answer, LoggedRequest, Request, StandIn, run_standalone
+
 __all__ = [
+    "HTML_PAGE",
     "ArxivStandIn",
     "LoggedRequest",
     "Paper",
@@ -568,20 +568,7 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 <title>&xxe;</title><updated>2016-11-02T15:55:39Z</updated></entry></feed>
 """
 
-HTML_PAGE = (
-    b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n"
-    b"<body><h1>Service Unavailable</h1><p>Please try again later.<br></p></body></html>\n"
-)
-
-
 # --- server ------------------------------------------------------------------------------------
-
-
-class LoggedRequest(NamedTuple):
-    time: float  # time.monotonic() when the request arrived
-    method: str
-    ids: tuple[str, ...]  # ids asked, as sent
-    status: int  # 0: no answer was sent (reset)
 
 
 @dataclass
@@ -593,18 +580,10 @@ class _Chaos:
     reset_rate: float = 0.0
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a sleeping "slow" handler must not block stop()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up (killed, timed out) is expected here, not news.
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
-
-
-class ArxivStandIn:
+class ArxivStandIn(StandIn):
     """The stand-in server. Use as a context manager, or call :meth:`start` / :meth:`stop`."""
+
+    name = "arxiv"
 
     def __init__(
         self,
@@ -615,27 +594,8 @@ class ArxivStandIn:
         self.corpus: dict[str, Paper] = default_corpus() if corpus is None else dict(corpus)
         self.error_ids: dict[str, str | None] = {}
         self.missing_ids: set[str] = set()
-        self._faults: deque[str] = deque()
         self._chaos = _Chaos()
-        self._log: list[LoggedRequest] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd = _Server((host, port), _make_handler(self))
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle
-
-    @property
-    def host(self) -> str:
-        return str(self._httpd.server_address[0])
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
-
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        super().__init__(host, port)
 
     @property
     def url(self) -> str:
@@ -643,40 +603,13 @@ class ArxivStandIn:
         return f"{self.base}/api/query"
 
     def start(self) -> ArxivStandIn:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"arxiv-stand-in:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        super().start()
         return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._httpd.server_close()
 
     def __enter__(self) -> ArxivStandIn:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- switches
-
-    def script(self, *faults: str) -> None:
-        """Queue faults, one per coming request (see the module docstring for the words)."""
-        with self._lock:
-            self._faults.extend(faults)
-
-    @property
-    def pending_faults(self) -> list[str]:
-        with self._lock:
-            return list(self._faults)
 
     def set_chaos(
         self,
@@ -697,38 +630,47 @@ class ArxivStandIn:
             for paper in items:
                 self.corpus[paper.id] = paper
 
-    @property
-    def log(self) -> list[LoggedRequest]:
-        with self._lock:
-            return list(self._log)
+    # -- how arXiv answers
 
-    def clear_log(self) -> None:
-        with self._lock:
-            self._log.clear()
+    def chaos_fault(self) -> str:
+        c = self._chaos
+        for word, rate in (
+            ("503", c.fail_503_rate),
+            ("truncated", c.truncated_rate),
+            ("empty", c.empty_rate),
+            ("reset", c.reset_rate),
+        ):
+            if rate and c.rng.random() < rate:
+                return word
+        return "ok"
 
-    # -- internals used by the handler
+    def request_ids(self, request: Request) -> tuple[str, ...]:
+        return tuple(_split_ids(request.params))
 
-    def _next_fault(self) -> str:
-        with self._lock:
-            if self._faults:
-                return self._faults.popleft()
-            c = self._chaos
-            for word, rate in (
-                ("503", c.fail_503_rate),
-                ("truncated", c.truncated_rate),
-                ("empty", c.empty_rate),
-                ("reset", c.reset_rate),
-            ):
-                if rate and c.rng.random() < rate:
-                    return word
-            return "ok"
+    def special(self, word: str, arg: str, request: Request) -> Answer | None:
+        if word == "garbage":
+            return Answer(200, b"\x00\xffnot xml at all", ATOM)
+        if word in ("billion", "xxe"):
+            return Answer(200, BILLION_LAUGHS if word == "billion" else EXTERNAL_ENTITY, ATOM)
+        if word == "empty":
+            return Answer(200, render_feed([], 0, 0, request.query), ATOM)
+        if word == "partial":
+            trimmed = dict(request.params)
+            trimmed["max_results"] = ["1"]
+            status, body, _ = self._answer(trimmed, request.query)
+            return Answer(status, body, ATOM)
+        return None
 
-    def _record(self, entry: LoggedRequest) -> None:
-        with self._lock:
-            self._log.append(entry)
+    def answer(self, request: Request) -> Answer:
+        if not request.path.rstrip("/").endswith("/query"):
+            return Answer(404, b"not found", "text/plain")
+        status, body, _ = self._answer(request.params, request.query)
+        return Answer(status, body, ATOM)
 
     def _answer(self, params: dict[str, list[str]], query: str) -> tuple[int, bytes, int]:
         """(status, body, number of entries) for a normal answer to ``params``."""
+        if params.get("search_query"):
+            return self._search(params, query)
         ids = _split_ids(params)
         with self._lock:
             error_ids = dict(self.error_ids)
@@ -765,6 +707,43 @@ class ArxivStandIn:
         entries = [_render_entry(p, v, i) for i, (p, v) in enumerate(page)]
         return 200, render_feed(entries, len(found), start, query), len(entries)
 
+    def _search(self, params: dict[str, list[str]], query: str) -> tuple[int, bytes, int]:
+        """``search_query=ti:"a phrase" AND ti:word``: papers whose title holds every
+        phrase (its words in a row, case and punctuation ignored), best fit first."""
+        raw = params["search_query"][0]
+        phrases = [
+            _words(quoted or bare)
+            for quoted, bare in re.findall(r'ti:\s*(?:"([^"]*)"|(\S+))', raw, re.I)
+        ]
+        phrases = [p for p in phrases if p]
+        if not phrases:
+            return 400, render_error_feed([("", f"malformed search query {raw!r}")]), 0
+        with self._lock:
+            papers = [p for p in self.corpus.values() if p.id not in self.missing_ids]
+        hits = []
+        for paper in papers:
+            title = _words(paper.title)
+            if all(_contains(title, phrase) for phrase in phrases):
+                hits.append((len(title), paper))
+        hits.sort(key=lambda hit: hit[0])  # the shortest title holding the phrase first
+        start = _int(params, "start", 0)
+        max_results = _int(params, "max_results", 10)
+        page = [paper for _, paper in hits[start : start + max_results]]
+        entries = [_render_entry(p, p.version, i) for i, p in enumerate(page)]
+        return 200, render_feed(entries, len(hits), start, query), len(entries)
+
+
+ATOM = "application/atom+xml; charset=utf-8"
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
 
 def _strip_v(ident: str) -> str:
     return re.sub(r"v\d+$", "", ident)
@@ -790,163 +769,35 @@ def _int(params: dict[str, list[str]], name: str, default: int) -> int:
         return default
 
 
-def _make_handler(stand_in: ArxivStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, like arXiv
-        server_version = "arxiv-stand-in"
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass  # quiet; the request log is kept in stand_in.log
-
-        def do_GET(self) -> None:
-            self._handle("GET", urlsplit(self.path).query)
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-            query = urlsplit(self.path).query
-            self._handle("POST", "&".join(q for q in (query, body) if q))
-
-        _pending: LoggedRequest | None = None
-
-        def _handle(self, method: str, query: str) -> None:
-            params = parse_qs(query, keep_blank_values=True)
-            # Logged when the status goes out (see send_response), so that a client that has
-            # its answer always finds its request in the log.
-            self._pending = LoggedRequest(time.monotonic(), method, tuple(_split_ids(params)), 0)
-            if not urlsplit(self.path).path.rstrip("/").endswith("/query"):
-                self._send(404, b"not found", "text/plain")
-                return
-            self._apply(stand_in._next_fault(), params, query)
-
-        def _log_once(self, status: int) -> None:
-            if self._pending is not None:
-                stand_in._record(self._pending._replace(status=status))
-                self._pending = None
-
-        def send_response(self, code: int, message: str | None = None) -> None:
-            self._log_once(code)
-            super().send_response(code, message)
-
-        def _apply(self, fault: str, params: dict[str, list[str]], query: str) -> int:
-            word, _, arg = fault.partition(":")
-            if word == "slow":
-                if stand_in._stopping.wait(float(arg or 1.0)):
-                    word = "reset"  # stopping: hang up instead of answering
-                else:
-                    word = "ok"
-            if word == "reset":
-                self._reset()
-                return 0
-            if word == "redirect":
-                self.send_response(302)
-                self.send_header("Location", arg)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return 302
-            if word.isdigit():
-                extra: dict[str, str] = {}
-                if arg.startswith("retry-after="):
-                    extra["Retry-After"] = arg.split("=", 1)[1]
-                elif arg.startswith("retry-date="):
-                    when = datetime.now(UTC) + timedelta(seconds=float(arg.split("=", 1)[1]))
-                    extra["Retry-After"] = format_datetime(when, usegmt=True)
-                self._send(int(word), HTML_PAGE, "text/html; charset=utf-8", extra)
-                return int(word)
-            if word == "html":
-                self._send(200, HTML_PAGE, "text/html; charset=utf-8")
-                return 200
-            if word == "garbage":
-                self._send(200, b"\x00\xffnot xml at all", "application/atom+xml")
-                return 200
-            if word in ("billion", "xxe"):
-                self._send(200, BILLION_LAUGHS if word == "billion" else EXTERNAL_ENTITY)
-                return 200
-            if word == "empty":
-                self._send(200, render_feed([], 0, 0, query))
-                return 200
-            status, body, _ = stand_in._answer(params, query)
-            if word == "partial" and status == 200:
-                trimmed = dict(params)
-                trimmed["max_results"] = ["1"]
-                status, body, _ = stand_in._answer(trimmed, query)
-            if word == "truncated":
-                body = body[: len(body) // 2]
-            if word == "cut":
-                self.send_response(status)
-                self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body[: len(body) // 2])
-                self.wfile.flush()
-                self._reset()
-                return status
-            self._send(status, body)
-            return status
-
-        def _send(
-            self,
-            status: int,
-            body: bytes,
-            content_type: str = "application/atom+xml; charset=utf-8",
-            headers: dict[str, str] | None = None,
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _reset(self) -> None:
-            # Abort the connection (RST where the platform allows) without an answer.
-            self._log_once(0)
-            try:
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-            except OSError:
-                pass
-            self.close_connection = True
-
-    return Handler
-
-
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Loopback stand-in for arXiv's query API")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--synthetic", type=int, default=0, help="add N synthetic papers")
-    parser.add_argument("--fault", action="append", default=[], help="queue a fault (repeatable)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--fail-503-rate", type=float, default=0.0)
-    parser.add_argument("--truncated-rate", type=float, default=0.0)
-    parser.add_argument("--empty-rate", type=float, default=0.0)
-    parser.add_argument("--reset-rate", type=float, default=0.0)
-    args = parser.parse_args(argv)
-    server = ArxivStandIn(host=args.host, port=args.port)
-    if args.synthetic:
-        server.add_papers(synthetic_papers(args.synthetic))
-    server.script(*args.fault)
-    server.set_chaos(
-        args.seed, args.fail_503_rate, args.truncated_rate, args.empty_rate, args.reset_rate
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--synthetic", type=int, default=0, help="add N synthetic papers")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--fail-503-rate", type=float, default=0.0)
+        parser.add_argument("--truncated-rate", type=float, default=0.0)
+        parser.add_argument("--empty-rate", type=float, default=0.0)
+        parser.add_argument("--reset-rate", type=float, default=0.0)
+
+    def make(args: argparse.Namespace) -> ArxivStandIn:
+        server = ArxivStandIn(host=args.host, port=args.port)
+        if args.synthetic:
+            server.add_papers(synthetic_papers(args.synthetic))
+        server.set_chaos(
+            args.seed, args.fail_503_rate, args.truncated_rate, args.empty_rate, args.reset_rate
+        )
+        return server
+
+    def banner(server: StandIn) -> str:
+        assert isinstance(server, ArxivStandIn)
+        return (
+            f"arXiv stand-in at {server.url} ({len(server.corpus)} papers); Ctrl-C stops it\n"
+            "  (--port 0 picks a free port)\n"
+            f"  CATALOG_ARXIV_URL={server.url} CATALOG_ARXIV_DELAY=0 ..."
+        )
+
+    run_standalone(
+        "Loopback stand-in for arXiv's query API", make, banner, argv, add_arguments=add_arguments
     )
-    print(f"arXiv stand-in at {server.url} ({len(server.corpus)} papers); Ctrl-C stops it")
-    print("  (--port 0 picks a free port)")
-    print(f"  CATALOG_ARXIV_URL={server.url} CATALOG_ARXIV_DELAY=0 ...", flush=True)
-    # SIGTERM (and SIGINT, which background jobs ignore) stop it cleanly.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        server._httpd.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server._httpd.server_close()
 
 
 if __name__ == "__main__":
