@@ -1,8 +1,10 @@
 """Shared test fixtures.
 
 Every test runs isolated (autouse ``_isolated_env``): the database is
-``tmp_path / "catalog.sqlite"`` and arXiv is a local port that refuses connections, so no
-test can reach the internet. A test that needs arXiv asks for ``arxiv_server``.
+``tmp_path / "catalog.sqlite"`` and every outside service (arXiv, Crossref, DBLP, OpenReview,
+the proceedings sites) is a local port that refuses connections, so no test can reach the
+internet. A test that needs one asks for its stand-in: ``arxiv_server``, ``crossref_server``,
+``dblp_server``, ``openreview_servers``, ``proceedings_server``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.arxiv_server import ArxivStandIn
+from tests.crossref_server import CrossrefStandIn
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -32,11 +35,36 @@ def refused_arxiv_url() -> Iterator[str]:
         sock.close()
 
 
+# The metadata sources' endpoint and delay variables (catalog/sources/).
+SOURCE_URLS = (
+    "CATALOG_CROSSREF_URL",
+    "CATALOG_DBLP_URL",
+    "CATALOG_OPENREVIEW_URL",
+    "CATALOG_OPENREVIEW_V1_URL",
+    "CATALOG_PMLR_URL",
+    "CATALOG_NEURIPS_URL",
+    "CATALOG_ACL_URL",
+)
+SOURCE_DELAYS = (
+    "CATALOG_CROSSREF_DELAY",
+    "CATALOG_DBLP_DELAY",
+    "CATALOG_OPENREVIEW_DELAY",
+    "CATALOG_PROCEEDINGS_DELAY",
+)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused_arxiv_url: str) -> None:
     monkeypatch.setenv("CATALOG_DB", str(tmp_path / "catalog.sqlite"))
     monkeypatch.setenv("CATALOG_ARXIV_URL", refused_arxiv_url)
     monkeypatch.setenv("CATALOG_ARXIV_DELAY", str(ARXIV_TEST_DELAY))
+    refused_base = refused_arxiv_url.removesuffix("/api/query")
+    for name in SOURCE_URLS:
+        monkeypatch.setenv(name, refused_base)
+    for name in SOURCE_DELAYS:
+        monkeypatch.setenv(name, "0")
+    for name in ("CATALOG_SOURCES", "CATALOG_CONTACT_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -45,4 +73,13 @@ def arxiv_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivStandIn]:
     switches); ``CATALOG_ARXIV_URL`` points at it for the test."""
     with ArxivStandIn() as server:
         monkeypatch.setenv("CATALOG_ARXIV_URL", server.url)
+        yield server
+
+
+@pytest.fixture
+def crossref_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[CrossrefStandIn]:
+    """A running Crossref stand-in (tests/crossref_server.py) serving the shared corpus
+    (tests/fixtures/works.py); ``CATALOG_CROSSREF_URL`` points at it."""
+    with CrossrefStandIn() as server:
+        monkeypatch.setenv("CATALOG_CROSSREF_URL", server.url)
         yield server

@@ -61,6 +61,7 @@ class LoggedRequest(NamedTuple):
     path: str = ""
     params: Mapping[str, list[str]] = {}
     headers: Mapping[str, str] = {}  # names in lower case
+    peer: int = 0  # the client's port: one per connection
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ def _make_handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 request.path,
                 request.params,
                 request.headers,
+                int(self.client_address[1]),
             )
             self._apply(stand_in._next_fault(), request)
 
