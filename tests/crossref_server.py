@@ -16,8 +16,8 @@ As Crossref does:
   ``server.rate_limit = (2, "1s")``); a scripted 429 carries them too.
 
 Fault words (besides those of :mod:`tests.standin`): ``error`` (200 with ``"status":
-"failed"``), ``wrongtype`` (200, a ``work-list`` where a ``work`` was asked). ``server.log``
-records each request's DOIs in ``ids``.
+"failed"``), ``wrongtype`` (200, a ``work-list`` where a ``work`` was asked, and the other
+way round). ``server.log`` records each request's DOIs in ``ids``.
 
 Run by hand: ``python tests/crossref_server.py --port 8766``.
 """
@@ -136,10 +136,12 @@ class CrossrefStandIn(StandIn):
                     "message": {"name": "class java.lang.Exception", "description": "Timeout"},
                 },
             )
-        if word == "wrongtype":
+        if word == "wrongtype":  # the other message type than the one asked
+            single = unquote(request.path).startswith("/works/")
+            message_type = "work-list" if single else "work"
+            message: dict[str, Any] = {"items": []} if single else {"DOI": "10.5555/other"}
             return self._json(
-                200,
-                {"status": "ok", "message-type": "work-list", "message": {"items": []}},
+                200, {"status": "ok", "message-type": message_type, "message": message}
             )
         return None
 
