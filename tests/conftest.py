@@ -17,6 +17,7 @@ import pytest
 
 from tests.arxiv_server import ArxivStandIn
 from tests.crossref_server import CrossrefStandIn
+from tests.dblp_server import DblpStandIn
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -82,4 +83,13 @@ def crossref_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[CrossrefStandIn
     (tests/fixtures/works.py); ``CATALOG_CROSSREF_URL`` points at it."""
     with CrossrefStandIn() as server:
         monkeypatch.setenv("CATALOG_CROSSREF_URL", server.url)
+        yield server
+
+
+@pytest.fixture
+def dblp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[DblpStandIn]:
+    """A running DBLP stand-in (tests/dblp_server.py) serving the shared corpus;
+    ``CATALOG_DBLP_URL`` points at it."""
+    with DblpStandIn() as server:
+        monkeypatch.setenv("CATALOG_DBLP_URL", server.url)
         yield server
