@@ -18,6 +18,7 @@ import pytest
 from tests.arxiv_server import ArxivStandIn
 from tests.crossref_server import CrossrefStandIn
 from tests.dblp_server import DblpStandIn
+from tests.openreview_server import OpenReviewStandIn
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -93,3 +94,15 @@ def dblp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[DblpStandIn]:
     with DblpStandIn() as server:
         monkeypatch.setenv("CATALOG_DBLP_URL", server.url)
         yield server
+
+
+@pytest.fixture
+def openreview_servers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[OpenReviewStandIn, OpenReviewStandIn]]:
+    """OpenReview's two APIs as stand-ins (tests/openreview_server.py), ``(v2, v1)``;
+    ``CATALOG_OPENREVIEW_URL`` and ``CATALOG_OPENREVIEW_V1_URL`` point at them."""
+    with OpenReviewStandIn(api=2) as v2, OpenReviewStandIn(api=1) as v1:
+        monkeypatch.setenv("CATALOG_OPENREVIEW_URL", v2.url)
+        monkeypatch.setenv("CATALOG_OPENREVIEW_V1_URL", v1.url)
+        yield v2, v1
