@@ -19,6 +19,7 @@ from tests.arxiv_server import ArxivStandIn
 from tests.crossref_server import CrossrefStandIn
 from tests.dblp_server import DblpStandIn
 from tests.openreview_server import OpenReviewStandIn
+from tests.proceedings_server import ProceedingsStandIn
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -106,3 +107,13 @@ def openreview_servers(
         monkeypatch.setenv("CATALOG_OPENREVIEW_URL", v2.url)
         monkeypatch.setenv("CATALOG_OPENREVIEW_V1_URL", v1.url)
         yield v2, v1
+
+
+@pytest.fixture
+def proceedings_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProceedingsStandIn]:
+    """PMLR, NeurIPS and ACL Anthology pages from one stand-in
+    (tests/proceedings_server.py); their three variables point at it."""
+    with ProceedingsStandIn() as server:
+        for name in ("CATALOG_PMLR_URL", "CATALOG_NEURIPS_URL", "CATALOG_ACL_URL"):
+            monkeypatch.setenv(name, server.url)
+        yield server
