@@ -70,6 +70,7 @@ class WorkRecord:
     identifiers: tuple[Identifier, ...] = ()  # every identifier the record carries
     links: tuple[str, ...] = ()  # other URLs the record lists (DBLP's ee), for evidence
     source_id: str | None = None  # the record's own id at its source (DOI, DBLP key, note id)
+    journal_ref: str | None = None  # arXiv's free-text note of where it appeared, if any
 
 
 @dataclass(frozen=True)

@@ -395,7 +395,35 @@ def default_corpus() -> dict[str, Paper]:
             categories=["stat.ML", "cs.LG", "cs.NE"],
         ),
     ]
-    return {p.id: p for p in papers}
+    corpus = {p.id: p for p in papers}
+    for paper in _shared_corpus_preprints():
+        corpus.setdefault(paper.id, paper)
+    return corpus
+
+
+def _shared_corpus_preprints() -> list[Paper]:
+    """The arXiv preprints of the shared works corpus (tests/fixtures/works.py) that the
+    list above does not hold, so title search finds what Crossref and DBLP know too."""
+    from tests.fixtures.works import WORKS
+
+    out = []
+    for work in WORKS:
+        if not work.arxiv:
+            continue
+        yymm = work.arxiv.split(".")[0]
+        first = datetime(2000 + int(yymm[:2]), int(yymm[2:]), 10, 17, 0, 0, tzinfo=UTC)
+        out.append(
+            Paper(
+                id=work.arxiv,
+                title=work.title,
+                authors=_authors(*(p.name for p in work.authors)),
+                abstract=work.abstract or f"The abstract of {work.title}.",
+                versions=[first, first + timedelta(days=40)],
+                categories=["cs.CL", "cs.LG"] if work.acl else ["cs.LG", "stat.ML"],
+                comment=f"{work.venue} {work.year}" if work.venue else None,
+            )
+        )
+    return out
 
 
 def synthetic_papers(n: int, start: int = 1, yymm: str = "2101") -> dict[str, Paper]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -216,6 +217,27 @@ class ArxivClient:
             out.errors.update(batch.errors)
         return out
 
+    def search_title(self, title: str, *, limit: int = 10) -> list[ArxivRecord]:
+        """Papers whose title holds ``title`` as a phrase (``search_query=ti:"..."``), in
+        arXiv's order; the same spacing as every other request to arXiv. Raises
+        :class:`ArxivUnavailable` when arXiv cannot answer, or refuses the query."""
+        # Quotes, colons, parentheses and the like are query syntax to arXiv: keep words.
+        phrase = " ".join(re.sub(r"[^\w]+", " ", title).split())
+        if not phrase:
+            return []
+        params = {
+            "search_query": f'ti:"{phrase}"',
+            "start": "0",
+            "max_results": str(max(1, min(limit, 2000))),
+        }
+        outcome = self._http.get(self.base_url, params, read=_read_search, accept_status=(200, 400))
+        if isinstance(outcome, Failure):
+            raise ArxivUnavailable(f"arXiv could not be searched at {self.base_url}: {outcome}")
+        if isinstance(outcome, _ErrorFeed):
+            reasons = "; ".join(m for m, _ in outcome.errors)
+            raise ArxivUnavailable(f"arXiv refused the title search {phrase!r}: {reasons}")
+        return outcome.records
+
     # -- one batch
 
     def _fetch_batch(self, batch: list[ArxivId], index: int, batches: int) -> BatchResult:
@@ -393,6 +415,14 @@ class ArxivClient:
     ) -> None:
         if self.on_event is not None:
             self.on_event(ClientEvent(kind, detail, batch, batches, ids, attempt, wait))
+
+
+def _read_search(reply: Reply) -> FeedAnswer | _ErrorFeed:
+    answer = _read_answer(reply)
+    if isinstance(answer, FeedAnswer) and answer.total_results and not answer.records:
+        # arXiv's known misbehaviour: a count of results, and no entries. Ask again.
+        raise BadAnswer(f"arXiv counted {answer.total_results} results but sent none")
+    return answer
 
 
 def _read_answer(reply: Reply) -> FeedAnswer | _ErrorFeed:
