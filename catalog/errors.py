@@ -35,6 +35,13 @@ class SourceUnavailable(CatalogError):
     exit_code = 3
 
 
+class SourceConfigError(CatalogError):
+    """A source's configuration is wrong: CATALOG_SOURCES names an unknown source, or an
+    endpoint or delay variable holds something unusable."""
+
+    exit_code = 2
+
+
 class ArxivUnavailable(SourceUnavailable):
     """arXiv could not be reached or kept failing after retries."""
 

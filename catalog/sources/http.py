@@ -40,7 +40,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from catalog import __version__
-from catalog.errors import CatalogError
+from catalog.errors import CatalogError, SourceConfigError
 
 __all__ = [
     "BadAnswer",
@@ -431,7 +431,7 @@ def env_url(variable: str, default: str) -> str:
     raw = (os.environ.get(variable) or "").strip() or default
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CatalogError(f"{variable} must be an http(s) URL such as {default}, not {raw!r}")
+        raise SourceConfigError(f"{variable} must be an http(s) URL such as {default}, not {raw!r}")
     return raw
 
 
@@ -443,9 +443,9 @@ def env_delay(variable: str, default: float | None) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        raise CatalogError(f"{variable} must be a number of seconds, not {raw!r}") from None
+        raise SourceConfigError(f"{variable} must be a number of seconds, not {raw!r}") from None
     if value < 0 or value != value:  # negative, or NaN
-        raise CatalogError(f"{variable} must be a number of seconds, not {raw!r}")
+        raise SourceConfigError(f"{variable} must be a number of seconds, not {raw!r}")
     return value
 
 

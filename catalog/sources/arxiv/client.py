@@ -230,7 +230,14 @@ class ArxivClient:
             "start": "0",
             "max_results": str(max(1, min(limit, 2000))),
         }
-        outcome = self._http.get(self.base_url, params, read=_read_search, accept_status=(200, 400))
+
+        def on_event(event: HttpEvent) -> None:
+            detail = f"title search {phrase!r}" if event.kind == "request" else event.detail
+            self._emit(event.kind, detail, attempt=event.attempt, wait=event.wait)
+
+        outcome = self._http.get(
+            self.base_url, params, read=_read_search, accept_status=(200, 400), on_event=on_event
+        )
         if isinstance(outcome, Failure):
             raise ArxivUnavailable(f"arXiv could not be searched at {self.base_url}: {outcome}")
         if isinstance(outcome, _ErrorFeed):
