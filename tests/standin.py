@@ -45,7 +45,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Answer", "LoggedRequest", "Request", "StandIn", "run_standalone"]
+__all__ = ["Answer", "LoggedRequest", "Request", "StandIn", "run_standalone", "spaced"]
 
 HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n"
@@ -79,6 +79,19 @@ class Answer:
     body: bytes
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def spaced(log: list[LoggedRequest], delay: float, tolerance: float = 0.015) -> bool:
+    """Whether the requests of ``log`` arrived at least ``delay`` apart, as far as the
+    server can tell. An arrival is stamped when the handler thread runs, which a busy
+    machine can delay: a late stamp shortens the gap after it (and lengthens the one
+    before). So the span from an early arrival to the last one is judged, and one late
+    first stamp is forgiven by also trying the next ones."""
+    times = [entry.time for entry in log]
+    n = len(times)
+    return n < 2 or any(
+        times[-1] - times[i] >= (n - 1 - i) * delay - tolerance for i in range(max(1, n // 2))
+    )
 
 
 class _Server(ThreadingHTTPServer):
