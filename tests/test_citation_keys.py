@@ -10,10 +10,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.exporters.keys import assign_keys, base_key, citation_key, fold
+from catalog.exporters.keys import assign_keys, base_key, citation_key, fold, settled
 from catalog.exporters.names import NameParts, simple_name, split_name
 from catalog.records import PaperView
-from tests.fixtures.papers import ACCENTS, ALL_PAPERS, JOURNAL, MINIMAL, SEED_PAPERS, TEX_MATH
+from tests.fixtures.papers import (
+    ACCENTS,
+    ALL_PAPERS,
+    BLOG_POST,
+    GAN_CACM,
+    JOURNAL,
+    MINIMAL,
+    OPENREVIEW_ONLY,
+    SEED_PAPERS,
+    TEX_MATH,
+    TUTORIAL_VIDEO,
+)
 
 
 def paper(title: str, authors: list[str] | None = None, year: int | None = 2016) -> PaperView:
@@ -120,6 +131,32 @@ def test_missing_parts_are_left_out() -> None:
     assert base_key(JOURNAL) == "ligo2016observation"
     assert base_key(ACCENTS) == "muller2021uber"
     assert base_key(TEX_MATH) == "lovelace2021divergence"
+
+
+def test_a_resolved_paper_without_a_date_takes_the_year_a_source_gave() -> None:
+    assert base_key(OPENREVIEW_ONLY) == "he2018decision"
+    # A published arXiv paper keeps the year it first appeared (its key may be stored
+    # since before it was published).
+    assert base_key(GAN_CACM) == "goodfellow2014generative"
+
+
+@pytest.mark.parametrize(
+    ("view", "expected"),
+    [
+        (OPENREVIEW_ONLY, True),  # authors and a year: its key is the one to keep
+        (GAN_CACM, True),
+        (replace(OPENREVIEW_ONLY, authors=[]), False),  # a post's title-only row
+        (replace(OPENREVIEW_ONLY, year=None), False),  # authors but no year yet
+        (PaperView(id=1, title="Neural Stuff", arxiv_id="1612.00001"), False),  # before sync
+        (MINIMAL, False),
+        (TUTORIAL_VIDEO, True),  # not a paper: no source will ever fill it in
+        (BLOG_POST, True),
+    ],
+)
+def test_settled_keys_are_those_of_papers_with_authors_and_a_year(
+    view: PaperView, expected: bool
+) -> None:
+    assert settled(view) is expected
 
 
 def test_fold() -> None:

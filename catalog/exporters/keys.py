@@ -1,14 +1,18 @@
 """Readable citation keys: ``maddison2016concrete``.
 
 A key is the first author's family name (particles included: "van der Berg" ->
-``vanderberg``), the year of first publication (or the year its arXiv id names), and
-the first significant word of the title, each ASCII-folded, lowercased and reduced to
-letters (digits for the year).
-Missing parts are left out; a paper with none of them gets ``paper``. Clashes get
+``vanderberg``), the year of first publication (or the year its arXiv id names, or the
+year a source such as DBLP gave for a paper with no date), and the first significant
+word of the title, each ASCII-folded, lowercased and reduced to letters (digits for the
+year). Missing parts are left out; a paper with none of them gets ``paper``. Clashes get
 ``a``, ``b``, ... ``z``, ``aa``, ... appended.
 
 Keys are given once: the store persists them and never changes them, so a paper whose
 ``citation_key`` is set keeps it, and exporters generate keys only for papers without one.
+But a key is stored only once it is :func:`settled`: a paper known only by its title (a
+post's row, before ``catalog resolve`` or ``catalog sync`` found its authors and year)
+gets a key for each export (``learning``, ``2018neural``) that is not stored, so that
+it gets its author-year key (``he2018decision``) once a source filled them in.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from catalog.exporters.names import simple_name, split_name
 from catalog.exporters.parallel import map_parts
 from catalog.records import PaperView
 
-__all__ = ["STOPWORDS", "assign_keys", "base_key", "citation_key", "fold"]
+__all__ = ["STOPWORDS", "assign_keys", "base_key", "citation_key", "fold", "settled"]
 
 STOPWORDS = frozenset(
     "a an the on of for with and to in towards toward via from by at is are as into or "
@@ -117,12 +121,27 @@ def _first_word(title: str) -> str:
     return words[0] if words else ""
 
 
+def _year(paper: PaperView) -> int | None:
+    parts = publication_parts(paper)
+    return parts[0] if parts else paper.year
+
+
 def base_key(paper: PaperView) -> str:
     """The key before de-duplication: name + year + first significant title word."""
-    parts = publication_parts(paper)
-    year = str(parts[0]) if parts else ""
-    key = f"{_name_part(paper)}{year}{_first_word(paper.title)}"
+    year = _year(paper)
+    key = f"{_name_part(paper)}{year or ''}{_first_word(paper.title)}"
     return key or "paper"
+
+
+def settled(paper: PaperView) -> bool:
+    """True when the key :func:`base_key` makes for ``paper`` is the one to keep: the
+    paper has authors and a year, or it is not a paper (a video, slides, a blog post,
+    code, a web page: no source ever fills those in). A paper lacking either would get
+    a title-word key (``learning``) that a later ``catalog resolve`` could not improve
+    once it was stored, so such keys are given per export and not stored."""
+    if paper.item_type != "paper":
+        return True
+    return bool(paper.authors) and _year(paper) is not None
 
 
 def _suffix(n: int) -> str:

@@ -138,11 +138,14 @@ def assign_citation_keys(
     catalog: Catalog,
     papers: list[PaperView],
     allocator: Callable[[set[str]], Callable[[PaperView], str]],
+    store: Callable[[PaperView], bool] = lambda view: True,
 ) -> None:
     """Give every paper without a citation key one, and store it: keys never change after.
 
     ``allocator(taken)`` returns a function that makes a new key for a paper, unique
-    against ``taken`` and the keys it made before. Runs in one transaction; if another
+    against ``taken`` and the keys it made before. A paper for which ``store(view)`` is
+    false gets a key for this export only, unique all the same, and no key is stored
+    (see :func:`catalog.exporters.keys.settled`). Runs in one transaction; if another
     process took a key at the same moment, the unique constraint refuses it and the
     whole assignment is retried with fresh keys.
     """
@@ -159,13 +162,16 @@ def assign_citation_keys(
         make = allocator(set(stored.values()))
         given: dict[int, str] = {}
         updates = []
-        for view in missing:
+        # Keys to store first: a key given for one export never pushes a stored one to
+        # a suffix.
+        for view in sorted(missing, key=lambda v: not store(v)):
             if view.id in stored:  # given meanwhile by another process
                 given[view.id] = stored[view.id]
                 continue
             key = make(view)
             given[view.id] = key
-            updates.append({"b_id": view.id, "key": key})
+            if store(view):
+                updates.append({"b_id": view.id, "key": key})
         if updates:
             stmt = (
                 table.update()
