@@ -8,6 +8,7 @@ import click
 
 from catalog.cli.context import AppContext, pass_app
 from catalog.cli.output import iso_date, output_stream
+from catalog.exporters import PREFER  # light: the format modules are imported lazily
 
 FORMATS = ("bibtex", "csl", "json", "markdown")
 
@@ -30,6 +31,14 @@ FORMATS = ("bibtex", "csl", "json", "markdown")
 @click.option(
     "--ascii", "ascii_only", is_flag=True, help='BibTeX: write non-ASCII as LaTeX (M{\\"u}ller).'
 )
+@click.option(
+    "--prefer",
+    type=click.Choice(PREFER),
+    default=PREFER[0],
+    show_default=True,
+    help="BibTeX/CSL: type a published arXiv paper by where it appeared (@inproceedings, "
+    "@article, ...), or as its arXiv preprint (@misc with the eprint).",
+)
 @click.option("--title", help="Markdown: the reading list's title (without --session).")
 @click.option(
     "-o",
@@ -51,6 +60,7 @@ def export(
     papers: tuple[str, ...],
     abstracts: bool,
     ascii_only: bool,
+    prefer: str,
     title: str | None,
     output: str | None,
 ) -> None:
@@ -64,12 +74,13 @@ def export(
     Examples:
       catalog export bibtex -o refs.bib                  # writes exports/refs.bib
       catalog export bibtex --term 2018Reads --abstracts
+      catalog export bibtex --prefer arxiv -o preprints.bib   # @misc + eprint, as on arXiv
       catalog export markdown --session 2018-07-31-generative -o _posts/2018-07-31-generative.md
       catalog export json --tag generative | jq '.papers[].title'
       catalog export csl --paper 1611.00712 -o refs.json
     """
     from catalog.exporters import EXPORTERS, ExportOptions
-    from catalog.exporters.keys import KeyAllocator
+    from catalog.exporters.keys import KeyAllocator, settled
     from catalog.gc_pause import paused_gc
     from catalog.store.selection import Selection, assign_citation_keys, select_for_export
 
@@ -84,8 +95,11 @@ def export(
     # between reading and writing would only rescan them all (see catalog.gc_pause).
     with paused_gc():
         paper_list, session_list = select_for_export(catalog, sel, abstracts_too=needs_abstracts)
-        # Keys are given once and stored, so a group's documents keep citing the same keys.
-        assign_citation_keys(catalog, paper_list, lambda taken: KeyAllocator(taken).allocate)
+        # Keys are given once and stored, so a group's documents keep citing the same keys;
+        # a paper still waiting for its authors or year gets one for this export only.
+        assign_citation_keys(
+            catalog, paper_list, lambda taken: KeyAllocator(taken).allocate, store=settled
+        )
         keys = {p.id: p.citation_key for p in paper_list}
         for view in session_list:
             for talk in view.presentations:
@@ -95,7 +109,7 @@ def export(
             session_list = []  # a filtered reading list: one table of the papers
         elif fmt == "markdown" and sessions:
             session_list = [v for v in session_list if v.slug in sessions]
-        options = ExportOptions(abstracts=abstracts, ascii=ascii_only, title=title)
+        options = ExportOptions(abstracts=abstracts, ascii=ascii_only, title=title, prefer=prefer)
         with output_stream(output) as out:
             EXPORTERS[fmt](paper_list, session_list, out, options)
 

@@ -22,7 +22,10 @@ from typing import Protocol, TextIO
 
 from catalog.records import PaperView, SessionView
 
-__all__ = ["EXPORTERS", "FILE_SUFFIXES", "ExportOptions", "Exporter", "get_exporter"]
+__all__ = ["EXPORTERS", "FILE_SUFFIXES", "PREFER", "ExportOptions", "Exporter", "get_exporter"]
+
+# What ExportOptions.prefer may say (the first is the default).
+PREFER = ("published", "arxiv")
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,16 @@ class ExportOptions:
       them and Markdown posts always show them (that is the group's footnote format).
     * ``ascii``: BibTeX only; write non-ASCII characters as LaTeX (``M{\\"u}ller``).
     * ``title``: Markdown only; the post title of a reading list (no session given).
+    * ``prefer``: BibTeX and CSL; ``"published"`` types an arXiv paper that a source
+      found published by where it appeared (``@inproceedings``, ``@article``, ...),
+      ``"arxiv"`` writes it as its preprint (``@misc`` with the eprint), as before.
+      Papers without an arXiv id are always typed by their published record.
     """
 
     abstracts: bool = False
     ascii: bool = False
     title: str | None = None
+    prefer: str = "published"  # one of PREFER
 
 
 class Exporter(Protocol):

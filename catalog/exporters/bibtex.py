@@ -2,15 +2,33 @@
 
 Choices (the tests pin each one):
 
-* **Entry type.** An arXiv paper is ``@misc``, or ``@article`` with ``journal`` =
-  ``journal_ref`` when arXiv says where it appeared. A paper imported from a .bib file
-  keeps its ``entry_type``; its venue goes to ``journal`` (``@article``), ``booktitle``
-  (``@inproceedings``, ``@incollection``, ``@conference``) or ``howpublished``
-  (``@misc`` without an arXiv id), and its ``extra_fields`` are written back verbatim
-  (they are BibTeX source already) when their braces balance, else escaped as text.
-* **Fields**, in this order: title, author, journal/booktitle/howpublished, year, month,
-  eprint, archivePrefix, primaryClass, doi, url, extra fields, abstract (only with
-  ``ExportOptions.abstracts``).
+* **Entry type.** A paper that a source found published is typed by where it appeared:
+  ``@inproceedings`` with ``booktitle`` (kind "proceedings"), ``@article`` with
+  ``journal``, ``volume``, ``number`` and ``pages`` (kind "journal", and the comments,
+  errata and reviews journals print), ``@incollection`` (a chapter, with ``booktitle``),
+  ``@book``, or ``@misc`` with ``howpublished`` (a thesis: which degree is not known, so
+  no ``@phdthesis``; other records). ``publisher`` where known; the arXiv ``eprint``
+  fields stay, so biblatex still links the preprint. Its ``year`` is the published
+  record's, with no month (the v1 date's month is not when it was published).
+  ``ExportOptions.prefer == "arxiv"`` types arXiv papers as before publication: an arXiv
+  paper is ``@misc``, or ``@article`` with ``journal`` = ``journal_ref`` when arXiv says
+  where it appeared, with year and month of its first version. A paper imported from a
+  .bib file keeps its ``entry_type``; its venue goes to ``journal`` (``@article``),
+  ``booktitle`` (``@inproceedings``, ``@incollection``, ``@conference``) or
+  ``howpublished`` (``@misc`` without an arXiv id), and its ``extra_fields`` are written
+  back verbatim (they are BibTeX source already) when their braces balance, else
+  escaped as text; where the catalog knows a volume, pages, ... that the .bib entry did
+  not have, they are added.
+* **Items that are not papers** (``item_type``: video, slides, blog, code, web page) are
+  ``@misc`` with ``howpublished = {Video}`` (``Slides``, ``Blog post``, ``Software``,
+  ``Web page``) and their ``url``. ``@misc`` and ``howpublished`` are the one type and
+  field that every classic style (plain, alpha, abbrv, unsrt, plainnat) and biblatex
+  all define and print; biblatex's ``@online``, ``@software`` and ``@video`` are unknown
+  to the classic styles, which warn and fall back to ``@misc`` anyway, without the label.
+* **Fields**, in this order: title, author, journal/booktitle/howpublished, volume,
+  number, pages, publisher, year, month, eprint, archivePrefix, primaryClass, doi, url,
+  extra fields, abstract (only with ``ExportOptions.abstracts``). Pages are a range with
+  ``--`` ("770--778"), whatever dash the source used.
 * **Month** is written as BibTeX's lowercase month macro, unenclosed (``month = nov``):
   every BibTeX style and biblatex know the macros, and bibtexparser parses them back
   (as the string ``nov``). No month is written for a January 1st date, which the .bib
@@ -19,7 +37,9 @@ Choices (the tests pin each one):
   :func:`catalog.exporters.common.publication_parts`).
 * **Text is plain text, except TeX math.** Titles, names, journals and abstracts are taken
   as plain text (on one line, HTML entities decoded): ``& % $ # _ { } ~ ^ \\`` are escaped
-  (``\\&``, ``\\textasciitilde{}``, ``\\textbackslash{}``, ...). The exception is inline
+  (``\\&``, ``\\textasciitilde{}``, ``\\textbackslash{}``, ...), and so are ``< > |``
+  (``\\textless{}``, ``\\textgreater{}``, ``\\textbar{}``), which LaTeX's default font
+  encoding would print as other glyphs ("¡", "¿", "—"). The exception is inline
   math as arXiv titles write it, ``$\\alpha$``: a ``$...$`` span is kept verbatim, so it
   typesets as math, when it opens with ``$`` + non-space, closes with non-space + ``$``
   not followed by a digit (pandoc's rule: "5$ or 6$" is no math) and its inside is safe
@@ -40,8 +60,12 @@ Choices (the tests pin each one):
   name is braced.
 * **URLs, DOIs, eprints** are written verbatim (biblatex and ``\\url`` read them that
   way); whitespace, braces and backslashes in them are percent-encoded.
-* **Non-ASCII** text stays UTF-8; with ``ExportOptions.ascii`` it is converted to LaTeX
-  with pylatexenc (``M{\\"u}ller``); characters with no LaTeX form (CJK) stay as they are.
+* **Non-ASCII** text stays UTF-8, except Greek letters, sub/superscripts and math signs,
+  which pdflatex cannot typeset without help: they are written as LaTeX
+  (``{\\ensuremath{\\alpha}}``, ``CO{\\textsubscript{2}}``; see
+  :mod:`catalog.exporters.tex_symbols`). With ``ExportOptions.ascii`` all of it is
+  converted with pylatexenc (``M{\\"u}ller``); characters with no LaTeX form (CJK) stay
+  as they are.
 * **Speed.** Field values are enclosed in braces as entries are built, so the unparse
   stack given to ``write_string`` is empty: bibtexparser's default stack deep-copies every
   block (~6x slower for 100,000 papers) and even the in-place ``AddEnclosingMiddleware``
@@ -61,10 +85,18 @@ from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
 from catalog.exporters import ExportOptions
-from catalog.exporters.common import clean, collect_papers, publication_parts
+from catalog.exporters.common import (
+    ITEM_LABELS,
+    clean,
+    collect_papers,
+    issued_parts,
+    page_range,
+    published_kind,
+)
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.names import NameParts, simple_name, split_name
 from catalog.exporters.parallel import write_parts
+from catalog.exporters.tex_symbols import tex_symbols
 from catalog.gc_pause import paused_gc
 from catalog.records import PaperView, SessionView
 
@@ -80,8 +112,11 @@ __all__ = [
 
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
-_SPECIALS = re.compile(r"[\\{}$&%#_~^]")
+_SPECIALS = re.compile(r"[\\{}$&%#_~^<>|]")
 _ESCAPES = {
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
     "&": r"\&",
     "%": r"\%",
     "$": r"\$",
@@ -106,6 +141,16 @@ _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 _UNESCAPED_BRACE = re.compile(r"(?<!\\)[{}]")
 _JOURNAL_TYPES = frozenset({"article"})
 _BOOKTITLE_TYPES = frozenset({"inproceedings", "incollection", "conference", "inbook"})
+# A published record's kind -> (entry type, the field naming its venue). Comments,
+# errata and book reviews are articles of the journal that prints them.
+_KIND_TYPES = {
+    "journal": ("article", "journal"),
+    "comment": ("article", "journal"),
+    "erratum": ("article", "journal"),
+    "review": ("article", "journal"),
+    "proceedings": ("inproceedings", "booktitle"),
+    "chapter": ("incollection", "booktitle"),
+}
 _URL_UNSAFE = re.compile(r"[\s{}\\]")
 # In an ASCII title on one line, a capital that does not start a word (where
 # format_title's word loop would have something to do).
@@ -279,6 +324,47 @@ def _extra_value(value: str) -> str:
     return escape_text(value)
 
 
+def _typing(paper: PaperView, prefer: str) -> tuple[str, str | None, str | None, bool]:
+    """(entry type, the field naming the venue, the venue, typed by a published record)
+    of a paper; see the module docstring."""
+    entry_type = (paper.entry_type or "").lower()
+    arxiv_id = paper.arxiv_id
+    if entry_type:  # from a .bib file: its own type
+        venue = paper.venue
+        if entry_type in _JOURNAL_TYPES:
+            venue = venue or paper.journal_ref
+            if venue:
+                return entry_type, "journal", venue, False
+            # Scholar and dblp call preprints articles of a pseudo-journal, which the
+            # importer drops; an @article without a journal is a BibTeX warning.
+            return ("misc" if arxiv_id else entry_type), None, None, False
+        if venue and entry_type in _BOOKTITLE_TYPES:
+            return entry_type, "booktitle", venue, False
+        if venue and not arxiv_id:
+            return entry_type, "howpublished", venue, False
+        return entry_type, None, None, False
+    if paper.item_type != "paper":
+        label = ITEM_LABELS.get(paper.item_type, ITEM_LABELS["web"])
+        return "misc", "howpublished", f"{label}, {paper.venue}" if paper.venue else label, False
+    kind = published_kind(paper, prefer)
+    if kind is not None:
+        venue = paper.venue or (paper.journal_ref if arxiv_id else None)
+        typed = _KIND_TYPES.get(kind)
+        if typed and venue:
+            return typed[0], typed[1], venue, True
+        if kind == "book":
+            return "book", None, None, True
+        if kind == "thesis":
+            return "misc", "howpublished", "Thesis", True
+        # Another kind of record, or one without the name of its venue.
+        return "misc", "howpublished" if venue else None, venue, True
+    if arxiv_id:
+        if paper.journal_ref:
+            return "article", "journal", paper.journal_ref, False
+        return "misc", None, None, False
+    return "misc", "howpublished" if paper.venue else None, paper.venue, False
+
+
 class _EntryBuilder:
     """Builds entries whose field values are already enclosed in braces, as the writer
     wants them: the unparse stack is then empty (AddEnclosingMiddleware, even in place,
@@ -286,7 +372,12 @@ class _EntryBuilder:
 
     def __init__(self, options: ExportOptions, *, share_fields: bool = False) -> None:
         self.abstracts = options.abstracts
-        self.convert: Callable[[str], str] | None = _ascii_converter() if options.ascii else None
+        self.prefer = options.prefer
+        # Every text value goes through convert: all non-ASCII to LaTeX with --ascii,
+        # else only what pdflatex cannot typeset (Greek, sub/superscripts, math signs).
+        self.convert: Callable[[str], str] = (
+            _ascii_converter() if options.ascii else tex_symbols
+        )
         self.names: dict[str, str] = {}  # the same authors come back paper after paper
         # With share_fields, fields whose values repeat from entry to entry (year, month,
         # archivePrefix, primaryClass) are made once and shared between entries. Only
@@ -303,9 +394,7 @@ class _EntryBuilder:
         return found
 
     def text(self, key: str, value: str) -> Field:
-        if self.convert is not None:
-            value = self.convert(value)
-        return Field(key, f"{{{value}}}")
+        return Field(key, f"{{{self.convert(value)}}}")
 
     def author_list(self, authors: list[str]) -> str:
         out = []
@@ -313,18 +402,14 @@ class _EntryBuilder:
         for name in authors:
             formatted = cache.get(name)
             if formatted is None:
-                formatted = format_name(name)
-                if self.convert is not None:
-                    formatted = self.convert(formatted)
+                formatted = self.convert(format_name(name))
                 cache[name] = formatted
             if formatted:
                 out.append(formatted)
         return " and ".join(out)
 
     def entry(self, paper: PaperView, key: str) -> Entry:
-        title = format_title(paper.title)
-        if self.convert is not None:
-            title = self.convert(title)
+        title = self.convert(format_title(paper.title))
         fields: list[Field] = [Field("title", f"{{{title}}}")]
         add = fields.append
         if paper.authors:
@@ -333,28 +418,24 @@ class _EntryBuilder:
                 add(Field("author", f"{{{authors}}}"))
 
         arxiv_id = paper.arxiv_id
-        entry_type = (paper.entry_type or "").lower()
-        venue = paper.venue
-        if not entry_type:
-            if arxiv_id:
-                entry_type = "article" if paper.journal_ref else "misc"
-                venue = paper.journal_ref
-            else:
-                entry_type = "misc"
-        if entry_type in _JOURNAL_TYPES:
-            venue = venue or paper.journal_ref
-            if venue:
-                add(self.text("journal", escape_text(venue)))
-            elif arxiv_id:
-                # Scholar and dblp call preprints articles of a pseudo-journal, which the
-                # importer drops; an @article without a journal is a BibTeX warning.
-                entry_type = "misc"
-        elif venue and entry_type in _BOOKTITLE_TYPES:
-            add(self.text("booktitle", escape_text(venue)))
-        elif venue and not arxiv_id:
-            add(self.text("howpublished", escape_text(venue)))
+        entry_type, venue_field, venue, published = _typing(paper, self.prefer)
+        if venue_field and venue:
+            add(self.text(venue_field, escape_text(venue)))
+        extra = paper.extra_fields
+        # The published record's details, for a paper typed by it or kept from a .bib
+        # (whose own fields of the same name, verbatim BibTeX source, win).
+        if published or paper.entry_type:
+            own = {name.strip().lower() for name in extra} if extra else set()
+            if paper.volume and "volume" not in own:
+                add(self.text("volume", escape_text(paper.volume)))
+            if paper.issue and entry_type == "article" and "number" not in own:
+                add(self.text("number", escape_text(paper.issue)))
+            if paper.pages and "pages" not in own:
+                add(self.text("pages", escape_text(page_range(paper.pages, "--"))))
+            if paper.publisher and "publisher" not in own:
+                add(self.text("publisher", escape_text(paper.publisher)))
 
-        parts = publication_parts(paper)
+        parts = issued_parts(paper, published)
         shared = self.shared_field
         if parts:
             add(shared("year", f"{{{parts[0]}}}"))
@@ -374,9 +455,9 @@ class _EntryBuilder:
             add(Field("doi", f"{{{verbatim(doi)}}}"))
         if url:
             add(Field("url", f"{{{verbatim(url)}}}"))
-        if paper.extra_fields:
+        if extra:
             have = {f.key.lower() for f in fields} | {"abstract"}
-            for name, value in paper.extra_fields.items():
+            for name, value in extra.items():
                 field_name = name.strip().lower()
                 if field_name not in have and _FIELD_NAME.fullmatch(field_name):
                     have.add(field_name)
@@ -397,7 +478,8 @@ def _ascii_converter() -> Callable[[str], str]:
     )
 
     def convert(value: str) -> str:
-        return value if value.isascii() else str(encoder.unicode_to_latex(value))
+        # The symbols first, so that they read the same with and without --ascii.
+        return value if value.isascii() else str(encoder.unicode_to_latex(tex_symbols(value)))
 
     return convert
 

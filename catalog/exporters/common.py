@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from collections.abc import Hashable, Sequence
 from datetime import date
@@ -10,13 +11,28 @@ from datetime import date
 from catalog.records import PaperView, SessionView
 
 __all__ = [
+    "ITEM_LABELS",
     "abs_url",
     "clean",
     "collect_papers",
     "date_parts",
-    "publication_parts",
+    "issued_parts",
+    "page_range",
     "paper_identity",
+    "publication_parts",
+    "published_kind",
 ]
+
+# What an item that is not a paper is, in words (PaperView.item_type -> label).
+ITEM_LABELS = {
+    "video": "Video",
+    "slides": "Slides",
+    "blog": "Blog post",
+    "code": "Software",
+    "web": "Web page",
+}
+# A dash between two page numbers: hyphens (one or more), Unicode dashes, minus.
+_PAGE_DASH = re.compile(r"\s*(?:-+|[\u2010-\u2015\u2212])\s*")
 
 
 def paper_identity(paper: PaperView) -> Hashable:
@@ -102,3 +118,38 @@ def date_parts(day: date | None) -> tuple[int, ...]:
     if day.month != 1:
         return (day.year, day.month)
     return (day.year,)
+
+
+def published_kind(paper: PaperView, prefer: str = "published") -> str | None:
+    """The kind (:data:`catalog.records.WORK_KINDS`) a citation export types ``paper`` by,
+    or None to type it as a preprint or by what it was imported as: None when no source
+    found it published (a "preprint" record is not a publication), when it is not a
+    paper, and when the export prefers arXiv (``--prefer arxiv``) and it has an arXiv id."""
+    kind = paper.kind
+    if kind is None or kind == "preprint" or paper.item_type != "paper":
+        return None
+    if prefer == "arxiv" and paper.arxiv_id:
+        return None
+    return kind
+
+
+def issued_parts(paper: PaperView, published: bool) -> tuple[int, ...]:
+    """(year[, month[, day]]) a citation shows. Typed by its published record, the
+    paper shows that record's year alone: its arXiv v1 date says nothing of the month it
+    was published in. Otherwise the date it first appeared (:func:`publication_parts`),
+    else the year a source gave."""
+    if published and paper.year:
+        return (paper.year,)
+    parts = publication_parts(paper)
+    if parts:
+        return parts[:1] if published else parts
+    return (paper.year,) if paper.year else ()
+
+
+def page_range(pages: str | None, dash: str) -> str:
+    """Pages on one line with ``dash`` between the first and last page: "1-10", "1–10"
+    and "1--10" all become "1" + dash + "10"; a single page ("e1003") stays as it is."""
+    text = " ".join((pages or "").split())
+    if not text:
+        return ""
+    return _PAGE_DASH.sub(dash, text)

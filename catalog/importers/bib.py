@@ -119,6 +119,9 @@ def _latex_to_text() -> Any:
             MacroTextSpec("textasciicircum", "^"),
             MacroTextSpec("textasciitilde", "~"),
             MacroTextSpec("textbackslash", "\\"),
+            MacroTextSpec("textless", "<"),
+            MacroTextSpec("textgreater", ">"),
+            MacroTextSpec("textbar", "|"),
         ],
     )
     return LatexNodes2Text(latex_context=db, math_mode="verbatim")
