@@ -2,10 +2,18 @@
 
 * ``id`` is the citation key (the BibTeX export's, so ``[@maddison2016concrete]`` works
   with either file).
-* ``type``: an arXiv preprint is ``article``; with a ``journal_ref`` it is
-  ``article-journal`` with ``container-title`` = the journal reference. A paper imported
-  from a .bib file maps its entry type (``inproceedings`` -> ``paper-conference``, ...)
-  and its venue becomes ``container-title``.
+* ``type``: a paper that a source found published is typed by its record's kind
+  (``paper-conference``, ``article-journal``, ``chapter``, ``book``, ``thesis``;
+  ``review-book`` for a book review) with ``container-title`` = the journal or
+  proceedings, ``volume``, ``issue``, ``page`` ("139-144"), ``publisher`` and ``issued``
+  = the published year. An arXiv preprint is ``article`` (so is a published one with
+  ``ExportOptions.prefer == "arxiv"``); with a ``journal_ref`` it is ``article-journal``
+  with ``container-title`` = the journal reference. A paper imported from a .bib file
+  maps its entry type (``inproceedings`` -> ``paper-conference``, ...) and its venue
+  becomes ``container-title``. Items that are not papers are ``webpage``,
+  ``motion_picture`` (a video), ``speech`` (slides: what Zotero calls a presentation),
+  ``post-weblog`` or ``software`` (CSL 1.0.2; older processors fall back to their
+  generic layout).
 * ``author``: ``{family, given}`` split as in :mod:`catalog.exporters.names`, with
   ``non-dropping-particle`` ("van der") and ``suffix`` ("Jr."); one-word names and
   organisations are ``{literal}``.
@@ -26,7 +34,14 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from catalog.exporters import ExportOptions
-from catalog.exporters.common import abs_url, clean, collect_papers, publication_parts
+from catalog.exporters.common import (
+    abs_url,
+    clean,
+    collect_papers,
+    issued_parts,
+    page_range,
+    published_kind,
+)
 from catalog.exporters.json import dump_into
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.names import simple_name, split_name
@@ -57,6 +72,47 @@ _TYPES = {
 }
 
 
+# A published record's kind to CSL item types (comments and errata are journal items).
+_KIND_TYPES = {
+    "journal": "article-journal",
+    "comment": "article-journal",
+    "erratum": "article-journal",
+    "review": "review-book",
+    "proceedings": "paper-conference",
+    "chapter": "chapter",
+    "book": "book",
+    "thesis": "thesis",
+    "other": "article",
+}
+# Items that are not papers (PaperView.item_type) to CSL item types.
+_ITEM_TYPES = {
+    "video": "motion_picture",
+    "slides": "speech",
+    "blog": "post-weblog",
+    "code": "software",
+    "web": "webpage",
+}
+
+
+def _typing(paper: PaperView, prefer: str) -> tuple[str, str | None, bool]:
+    """(CSL type, container title, typed by a published record)."""
+    if paper.entry_type:
+        item_type = _TYPES.get(paper.entry_type.lower(), "article")
+        container = paper.venue or paper.journal_ref
+        if item_type == "article-journal" and not container and paper.arxiv_id:
+            item_type = "article"  # a preprint that a .bib file called an article
+        return item_type, container, False
+    if paper.item_type != "paper":
+        return _ITEM_TYPES.get(paper.item_type, "webpage"), paper.venue, False
+    kind = published_kind(paper, prefer)
+    if kind is not None:
+        container = paper.venue or (paper.journal_ref if paper.arxiv_id else None)
+        return _KIND_TYPES.get(kind, "article"), container, True
+    if paper.journal_ref:
+        return "article-journal", paper.journal_ref, False
+    return "article", None if paper.arxiv_id else paper.venue, False
+
+
 def csl_name(name: str) -> dict[str, str]:
     """One person as a CSL name object."""
     simple = simple_name(name)
@@ -83,17 +139,7 @@ def csl_item(
 ) -> dict[str, Any]:
     """One paper as a CSL-JSON item (see the module docstring). ``names`` caches name
     objects across the items of one export (authors come back paper after paper)."""
-    if paper.entry_type:
-        item_type = _TYPES.get(paper.entry_type.lower(), "article")
-        container = paper.venue or paper.journal_ref
-        if item_type == "article-journal" and not container and paper.arxiv_id:
-            item_type = "article"  # a preprint that a .bib file called an article
-    elif paper.journal_ref:
-        item_type, container = "article-journal", paper.journal_ref
-    else:
-        item_type, container = "article", None
-        if not paper.arxiv_id and paper.venue:
-            container = paper.venue
+    item_type, container, published = _typing(paper, options.prefer)
     item: dict[str, Any] = {"id": key, "type": item_type, "title": clean(paper.title)}
     authors = []
     for name in paper.authors:
@@ -107,11 +153,20 @@ def csl_item(
             authors.append(parsed)  # shared between items: read-only
     if authors:
         item["author"] = authors
-    parts = publication_parts(paper)
+    parts = issued_parts(paper, published)
     if parts:
         item["issued"] = {"date-parts": [list(parts)]}
     if container:
         item["container-title"] = clean(container)
+    if published or paper.entry_type:
+        if paper.volume:
+            item["volume"] = clean(paper.volume)
+        if paper.issue:
+            item["issue"] = clean(paper.issue)
+        if paper.pages:
+            item["page"] = page_range(paper.pages, "-")
+        if paper.publisher:
+            item["publisher"] = clean(paper.publisher)
     if paper.arxiv_id:
         item["number"] = paper.arxiv_id
         item["archive"] = "arXiv"
