@@ -8,6 +8,9 @@ The shape is described by ``catalog/exporters/schema.json`` (JSON Schema 2020-12
   id, as stored (text is not escaped or rewritten: JSON is the lossless format), plus
   ``citation_key``: the stored key, or the one generated for this export (the same
   key the BibTeX and CSL exports give the paper). Dates are ISO ``YYYY-MM-DD`` or null.
+  ``identifiers`` is a list of ``{"scheme", "value"}`` in the order of
+  :data:`~catalog.records.SCHEMES`; ``extra_fields`` and ``field_sources`` are sorted
+  by name.
 * Sessions name their papers by citation key: every paper of an export has one, unique
   in the document, while arXiv ids are missing for papers from .bib files or posts.
 * Ordering is stable across runs: papers by citation key (case-insensitively), sessions
@@ -34,7 +37,7 @@ from catalog.exporters.common import collect_papers, paper_identity
 from catalog.exporters.keys import assign_keys
 from catalog.exporters.parallel import write_parts
 from catalog.gc_pause import paused_gc
-from catalog.records import PaperView, SessionView
+from catalog.records import SCHEMES, Identifier, PaperView, SessionView
 
 __all__ = ["document", "dump_into", "dumps_indented", "export", "paper_record", "render", "write"]
 
@@ -46,10 +49,25 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
+_SCHEME_RANK = {scheme: i for i, scheme in enumerate(SCHEMES)}
+
+
+def _scheme_order(ident: Identifier) -> tuple[int, str, str]:
+    return (_SCHEME_RANK.get(ident.scheme, len(SCHEMES)), ident.scheme, ident.value)
+
+
+def _identifiers(paper: PaperView) -> list[Identifier]:
+    """The paper's identifiers in SCHEMES order (the store gives them so; a view built
+    elsewhere may not), so that the output does not depend on who made the view."""
+    ids = paper.identifiers
+    return sorted(ids, key=_scheme_order) if len(ids) > 1 else list(ids)
+
+
 def paper_record(paper: PaperView, key: str) -> dict[str, Any]:
     """One paper as a JSON object (see the module docstring)."""
     return {
         "citation_key": key,
+        "identifiers": [{"scheme": i.scheme, "value": i.value} for i in _identifiers(paper)],
         "arxiv_id": paper.arxiv_id,
         "version": paper.version,
         "title": paper.title,
@@ -57,15 +75,23 @@ def paper_record(paper: PaperView, key: str) -> dict[str, Any]:
         "abstract": paper.abstract,
         "published": _iso(paper.published),
         "updated": _iso(paper.updated),
+        "year": paper.year,
         "primary_category": paper.primary_category,
         "categories": list(paper.categories),
         "doi": paper.doi,
         "journal_ref": paper.journal_ref,
         "comment": paper.comment,
         "url": paper.url,
+        "item_type": paper.item_type,
+        "kind": paper.kind,
         "venue": paper.venue,
+        "volume": paper.volume,
+        "issue": paper.issue,
+        "pages": paper.pages,
+        "publisher": paper.publisher,
         "entry_type": paper.entry_type,
         "extra_fields": dict(sorted(paper.extra_fields.items())),
+        "field_sources": dict(sorted(paper.field_sources.items())),
     }
 
 
@@ -237,9 +263,35 @@ def _str_list(values: list[str]) -> str:
     return "[\n        " + ",\n        ".join(map(_encode_str, values)) + "\n      ]"
 
 
+def _id_list(paper: PaperView) -> str:
+    """The identifiers as a paper field value (objects at indent 8)."""
+    ids = paper.identifiers
+    if not ids:
+        return "[]"
+    items = [
+        '{\n          "scheme": '
+        + _encode_str(i.scheme)
+        + ',\n          "value": '
+        + _encode_str(i.value)
+        + "\n        }"
+        for i in (sorted(ids, key=_scheme_order) if len(ids) > 1 else ids)
+    ]
+    return "[\n        " + ",\n        ".join(items) + "\n      ]"
+
+
+def _sorted_map(values: dict[str, str]) -> str:
+    """A dict of strings as a paper field value, sorted by key (items at indent 8)."""
+    if not values:
+        return "{}"
+    parts: list[str] = []
+    _dump(dict(sorted(values.items())), "      ", parts)
+    return "".join(parts)
+
+
 _PAPER = (
     "{{\n"
     '      "citation_key": {},\n'
+    '      "identifiers": {},\n'
     '      "arxiv_id": {},\n'
     '      "version": {},\n'
     '      "title": {},\n'
@@ -247,15 +299,23 @@ _PAPER = (
     '      "abstract": {},\n'
     '      "published": {},\n'
     '      "updated": {},\n'
+    '      "year": {},\n'
     '      "primary_category": {},\n'
     '      "categories": {},\n'
     '      "doi": {},\n'
     '      "journal_ref": {},\n'
     '      "comment": {},\n'
     '      "url": {},\n'
+    '      "item_type": {},\n'
+    '      "kind": {},\n'
     '      "venue": {},\n'
+    '      "volume": {},\n'
+    '      "issue": {},\n'
+    '      "pages": {},\n'
+    '      "publisher": {},\n'
     '      "entry_type": {},\n'
-    '      "extra_fields": {}\n'
+    '      "extra_fields": {},\n'
+    '      "field_sources": {}\n'
     "    }}"
 )
 
@@ -263,13 +323,9 @@ _PAPER = (
 def _paper_text(paper: PaperView, key: str) -> str:
     """:func:`paper_record` as it appears in the document, written directly: the same
     text as the generic writer, without building a dict per paper first."""
-    extra = "{}"
-    if paper.extra_fields:
-        parts: list[str] = []
-        _dump(dict(sorted(paper.extra_fields.items())), "      ", parts)
-        extra = "".join(parts)
     return _PAPER.format(
         _encode_str(key),
+        _id_list(paper),
         _opt(paper.arxiv_id),
         "null" if paper.version is None else int.__repr__(paper.version),
         _encode_str(paper.title),
@@ -277,15 +333,23 @@ def _paper_text(paper: PaperView, key: str) -> str:
         _opt(paper.abstract),
         _opt(_iso(paper.published)),
         _opt(_iso(paper.updated)),
+        "null" if paper.year is None else int.__repr__(paper.year),
         _opt(paper.primary_category),
         _str_list(paper.categories),
         _opt(paper.doi),
         _opt(paper.journal_ref),
         _opt(paper.comment),
         _opt(paper.url),
+        _encode_str(paper.item_type),
+        _opt(paper.kind),
         _opt(paper.venue),
+        _opt(paper.volume),
+        _opt(paper.issue),
+        _opt(paper.pages),
+        _opt(paper.publisher),
         _opt(paper.entry_type),
-        extra,
+        _sorted_map(paper.extra_fields),
+        _sorted_map(paper.field_sources),
     )
 
 
