@@ -113,6 +113,41 @@ def test_citation_keys_are_stored_and_never_change(examples: Path) -> None:
     assert shown["citation_key"] == "zoph2016neural"
 
 
+def test_a_paper_gets_its_author_year_key_once_its_authors_are_known(
+    arxiv_server: ArxivStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A post's row names the paper by a link and a title of its own, no authors: the
+    # issue's "learning", "semantic" keys. Such a key is given for the export but not
+    # stored, so that the paper gets its author-year key once sync (or resolve) finds
+    # its authors; from then on that key is stored and never changes.
+    monkeypatch.chdir(tmp_path)
+    post = tmp_path / "2020-01-01-more.md"
+    post.write_text(
+        "---\ntitle: More\n---\n\n| Presenter | Papers | Paper URL | Our Slides |\n"
+        "| --- | --- | --- | --- |\n"
+        "| Ann | Concrete relaxations | [PDF](https://arxiv.org/abs/1611.00712) | |\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(post)).exit_code == 0
+    assert bib_keys(run("export", "bibtex").stdout) == ["2016concrete"]
+    shown = json.loads(run("show", "1611.00712", "--format", "json").stdout)
+    assert shown["authors"] == [] and shown["citation_key"] is None  # not stored
+    assert run("sync").exit_code == 0
+    assert bib_keys(run("export", "bibtex").stdout) == ["maddison2016concrete"]
+    shown = json.loads(run("show", "1611.00712", "--format", "json").stdout)
+    assert shown["citation_key"] == "maddison2016concrete"  # stored now
+    assert bib_keys(run("export", "bibtex", "--prefer", "arxiv").stdout) == [
+        "maddison2016concrete"
+    ]
+
+
+def test_prefer_is_checked_and_documented() -> None:
+    bad = run("export", "bibtex", "--prefer", "dblp")
+    assert bad.exit_code == 2
+    assert "'published', 'arxiv'" in bad.stderr or "published, arxiv" in bad.stderr
+    assert "--prefer arxiv" in run("export", "--help").stdout
+
+
 def test_markdown_session_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not SEED.exists():
         pytest.skip(f"seed post not found at {SEED}")

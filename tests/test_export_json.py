@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -15,11 +16,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.exporters import ExportOptions
+from catalog.exporters.common import ITEM_LABELS
 from catalog.exporters.json import document, dumps_indented, export, render
-from catalog.records import PaperView, PresentationView, SessionView
+from catalog.records import (
+    SCHEMES,
+    WORK_KINDS,
+    Identifier,
+    PaperView,
+    PresentationView,
+    SessionView,
+)
 from tests.fixtures.papers import (
     ALL_PAPERS,
     CONCRETE,
+    EXPORT_PAPERS,
+    GAN_CACM,
     PIPES_HTML,
     SAME_KEY,
     SEED_SESSION,
@@ -63,6 +74,8 @@ def check(instance: Any, node: dict[str, Any], root: dict[str, Any], where: str 
             for t in allowed
         )
         assert ok, f"{where}: {instance!r} is not {allowed}"
+    if "enum" in node:
+        assert instance in node["enum"], f"{where}: {instance!r} not in {node['enum']}"
     if isinstance(instance, dict):
         for key in node.get("required", []):
             assert key in instance, f"{where}: missing {key}"
@@ -90,12 +103,12 @@ def check(instance: Any, node: dict[str, Any], root: dict[str, Any], where: str 
 
 
 def test_golden_all_papers_and_sessions() -> None:
-    check_golden("export.json", as_json(ALL_PAPERS, SESSIONS))
+    check_golden("export.json", as_json(EXPORT_PAPERS, SESSIONS))
 
 
 def test_output_matches_the_schema_structurally() -> None:
     root = schema()
-    check(json.loads(as_json(ALL_PAPERS, SESSIONS)), root, root)
+    check(json.loads(as_json(EXPORT_PAPERS, SESSIONS)), root, root)
     check(json.loads(as_json([], [])), root, root)
 
 
@@ -103,7 +116,42 @@ def test_output_validates_with_jsonschema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(schema())
     validator.check_schema(schema())
-    validator.validate(json.loads(as_json(ALL_PAPERS, SESSIONS)))
+    validator.validate(json.loads(as_json(EXPORT_PAPERS, SESSIONS)))
+
+
+def test_schema_rejects_what_the_records_cannot_hold() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(schema())
+    doc = json.loads(as_json([GAN_CACM], []))
+    for field, bad in [
+        ("identifiers", [{"scheme": "isbn", "value": "x"}]),
+        ("identifiers", [{"scheme": "doi"}]),
+        ("kind", "article"),
+        ("item_type", "podcast"),
+        ("year", "2020"),
+        ("field_sources", {"venue": 1}),
+    ]:
+        broken = json.loads(json.dumps(doc))
+        broken["papers"][0][field] = bad
+        assert not validator.is_valid(broken), field
+
+
+def test_every_paper_view_field_is_exported_and_in_the_schema() -> None:
+    # JSON is the lossless format: each field of the record (but the database id) is
+    # written, and the schema requires exactly the fields written.
+    view_fields = {f.name for f in dataclasses.fields(PaperView)} - {"id"}
+    (record,) = document([GAN_CACM], [])["papers"]
+    assert set(record) == view_fields
+    paper_schema = schema()["$defs"]["paper"]
+    assert set(paper_schema["required"]) == set(paper_schema["properties"]) == view_fields
+
+
+def test_schema_enums_are_the_records_vocabularies() -> None:
+    defs = schema()["$defs"]
+    props = defs["paper"]["properties"]
+    assert props["kind"]["enum"] == [*WORK_KINDS, None]
+    assert set(props["item_type"]["enum"]) == {"paper", *ITEM_LABELS}
+    assert defs["identifier"]["properties"]["scheme"]["enum"] == list(SCHEMES)
 
 
 def test_schema_is_draft_2020_12() -> None:
@@ -118,6 +166,7 @@ def test_paper_fields() -> None:
     assert doc["papers"] == [
         {
             "citation_key": "maddison2016concrete",
+            "identifiers": [],
             "arxiv_id": "1611.00712",
             "version": 3,
             "title": CONCRETE.title,
@@ -125,18 +174,57 @@ def test_paper_fields() -> None:
             "abstract": CONCRETE.abstract,
             "published": "2016-11-02",
             "updated": "2017-03-05",
+            "year": None,
             "primary_category": "cs.LG",
             "categories": ["cs.LG", "stat.ML"],
             "doi": None,
             "journal_ref": None,
             "comment": None,
             "url": "https://arxiv.org/abs/1611.00712",
+            "item_type": "paper",
+            "kind": None,
             "venue": None,
+            "volume": None,
+            "issue": None,
+            "pages": None,
+            "publisher": None,
             "entry_type": None,
             "extra_fields": {},
+            "field_sources": {},
         }
     ]
     assert doc["sessions"] == [] and doc["presenters"] == []
+
+
+def test_published_fields_are_carried_as_stored() -> None:
+    (paper,) = json.loads(as_json([GAN_CACM], []))["papers"]
+    assert paper["identifiers"] == [
+        {"scheme": "arxiv", "value": "1406.2661"},
+        {"scheme": "doi", "value": "10.1145/3422622"},
+    ]
+    assert (paper["year"], paper["kind"], paper["venue"]) == (
+        2020,
+        "journal",
+        "Communications of the ACM",
+    )
+    assert (paper["volume"], paper["issue"], paper["pages"]) == ("63", "11", "139\u2013144")
+    assert paper["publisher"] == "Association for Computing Machinery (ACM)"
+    assert paper["item_type"] == "paper"
+    assert list(paper["field_sources"]) == ["doi", "venue", "year"]  # sorted by field
+
+
+def test_identifiers_come_in_scheme_order_whoever_made_the_view() -> None:
+    ids = [
+        Identifier("pmlr", "v80/kim18e"),
+        Identifier("arxiv", "1802.02550"),
+        Identifier("dblp", "conf/icml/KimWMSR18"),
+        Identifier("doi", "10.5555/1"),
+    ]
+    shuffled = replace(CONCRETE, identifiers=ids)
+    ordered = replace(CONCRETE, identifiers=sorted(ids, key=lambda i: SCHEMES.index(i.scheme)))
+    assert as_json([shuffled], []) == as_json([ordered], [])
+    (paper,) = document([shuffled], [])["papers"]
+    assert [i["scheme"] for i in paper["identifiers"]] == ["arxiv", "doi", "dblp", "pmlr"]
 
 
 def test_text_is_kept_as_stored() -> None:
@@ -188,8 +276,8 @@ def test_extra_front_matter_values_become_json() -> None:
 
 
 def test_ordering_does_not_depend_on_input_order() -> None:
-    forward = as_json(ALL_PAPERS, SESSIONS)
-    backward = as_json(list(reversed(ALL_PAPERS)), list(reversed(SESSIONS)))
+    forward = as_json(EXPORT_PAPERS, SESSIONS)
+    backward = as_json(list(reversed(EXPORT_PAPERS)), list(reversed(SESSIONS)))
     assert forward == backward
 
 
@@ -237,7 +325,7 @@ def test_dumps_indented_floats() -> None:
 
 @pytest.mark.parametrize(
     ("papers", "sessions"),
-    [(ALL_PAPERS, SESSIONS), ([], []), (ALL_PAPERS, []), ([], SESSIONS)],
+    [(EXPORT_PAPERS, SESSIONS), ([], []), (EXPORT_PAPERS, []), ([], SESSIONS)],
 )
 def test_fast_writer_equals_the_document_dumped(
     papers: list[PaperView], sessions: list[SessionView]
@@ -262,8 +350,8 @@ def test_streamed_chunks_equal_the_document_dumped(monkeypatch: pytest.MonkeyPat
     from catalog.exporters import json as module
 
     monkeypatch.setattr(module, "_CHUNK", 3)
-    expected = json.dumps(document(ALL_PAPERS, SESSIONS), ensure_ascii=False, indent=2) + "\n"
-    assert as_json(ALL_PAPERS, SESSIONS) == expected
+    expected = json.dumps(document(EXPORT_PAPERS, SESSIONS), ensure_ascii=False, indent=2) + "\n"
+    assert as_json(EXPORT_PAPERS, SESSIONS) == expected
 
 
 def test_special_cases_are_stored_text_in_titles_and_names() -> None:
