@@ -161,6 +161,7 @@ _EDGE_PUNCT = "()[]\"'`.,;:!?\u2018\u2019\u201c\u201d"
 _AND_WORD = re.compile(r"(?i)^and$")
 _AND_INSIDE = re.compile(r"(?i)(?:^|\s)and(?:\s|$)")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_\-:.+]*")
+_NO_FIELDS: frozenset[str] = frozenset()
 
 
 def _balanced(text: str, braces: re.Pattern[str] | None = None) -> bool:
@@ -379,8 +380,9 @@ class _EntryBuilder:
             _ascii_converter() if options.ascii else tex_symbols
         )
         self.names: dict[str, str] = {}  # the same authors come back paper after paper
+        self.venues: dict[str, str] = {}  # so do venues and publishers, escaped once
         # With share_fields, fields whose values repeat from entry to entry (year, month,
-        # archivePrefix, primaryClass) are made once and shared between entries. Only
+        # archivePrefix, primaryClass, venues, publishers) are made once and shared. Only
         # for libraries that are written and dropped: the writer only reads them, but
         # a caller editing one entry's field would edit them all.
         self.shared: dict[tuple[str, str], Field] | None = {} if share_fields else None
@@ -395,6 +397,19 @@ class _EntryBuilder:
 
     def text(self, key: str, value: str) -> Field:
         return Field(key, f"{{{self.convert(value)}}}")
+
+    def venue_text(self, key: str, value: str) -> Field:
+        """A venue or publisher (plain text): escaped once, then shared like the year."""
+        enclosed = self.venues.get(value)
+        if enclosed is None:
+            enclosed = self.venues[value] = f"{{{self.convert(escape_text(value))}}}"
+        return self.shared_field(key, enclosed)
+
+    def number_text(self, key: str, value: str) -> Field:
+        """A volume, issue or page range: most are digits, with nothing to escape."""
+        if value.isdigit():
+            return Field(key, f"{{{value}}}")
+        return self.text(key, escape_text(value))
 
     def author_list(self, authors: list[str]) -> str:
         out = []
@@ -420,20 +435,20 @@ class _EntryBuilder:
         arxiv_id = paper.arxiv_id
         entry_type, venue_field, venue, published = _typing(paper, self.prefer)
         if venue_field and venue:
-            add(self.text(venue_field, escape_text(venue)))
+            add(self.venue_text(venue_field, venue))
         extra = paper.extra_fields
         # The published record's details, for a paper typed by it or kept from a .bib
         # (whose own fields of the same name, verbatim BibTeX source, win).
         if published or paper.entry_type:
-            own = {name.strip().lower() for name in extra} if extra else set()
+            own = {name.strip().lower() for name in extra} if extra else _NO_FIELDS
             if paper.volume and "volume" not in own:
-                add(self.text("volume", escape_text(paper.volume)))
+                add(self.number_text("volume", paper.volume))
             if paper.issue and entry_type == "article" and "number" not in own:
-                add(self.text("number", escape_text(paper.issue)))
+                add(self.number_text("number", paper.issue))
             if paper.pages and "pages" not in own:
                 add(self.text("pages", escape_text(page_range(paper.pages, "--"))))
             if paper.publisher and "publisher" not in own:
-                add(self.text("publisher", escape_text(paper.publisher)))
+                add(self.venue_text("publisher", paper.publisher))
 
         parts = issued_parts(paper, published)
         shared = self.shared_field

@@ -322,13 +322,18 @@ _PAPER = (
 
 def _paper_text(paper: PaperView, key: str) -> str:
     """:func:`paper_record` as it appears in the document, written directly: the same
-    text as the generic writer, without building a dict per paper first."""
+    text as the generic writer, without building a dict per paper first. (Optional
+    values are tested inline: a call per field is a tenth of the time per paper.)"""
+    enc = _encode_str
+    ids, extra, sources = paper.identifiers, paper.extra_fields, paper.field_sources
+    kind, venue, volume = paper.kind, paper.venue, paper.volume
+    issue, pages, publisher = paper.issue, paper.pages, paper.publisher
     return _PAPER.format(
-        _encode_str(key),
-        _id_list(paper),
+        enc(key),
+        _id_list(paper) if ids else "[]",
         _opt(paper.arxiv_id),
         "null" if paper.version is None else int.__repr__(paper.version),
-        _encode_str(paper.title),
+        enc(paper.title),
         _str_list(paper.authors),
         _opt(paper.abstract),
         _opt(_iso(paper.published)),
@@ -340,16 +345,16 @@ def _paper_text(paper: PaperView, key: str) -> str:
         _opt(paper.journal_ref),
         _opt(paper.comment),
         _opt(paper.url),
-        _encode_str(paper.item_type),
-        _opt(paper.kind),
-        _opt(paper.venue),
-        _opt(paper.volume),
-        _opt(paper.issue),
-        _opt(paper.pages),
-        _opt(paper.publisher),
+        enc(paper.item_type),
+        "null" if kind is None else enc(kind),
+        "null" if venue is None else enc(venue),
+        "null" if volume is None else enc(volume),
+        "null" if issue is None else enc(issue),
+        "null" if pages is None else enc(pages),
+        "null" if publisher is None else enc(publisher),
         _opt(paper.entry_type),
-        _sorted_map(paper.extra_fields),
-        _sorted_map(paper.field_sources),
+        _sorted_map(extra) if extra else "{}",
+        _sorted_map(sources) if sources else "{}",
     )
 
 
