@@ -112,46 +112,22 @@ def add(
       catalog add 1802.02550v2 https://arxiv.org/abs/1804.01118 hep-th/9901001
       catalog add 1611.00712 --session 2018-07-31-generative --presenter Arshdeep --slides URL
     """
-    from catalog.errors import InvalidArxivId
-    from catalog.sources.arxiv.client import ArxivClient
-    from catalog.sources.arxiv.ids import parse_arxiv_id
+    from catalog.add import InvalidIds, add_papers, parse_ids
 
-    parsed = []
-    bad = []
-    for text in ids:
-        try:
-            parsed.append(parse_arxiv_id(text))
-        except InvalidArxivId as exc:
-            bad.append(str(exc))
-    if bad:
-        # Refuse the whole call: nothing is fetched or stored from a half-valid command line.
-        for message in bad:
+    try:
+        parse_ids(ids)  # before the catalog is opened: a bad id stores nothing at all
+        if session_slug is None and (presenter or slides or together):
+            raise click.UsageError("--presenter, --slides and --together go with --session")
+        result = add_papers(
+            app.catalog, ids, session=session_slug, presenter=presenter, slides=slides,
+            together=together,
+        )  # fmt: skip
+    except InvalidIds as exc:
+        # The whole call is refused: nothing is fetched or stored from a half-valid line.
+        for message in exc.messages:
             click.echo(f"catalog: error: {message}", err=True)
-        raise SystemExit(2)
-
-    if session_slug is None and (presenter or slides or together):
-        raise click.UsageError("--presenter, --slides and --together go with --session")
-    catalog = app.catalog
-    if session_slug is not None:
-        from catalog.store.planning import get_session
-
-        get_session(catalog, session_slug)  # a mistyped slug fails before asking arXiv
-    with ArxivClient() as client:
-        result = client.fetch(parsed)
-    stored = catalog.upsert_arxiv(list(result.records.values()))
-    problems = [(i, "not found on arXiv") for i in result.missing]
-    problems += list(result.errors.items())
-
-    talks = []
-    if session_slug is not None and not problems:
-        from catalog.store.planning import add_talk
-
-        order = list(dict.fromkeys(p.id for p in parsed))  # command-line order, each once
-        groups = [order] if together else [[arxiv_id] for arxiv_id in order]
-        talks = [
-            add_talk(catalog, session_slug, group, presenter=presenter, slides=slides)
-            for group in groups
-        ]
+        raise SystemExit(2) from None
+    stored, problems, talks = result.stored, result.problems, result.talks
 
     if fmt == "json":
         from catalog.cli.sessions import talk_json
