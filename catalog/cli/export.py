@@ -79,39 +79,17 @@ def export(
       catalog export json --tag generative | jq '.papers[].title'
       catalog export csl --paper 1611.00712 -o refs.json
     """
-    from catalog.exporters import EXPORTERS, ExportOptions
-    from catalog.exporters.keys import KeyAllocator, settled
-    from catalog.gc_pause import paused_gc
-    from catalog.store.selection import Selection, assign_citation_keys, select_for_export
+    from catalog.exporters import ExportOptions
+    from catalog.exporting import run_export
+    from catalog.store.selection import Selection
 
     sel = Selection(
         sessions=sessions, tags=tags, categories=categories, terms=terms,
         presenters=presenters, since=since, until=until, papers=papers,
     )  # fmt: skip
-    catalog = app.catalog
-    # BibTeX and CSL show abstracts only when asked: don't read them otherwise.
-    needs_abstracts = abstracts or fmt in ("json", "markdown")
-    # The whole export allocates millions of objects without cycles: a collection
-    # between reading and writing would only rescan them all (see catalog.gc_pause).
-    with paused_gc():
-        paper_list, session_list = select_for_export(catalog, sel, abstracts_too=needs_abstracts)
-        # Keys are given once and stored, so a group's documents keep citing the same keys;
-        # a paper still waiting for its authors or year gets one for this export only.
-        assign_citation_keys(
-            catalog, paper_list, lambda taken: KeyAllocator(taken).allocate, store=settled
-        )
-        keys = {p.id: p.citation_key for p in paper_list}
-        for view in session_list:
-            for talk in view.presentations:
-                for paper in talk.papers:
-                    paper.citation_key = keys.get(paper.id, paper.citation_key)
-        if fmt == "markdown" and not sessions:
-            session_list = []  # a filtered reading list: one table of the papers
-        elif fmt == "markdown" and sessions:
-            session_list = [v for v in session_list if v.slug in sessions]
-        options = ExportOptions(abstracts=abstracts, ascii=ascii_only, title=title, prefer=prefer)
-        with output_stream(output) as out:
-            EXPORTERS[fmt](paper_list, session_list, out, options)
+    options = ExportOptions(abstracts=abstracts, ascii=ascii_only, title=title, prefer=prefer)
+    with output_stream(output) as out:
+        run_export(app.catalog, fmt, sel, out, options)
 
 
 COMMANDS = [export]
