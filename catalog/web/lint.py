@@ -33,6 +33,10 @@ class Lint:
         return [f for file in self.files for f in file.findings]
 
     @property
+    def clean_files(self) -> list[FileFindings]:
+        return [f for f in self.files if not f.findings and not f.error]
+
+    @property
     def summary(self) -> str:
         from catalog.check.report import summary_line
 

@@ -1,0 +1,495 @@
+"""``catalog serve``'s routes through FastAPI's TestClient, on SQLite and PostgreSQL:
+what each page and API call shows, escaping, errors, CSRF, read-only mode, the edit
+token, body limits. The browser tests are in test_web_browser.py."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from catalog.cli.main import cli
+from catalog.exporters import ExportOptions
+from catalog.exporting import run_export
+from catalog.store.catalog import Catalog
+from catalog.store.planning import get_session, list_presenters
+from catalog.store.selection import Selection
+from catalog.web.app import create_app
+from catalog.web.config import ServeConfig, ServeOptionError
+from catalog.web.security import CSP
+from tests.arxiv_server import ArxivStandIn
+from tests.web_fixtures import HOSTILE_ID, HOSTILE_TITLE, fill
+
+SLUG = "2018-07-31-generative"
+TOKEN = "s3cret-token-for-tests"
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def catalog(migrated_db_url: str, tmp_path: Path) -> Iterator[Catalog]:
+    with Catalog.open(migrated_db_url) as opened:
+        fill(opened, tmp_path)
+        yield opened
+
+
+@pytest.fixture
+def make_client(catalog: Catalog) -> Iterator[MakeClient]:
+    clients: list[TestClient] = []
+
+    def make(**settings: Any) -> TestClient:
+        client = TestClient(create_app(ServeConfig(**settings), catalog), follow_redirects=False)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> TestClient:
+    return make_client()
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+def test_home_counts_latest_sessions_and_search_box(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    text = page.text
+    assert re.search(r"<strong>12</strong> papers", text)  # 10 examples, 2 hostile
+    assert re.search(r"<strong>4</strong> sessions", text)
+    # Newest first: the hostile post (2019-05-01) before the 2018 session.
+    assert text.index("/sessions/2019-05-01-hostile") < text.index(f"/sessions/{SLUG}")
+    assert 'action="/papers"' in text and 'name="q"' in text
+
+
+def test_papers_search_filters_and_pages(client: TestClient) -> None:
+    found = client.get("/papers", params={"q": "concrete relaxation"})
+    assert found.status_code == 200
+    assert "The Concrete Distribution" in found.text
+    assert "1 paper<" in found.text
+    assert 'href="/papers/1611.00712"' in found.text  # no citation key yet: the arXiv id
+
+    by_tag = client.get("/papers", params={"tag": "adversarial"}).text
+    assert "Explaining and Harnessing Adversarial Examples" in by_tag
+    assert "The Concrete Distribution" not in by_tag
+    by_presenter = client.get("/papers", params={"presenter": "gaoji", "term": "2018Reads"}).text
+    assert "Latent Constraints" in by_presenter and "2 papers" not in by_presenter
+    assert "0 papers" in client.get("/papers", params={"q": "concrete", "year": 1999}).text
+
+    everything = client.get("/papers").text
+    assert "12 papers" in everything and 'rel="next"' not in everything
+    assert client.get("/papers", params={"page": 0}).status_code == 422
+
+
+def test_paper_page_ids_abstract_talks_bibtex(client: TestClient, catalog: Catalog) -> None:
+    page = client.get("/papers/1611.00712")
+    assert page.status_code == 200
+    text = page.text
+    assert "<h1>The Concrete Distribution" in text
+    assert 'href="https://arxiv.org/abs/1611.00712"' in text
+    # Shown first, the paper gets its citation key, stored as catalog export stores it.
+    key = catalog.find_paper("1611.00712").citation_key
+    assert key == "maddison2016concrete"
+    assert f"@misc{{{key}," in text
+    assert 'data-copy="bibtex"' in text and 'src="/static/copy.js"' in text
+    # The talk that presented it, linked to its session row, with its presenter.
+    assert f'href="/sessions/{SLUG}#talk-1"' in text and ">Arshdeep</a>" in text
+    assert f'href="/papers/{key}.bib"' in text and f'href="/papers/{key}.csl.json"' in text
+
+    bib = client.get(f"/papers/{key}.bib")
+    assert bib.status_code == 200
+    assert bib.headers["content-disposition"] == f'attachment; filename="{key}.bib"'
+    expected = io.StringIO()
+    run_export(catalog, "bibtex", Selection(papers=(key,)), expected, ExportOptions())
+    assert bib.text == expected.getvalue()
+    csl = client.get(f"/papers/{key}.csl.json").json()
+    assert csl[0]["id"] == key and csl[0]["title"].startswith("The Concrete")
+
+
+def test_sessions_by_term_and_session_table(client: TestClient) -> None:
+    listing = client.get("/sessions").text
+    assert listing.index("<h2>2019Reads</h2>") < listing.index("<h2>2018Reads</h2>")
+    page = client.get(f"/sessions/{SLUG}")
+    assert page.status_code == 200
+    rows = re.findall(r'<tr id="talk-(\d+)">', page.text)
+    assert rows == ["1", "2", "3", "4", "5"]
+    assert 'href="/presenters/Arshdeep"' in page.text
+    assert 'href="/papers/1611.00712"' in page.text
+    # Slides under {{site.baseurl}} are the site's, not ours: shown, not linked.
+    assert "DEEP-07162018-Gumbel-Softmax.pdf" in page.text
+    assert 'href="{{site.baseurl}}' not in page.text
+    post = client.get(f"/sessions/{SLUG}/post.md")
+    assert post.status_code == 200 and post.text.startswith("---\nlayout: post\n")
+
+
+def test_presenters_and_presenter_page(client: TestClient) -> None:
+    listing = client.get("/presenters").text
+    assert listing.index("Arshdeep") < listing.index("Bill")  # most talks first
+    page = client.get("/presenters/arshdeep")  # names match case-insensitively
+    assert page.status_code == 200
+    assert "<h1>Arshdeep</h1>" in page.text and "4 talks" in page.text
+
+
+def test_exports_take_catalog_exports_filters(client: TestClient, catalog: Catalog) -> None:
+    for suffix, fmt in (("bib", "bibtex"), ("json", "json"), ("csl.json", "csl")):
+        got = client.get(f"/export.{suffix}", params={"term": "2019Reads", "abstracts": "true"})
+        assert got.status_code == 200
+        expected = io.StringIO()
+        run_export(
+            catalog, fmt, Selection(terms=("2019Reads",)), expected, ExportOptions(abstracts=True)
+        )
+        assert got.text == expected.getvalue()
+    runner = CliRunner()
+    cli_out = runner.invoke(cli, ["export", "bibtex", "--session", SLUG], catch_exceptions=False)
+    assert client.get("/export.bib", params={"session": SLUG}).text == cli_out.stdout
+    unknown = client.get("/export.bib", params={"session": "2018-07-31-generativ"})
+    assert unknown.status_code == 404 and SLUG in unknown.text
+    assert client.get("/export.bib", params={"since": "yesterday"}).status_code == 422
+
+
+# -- the JSON API --------------------------------------------------------------------------
+
+
+def test_api_papers_in_the_json_exports_shape(client: TestClient) -> None:
+    found = client.get("/api/papers", params={"q": "adversarial examples"}).json()
+    assert found["total"] == 1 and found["page"] == 1 and found["per_page"] == 50
+    assert found["papers"][0]["title"] == "Explaining and Harnessing Adversarial Examples"
+    paper = found["papers"][0]
+    assert set(paper) >= {"citation_key", "arxiv_id", "title", "authors", "abstract", "url"}
+    one = client.get("/api/papers/1611.00712").json()
+    assert one["title"].startswith("The Concrete Distribution")
+    assert one["citation_key"] == "maddison2016concrete"
+    assert one["talks"][0]["session"] == SLUG and one["talks"][0]["presenter"] == "Arshdeep"
+    assert "versions" in one
+
+
+def test_api_sessions_and_presenters(client: TestClient) -> None:
+    sessions = client.get("/api/sessions").json()["sessions"]
+    assert [s["slug"] for s in sessions][:1] == [SLUG]  # the export's order: by date
+    doc = client.get(f"/api/sessions/{SLUG}").json()
+    assert set(doc) == {"papers", "sessions", "presenters"}
+    talks = doc["sessions"][0]["presentations"]
+    keys = {p["citation_key"] for p in doc["papers"]}
+    assert all(set(t["papers"]) <= keys for t in talks) and len(talks) == 5
+    presenters = client.get("/api/presenters").json()["presenters"]
+    assert presenters[0] == {"name": "Arshdeep", "talks": 4, "papers": 4, "sessions": 1}
+    gaoji = client.get("/api/presenters/GaoJi").json()
+    assert gaoji["talks"][0]["session"] == SLUG
+
+
+def test_api_docs_work_offline(client: TestClient) -> None:
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    for path in ("/api/papers", "/api/papers/{ref}", "/api/sessions/{slug}", "/api/presenters"):
+        assert f"<code>{path}</code>" in docs.text
+    # Nothing from elsewhere: every script, style and image is this server's.
+    assert not re.search(r'(src|href)="(https?:)?//', docs.text.replace("noreferrer", ""))
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/papers" in spec["paths"] and spec["info"]["title"] == "catalog"
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+def test_unknown_keys_are_404s_naming_the_nearest(client: TestClient) -> None:
+    client.get("/papers/1611.00712")  # gives the paper its key
+    page = client.get("/papers/maddison2016concret")
+    assert page.status_code == 404
+    assert "did you mean maddison2016concrete?" in page.text
+    api = client.get("/api/papers/maddison2016concret")
+    assert api.status_code == 404
+    assert api.json() == {
+        "status": 404,
+        "detail": "no paper 'maddison2016concret' in the catalog; did you mean "
+        "maddison2016concrete?",
+    }
+    session = client.get("/api/sessions/2018-07-31-generativ").json()
+    assert session["status"] == 404 and SLUG in session["detail"]
+    assert "did you mean Arshdeep" in client.get("/presenters/Arshdep").text
+    nothing = client.get("/api/nothing")
+    assert nothing.status_code == 404 and nothing.json()["detail"] == "no page /api/nothing"
+    bad = client.get("/api/papers", params={"year": "soon"})
+    assert bad.status_code == 422 and "'year'" in bad.json()["detail"]
+
+
+def test_database_errors_show_no_url(migrated_sqlite_url: str, tmp_path: Path) -> None:
+    with Catalog.open(migrated_sqlite_url) as catalog:
+        with catalog.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE presenter")
+        app = create_app(ServeConfig(), catalog)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            page = client.get("/presenters")
+            api = client.get("/api/presenters")
+    assert page.status_code == 500 and api.status_code == 500
+    assert api.json()["detail"] == "database error; see the server's log"
+    for text in (page.text, api.text):
+        assert str(tmp_path) not in text and "sqlite" not in text.lower()
+
+
+# -- safety --------------------------------------------------------------------------------
+
+
+def test_hostile_text_shows_as_text(client: TestClient) -> None:
+    pages = [
+        client.get("/papers", params={"q": "trudy"}).text,
+        client.get(f"/papers/{HOSTILE_ID}").text,
+        client.get("/sessions/2019-05-01-hostile").text,
+        client.get("/").text,
+        client.get("/presenters/Mallory").text,
+    ]
+    for text in pages:
+        assert "<script>alert" not in text and "<img src=x" not in text
+        assert 'href="javascript:' not in text
+    paper = pages[1]
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in paper
+    assert "Eve &lt;b&gt;Evil&lt;/b&gt;, Trudy &amp; Co" in paper
+    assert "$x&lt;y$ &amp; $a&gt;b$" in paper  # TeX as written, escaped
+    session = pages[2]
+    assert "&lt;script&gt;alert(&#39;post&#39;)&lt;/script&gt; &amp; friends" in session
+    assert "javascript:alert(4)" in session  # shown as text, never a link
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</a>" in pages[0]  # the search hit
+    found = client.get("/api/papers", params={"q": "trudy"}).json()["papers"]
+    assert [p["title"] for p in found] == [HOSTILE_TITLE]  # JSON is lossless: not escaped
+
+
+def test_security_headers_everywhere(client: TestClient) -> None:
+    for path in ("/", "/papers/nope", "/api/papers", "/api/nothing", "/static/style.css"):
+        response = client.get(path)
+        assert response.headers["content-security-policy"] == CSP, path
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self'" in CSP and "unsafe-inline" not in CSP
+    page = client.get("/").text
+    assert "<script>" not in page and " style=" not in page and " onclick=" not in page
+
+
+def test_host_check_refuses_other_names(make_client: MakeClient) -> None:
+    config = ServeConfig.for_host("127.0.0.1", 8000)
+    client = make_client(allowed_hosts=config.allowed_hosts)
+    assert client.get("/", headers={"host": "127.0.0.1:8000"}).status_code == 200
+    assert client.get("/", headers={"host": "localhost:8000"}).status_code == 200
+    rebound = client.get("/", headers={"host": "attacker.example:8000"})
+    assert rebound.status_code == 421
+
+
+def test_request_bodies_are_bounded(make_client: MakeClient) -> None:
+    client = make_client(edit=True, max_body=1024)
+    page = client.get(f"/sessions/{SLUG}")
+    body = {"csrf_token": csrf_of(page.text), "title": "x" * 5000}
+    announced = client.post(f"/sessions/{SLUG}/talks", data=body)
+    assert announced.status_code == 413
+    assert announced.json()["detail"] == "request body too large: at most 1024 bytes"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(10):
+            yield b"title=" + b"y" * 500 + b"&"
+
+    streamed = client.post(
+        f"/sessions/{SLUG}/talks",
+        content=chunks(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert streamed.status_code == 413
+    assert len(get_session(client.app.state.catalog, SLUG).presentations) == 5
+    assert client.get("/papers", params={"q": "x" * 501}).status_code == 422
+
+
+# -- read-only mode --------------------------------------------------------------------------
+
+
+def test_read_only_has_no_edit_route(client: TestClient, catalog: Catalog) -> None:
+    methods = {m for route in client.app.routes for m in getattr(route, "methods", set())}
+    assert methods <= {"GET", "HEAD"}
+    assert client.post("/sessions/new", data={"slug": "2020-01-01-x"}).status_code in (404, 405)
+    assert client.post(f"/sessions/{SLUG}/talks/1/remove").status_code == 404
+    assert client.post("/presenters/Bill/rename", data={"new": "B"}).status_code == 404
+    assert 'name="csrf_token"' not in client.get(f"/sessions/{SLUG}").text
+    assert len(get_session(catalog, SLUG).presentations) == 5
+
+
+# -- editing -------------------------------------------------------------------------------
+
+
+def test_plan_a_session_through_the_forms(
+    make_client: MakeClient, catalog: Catalog, arxiv_server: ArxivStandIn, tmp_path: Path
+) -> None:
+    client = make_client(edit=True)
+    form = client.get("/sessions/new")
+    assert form.status_code == 200
+    token = csrf_of(form.text)
+    created = client.post(
+        "/sessions/new",
+        data={
+            "csrf_token": token, "slug": "2020-02-02-plan", "title": "Plan20 <i>now</i>",
+            "term": "2020Reads", "tags": "plan, test", "categories": "", "date": "", "desc": "",
+        },
+    )  # fmt: skip
+    assert created.status_code == 303 and created.headers["location"] == "/sessions/2020-02-02-plan"
+    view = get_session(catalog, "2020-02-02-plan")
+    assert view.title == "Plan20 <i>now</i>" and view.tags == ["plan", "test"]
+
+    def post(path: str, **data: str) -> Any:
+        return client.post(path, data={"csrf_token": token, **data})
+
+    # Papers by any id catalog add takes, fetched from the arXiv stand-in.
+    added = post(
+        "/sessions/2020-02-02-plan/talks",
+        ids="arxiv:1611.00712 https://arxiv.org/abs/1804.01694",
+        presenter="Arshdeep",
+        slides="https://example.org/s.pdf",
+    )
+    assert added.status_code == 303
+    assert any("1611.00712" in r.ids for r in arxiv_server.log)
+    assert (
+        post("/sessions/2020-02-02-plan/talks", title="A survey", presenter="Ji").status_code == 303
+    )
+    talks = get_session(catalog, "2020-02-02-plan").presentations
+    assert [(t.presenter, t.title[:20]) for t in talks] == [
+        ("Arshdeep", "The Concrete Distrib"),
+        ("Arshdeep", "Feedback GAN (FBGAN)"),
+        ("Ji", "A survey"),
+    ]
+    assert post("/sessions/2020-02-02-plan/talks/3/move", to="1").status_code == 303
+    assert post("/sessions/2020-02-02-plan/talks/2/remove").status_code == 303
+    talks = get_session(catalog, "2020-02-02-plan").presentations
+    assert [t.title[:8] for t in talks] == ["A survey", "Feedback"]
+
+    # Refusals show the page again with the reason, and change nothing.
+    bad = post("/sessions/2020-02-02-plan/talks", ids="2301.1234")
+    assert bad.status_code == 400 and "not an arXiv id: &#39;2301.1234&#39;" in bad.text
+    missing = post("/sessions/2020-02-02-plan/talks", ids="1901.99999")
+    assert missing.status_code == 400 and "not found on arXiv; no talk added" in missing.text
+    assert post("/sessions/2020-02-02-plan/talks/9/move", to="1").status_code == 404
+    assert len(get_session(catalog, "2020-02-02-plan").presentations) == 2
+    taken = post("/sessions/new", slug="2020-02-02-plan", title="Again")
+    assert taken.status_code == 400 and "already exists" in taken.text
+
+    renamed = post("/presenters/Ji/rename", new="Gao Ji")
+    assert renamed.status_code == 303 and renamed.headers["location"] == "/presenters/Gao%20Ji"
+    assert "Gao Ji" in {p.name for p in list_presenters(catalog)}
+
+    post_md = client.get("/sessions/2020-02-02-plan/post.md")
+    path = tmp_path / "2020-02-02-plan.md"
+    path.write_text(post_md.text, encoding="utf-8")
+    checked = CliRunner().invoke(cli, ["check", str(path)], catch_exceptions=False)
+    assert checked.exit_code == 0, checked.stdout
+
+
+def test_csrf_refusals(make_client: MakeClient, catalog: Catalog) -> None:
+    client = make_client(edit=True)
+    token = csrf_of(client.get(f"/sessions/{SLUG}").text)
+    path = f"/sessions/{SLUG}/talks/1/remove"
+    assert client.post(path).status_code == 403
+    assert client.post(path, data={"csrf_token": "0" * 64}).status_code == 403
+    other = make_client(edit=True)  # another browser: its own cookie; our token is no use
+    other.get("/")
+    refused = other.post(path, data={"csrf_token": token})
+    assert refused.status_code == 403 and "CSRF token" in refused.text
+    from_elsewhere = client.post(
+        path, data={"csrf_token": token}, headers={"origin": "https://attacker.example"}
+    )
+    assert from_elsewhere.status_code == 403
+    assert len(get_session(catalog, SLUG).presentations) == 5
+    assert client.post(path, data={"csrf_token": token}).status_code == 303
+    assert len(get_session(catalog, SLUG).presentations) == 4
+
+
+def test_edit_token(make_client: MakeClient, catalog: Catalog) -> None:
+    client = make_client(edit=True, token=TOKEN)
+    assert client.get("/sessions/new").headers["location"] == "/login?next=/sessions/new"
+    token = csrf_of(client.get("/login").text)
+    path = f"/sessions/{SLUG}/talks/1/remove"
+    assert client.post(path, data={"csrf_token": token}).status_code == 403
+    wrong = client.post("/login", data={"csrf_token": token, "token": "guess", "next": "/"})
+    assert wrong.status_code == 403 and "wrong token" in wrong.text
+    assert client.post("/login", data={"token": TOKEN}).status_code == 403  # CSRF too
+    logged = client.post(
+        "/login", data={"csrf_token": token, "token": TOKEN, "next": "//elsewhere.example/"}
+    )
+    assert logged.status_code == 303 and logged.headers["location"] == "/"
+    assert client.get("/sessions/new").status_code == 200
+    assert client.post(path, data={"csrf_token": token}).status_code == 303
+    assert len(get_session(catalog, SLUG).presentations) == 4
+
+
+def test_edit_beyond_loopback_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ServeOptionError, match="needs --token"):
+        ServeConfig.for_host("0.0.0.0", 8000, edit=True)
+    assert ServeConfig.for_host("0.0.0.0", 8000, edit=True, token=TOKEN).allowed_hosts is None
+    assert ServeConfig.for_host("127.0.0.2", 8000, edit=True).edit
+    monkeypatch.delenv("CATALOG_SERVE_TOKEN", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--edit"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "needs --token" in result.stderr
+
+
+def test_serve_without_the_web_extra_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if not installed
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "catalog: error: catalog serve needs the web extra (fastapi missing): "
+        "pip install 'catalog[web]'\n"
+    )
+
+
+def test_catalog_help_imports_no_web_library() -> None:
+    import subprocess
+
+    code = (
+        "import sys; from catalog.cli.main import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+        "web = ('fastapi', 'starlette', 'jinja2', 'uvicorn')\n"
+        "print(sorted(m for m in web if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("[]")
+
+
+# -- /check --------------------------------------------------------------------------------
+
+
+def test_check_page_shows_findings_by_file(make_client: MakeClient, tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "posts"
+    posts = tmp_path / "site_posts"
+    posts.mkdir()
+    for name in ("2019-01-22-rotation.md", "2019-02-05-orphans.md"):
+        (posts / name).write_text((fixtures / name).read_text(encoding="utf-8"), encoding="utf-8")
+    client = make_client(posts=(posts,))
+    page = client.get("/check")
+    assert page.status_code == 200
+    cli_json = CliRunner().invoke(cli, ["check", str(posts), "--format", "json"])
+    import json
+
+    expected = json.loads(cli_json.stdout)
+    api = client.get("/api/check").json()
+    assert api["findings"] == expected["findings"] and api["files"] == 2
+    for finding in expected["findings"]:
+        assert f"<code>{finding['code']}</code>" in page.text
+    assert page.text.count('<section class="file">') == len(
+        {f["path"] for f in expected["findings"]}
+    )
+    assert "footnote-mismatch" in page.text and "use <code>[^" in page.text
+    # A post fixed on disk is checked again on the next request.
+    (posts / "2019-02-05-orphans.md").unlink()
+    assert client.get("/api/check").json()["files"] == 1
+    assert make_client().get("/check").status_code == 404

@@ -1,0 +1,59 @@
+"""A small catalog for the web tests: the example posts, a post written to be hostile,
+and a paper from "arXiv" whose title is a script tag."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from catalog.importers.posts import import_posts
+from catalog.posts.discover import find_posts
+from catalog.records import ArxivRecord
+from catalog.store.catalog import Catalog
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "_posts"
+HOSTILE_TITLE = "<script>alert(1)</script>"
+HOSTILE_ID = "2101.00001"
+
+HOSTILE_POST = """\
+---
+layout: post
+title: "Hostile19 - <script>alert('post')</script> & friends"
+desc: 2019-team
+term: 2019Reads
+tags:
+- hostile
+---
+
+| Presenter | Papers | Paper URL | Our Slides |
+| -----: | ---------------------------: | :----- | :----- |
+| Mallory | <img src=x onerror=alert(2)> Tricks [^1] | [PDF](javascript:alert(3)) | [PDF](javascript:alert(4)) |
+
+[^1]: <sub><sup> <img src=x onerror=alert(2)> Tricks / M. Allory / An abstract with $<$ and & and <b>bold</b> </sup></sub>
+"""  # noqa: E501
+
+
+def hostile_record() -> ArxivRecord:
+    when = datetime(2021, 1, 4, tzinfo=UTC)
+    return ArxivRecord(
+        arxiv_id=HOSTILE_ID,
+        version=1,
+        title=HOSTILE_TITLE,
+        authors=("Eve <b>Evil</b>", "Trudy & Co"),
+        abstract="Bounds with $x<y$ & $a>b$; <script>alert('abstract')</script>",
+        published=when,
+        updated=when,
+        primary_category="cs.CR",
+        categories=("cs.CR",),
+        url=f"https://arxiv.org/abs/{HOSTILE_ID}",
+    )
+
+
+def fill(catalog: Catalog, tmp_path: Path) -> None:
+    """The example posts, the hostile post, the hostile paper."""
+    posts = tmp_path / "hostile_posts"
+    posts.mkdir(exist_ok=True)
+    (posts / "2019-05-01-hostile.md").write_text(HOSTILE_POST, encoding="utf-8")
+    summary = import_posts(catalog, find_posts([EXAMPLES, posts]))
+    assert not summary.failed, summary.failed
+    catalog.upsert_arxiv([hostile_record()])
