@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import jinja2
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -30,6 +31,16 @@ def _authors(names: list[str], limit: int = 0) -> str:
     return ", ".join(names)
 
 
+def _code_spans(text: str) -> Markup:
+    """Docstring text with `code` spans: escaped, the spans in <code>."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: plain text
+        return escape(text)
+    return Markup("").join(
+        Markup("<code>%s</code>") % part if i % 2 else escape(part) for i, part in enumerate(parts)
+    )
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -49,6 +60,7 @@ def environment() -> jinja2.Environment:
         short_url=_short_url,
         authors=_authors,
         urlpart=lambda value: quote(str(value), safe=""),
+        code_spans=_code_spans,
     )
     env.globals["urlencode"] = urlencode
     return env

@@ -1,0 +1,293 @@
+"""``catalog serve`` in a real browser: Debian's chromium, driven by selenium, against the
+real command (uvicorn on 127.0.0.1) over a SQLite catalog, arXiv being the loopback
+stand-in.
+
+What a person does: search for a paper, open it, read and copy its BibTeX; with
+``--edit``, plan a session through the forms and download a post that ``catalog check``
+passes. Screenshots of the main pages are saved under ``artefacts/screenshots/`` (git-
+ignored) for people to look at; a few of them are in docs/.
+
+chromium and chromium-driver come from apt-get (installed here when missing, as the
+PostgreSQL tests install postgresql); when neither is to be had, the tests are skipped
+with the reason. Chromium runs headless with no network features and a new profile.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.arxiv_server import ArxivStandIn
+from tests.web_fixtures import EXAMPLES
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "artefacts" / "screenshots"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+CATALOG = str(Path(sys.executable).with_name("catalog"))
+
+
+def _browser_binaries() -> tuple[str, str] | None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return (chromium, driver) if chromium and driver else None
+
+
+def _install_chromium() -> None:
+    """One ``apt-get install -y chromium chromium-driver`` (root only); xdist workers
+    take turns."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    with open("/tmp/catalog-tests-apt.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _browser_binaries() is not None:
+            return
+        for cmd in (
+            ["apt-get", "update"],
+            ["apt-get", "install", "-y", "chromium", "chromium-driver"],
+        ):
+            cmd[1:1] = ["-o", "DPkg::Lock::Timeout=300"]
+            subprocess.run(cmd, env=env, capture_output=True, timeout=900, check=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Site:
+    url: str
+    db: str
+    downloads: Path
+    driver: Any
+
+    def shot(self, name: str, width: int = 1200) -> None:
+        """Save a screenshot of the whole page (beyond the window) as it is now."""
+        import base64
+
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.driver.set_window_size(width, 900)
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        clip = {"x": 0, "y": 0, "width": width, "height": min(size["height"], 4000), "scale": 1}
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+        )
+        (SCREENSHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+        self.driver.set_window_size(1200, 900)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.skip("selenium missing: pip install -e '.[dev]'")
+    binaries = _browser_binaries()
+    if binaries is None:
+        _install_chromium()
+        binaries = _browser_binaries()
+    if binaries is None:
+        pytest.skip("no chromium and chromedriver (apt-get install chromium chromium-driver)")
+    chromium, chromedriver = binaries
+    folder = tmp_path_factory.mktemp("browser")
+    db = str(folder / "catalog.sqlite")
+    posts = folder / "_posts"
+    shutil.copytree(EXAMPLES, posts)
+    with ArxivStandIn() as arxiv:
+        env = dict(
+            os.environ, CATALOG_DB=db, CATALOG_ARXIV_URL=arxiv.url, CATALOG_ARXIV_DELAY="0.01"
+        )
+        subprocess.run([CATALOG, "import", str(posts)], env=env, check=True, capture_output=True)
+        port = _free_port()
+        server = subprocess.Popen(
+            [CATALOG, "serve", "--port", str(port), "--edit", "--posts", str(posts)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(url, server)
+            options = webdriver.ChromeOptions()
+            options.binary_location = chromium
+            for flag in CHROMIUM_FLAGS:
+                options.add_argument(flag)
+            options.add_argument(f"--user-data-dir={folder / 'profile'}")
+            options.add_argument("--window-size=1200,900")
+            downloads = folder / "downloads"
+            downloads.mkdir()
+            options.add_experimental_option(
+                "prefs",
+                {
+                    "download.default_directory": str(downloads),
+                    "download.prompt_for_download": False,
+                },
+            )
+            driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+            try:
+                driver.implicitly_wait(5)
+                yield Site(url, db, downloads, driver)
+            finally:
+                driver.quit()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+            assert server.stderr is not None
+            server.stderr.close()
+
+
+def _wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            assert server.stderr is not None
+            raise AssertionError(f"catalog serve exited: {server.stderr.read().decode()}")
+        try:
+            if httpx.get(url + "/", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"catalog serve did not answer at {url}")
+
+
+def test_find_a_paper_and_copy_its_bibtex(site: Site) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d = site.driver
+    d.get(site.url + "/")
+    assert "10" in d.find_element(By.CSS_SELECTOR, ".counts").text
+    site.shot("home")
+    box = d.find_element(By.CSS_SELECTOR, "form.big-search input[name=q]")
+    box.send_keys("concrete relaxation", Keys.ENTER)
+    WebDriverWait(d, 10).until(ready.title_contains("concrete relaxation"))
+    assert d.find_element(By.ID, "total").text == "1 paper"
+    site.shot("search")
+    d.find_element(
+        By.LINK_TEXT,
+        "The Concrete Distribution: A Continuous Relaxation of Discrete Random Variables",
+    ).click()
+    WebDriverWait(d, 10).until(ready.title_contains("The Concrete Distribution"))
+    bibtex = d.find_element(By.ID, "bibtex").text
+    assert bibtex.startswith("@misc{maddison2016concrete,")
+    assert "eprint = {1611.00712}" in bibtex
+
+    button = d.find_element(By.CSS_SELECTOR, "button[data-copy=bibtex]")
+    assert button.is_displayed()  # shown by the script; hidden when scripts are off
+    button.click()
+    WebDriverWait(d, 10).until(
+        lambda _: d.find_element(By.CSS_SELECTOR, ".copied").text == "Copied"
+    )
+    # What was copied is on the clipboard: paste it into the search box.
+    search = d.find_element(By.CSS_SELECTOR, "header input[name=q]")
+    search.click()
+    search.send_keys(Keys.CONTROL, "v")
+    pasted = search.get_attribute("value") or ""
+    assert pasted.startswith("@misc{maddison2016concrete,") and "1611.00712" in pasted
+    site.shot("paper")
+    assert not [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_plan_a_session_and_download_a_post_that_passes_check(site: Site) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d = site.driver
+    wait = WebDriverWait(d, 20)
+    d.get(site.url + "/sessions")
+    site.shot("sessions")
+    d.find_element(By.LINK_TEXT, "Plan a new session").click()
+    form = d.find_element(By.ID, "new-session")
+    for name, value in (
+        ("slug", "2018-08-07-discrete"),
+        ("title", "Discrete18 - Relaxations & estimators"),
+        ("term", "2018Reads"),
+        ("tags", "discrete, generative"),
+    ):
+        form.find_element(By.NAME, name).send_keys(value)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(ready.title_contains("Discrete18"))
+
+    def add(**fields: str) -> None:
+        talk = d.find_element(By.ID, "add-talk")
+        for name, value in fields.items():
+            talk.find_element(By.NAME, name).send_keys(value)
+        talk.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    add(ids="arxiv:1611.00712 https://arxiv.org/abs/1802.02550", presenter="Arshdeep",
+        slides="https://example.org/slides/relax.pdf")  # fmt: skip
+    wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "table.talks tbody tr")) == 2)
+    add(title="Summary of score-function estimators", presenter="gao ji")
+    wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "table.talks tbody tr")) == 3)
+    add(ids="1804.01694", presenter="Arshdeep")
+    wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "table.talks tbody tr")) == 4)
+
+    row = d.find_element(By.ID, "talk-3")  # the survey talk, first
+    to = row.find_element(By.NAME, "to")
+    to.clear()
+    to.send_keys("1")
+    row.find_element(By.XPATH, ".//button[text()='Move']").click()
+    wait.until(lambda _: "Summary of score" in d.find_element(By.ID, "talk-1").text)
+    d.find_element(By.ID, "talk-4").find_element(By.XPATH, ".//button[text()='Remove']").click()
+    wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "table.talks tbody tr")) == 3)
+    rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "table.talks tbody tr")]
+    assert "Summary of score-function estimators" in rows[0]
+    assert "The Concrete Distribution" in rows[1] and "Semi-Amortized" in rows[2]
+    site.shot("session-edit")
+    site.shot("session-phone", width=400)
+
+    add(ids="2301.1234")  # not an id: refused, with the reason, nothing changed
+    error = d.find_element(By.CSS_SELECTOR, "p.error").text
+    assert "not an arXiv id: '2301.1234'" in error
+    assert len(d.find_elements(By.CSS_SELECTOR, "table.talks tbody tr")) == 3
+
+    d.find_element(By.ID, "post-download").click()
+    post = site.downloads / "2018-08-07-discrete.md"
+    deadline = time.monotonic() + 20
+    while not post.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert post.exists(), f"no download in {sorted(site.downloads.iterdir())}"
+    text = post.read_text(encoding="utf-8")
+    assert "title: Discrete18 - Relaxations & estimators" in text
+    env = dict(os.environ, CATALOG_DB=site.db)
+    checked = subprocess.run(
+        [CATALOG, "check", str(post)], env=env, capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.strip() == "0 problems (0 errors, 0 warnings) in 1 file"
+
+    d.get(site.url + "/check")  # the example posts, linted by catalog serve --posts
+    assert d.find_element(By.ID, "summary").text == "0 problems (0 errors, 0 warnings) in 3 files"
+    site.shot("check")
+    for path, name in (("/presenters", "presenters"), ("/api/docs", "api")):
+        d.get(site.url + path)
+        site.shot(name)
