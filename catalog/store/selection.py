@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from catalog.errors import NotFound
 from catalog.records import PaperView, PresentationView, SessionView
 from catalog.store.catalog import Catalog, resolve_paper
-from catalog.store.models import Paper, Presentation, Presenter, Session
+from catalog.store.models import Paper, Presentation, PresentationPaper, Presenter, Session
 from catalog.store.paper_views import all_paper_views, paper_views_by_id
 from catalog.store.sessions import session_views
 from catalog.text import presenter_key
@@ -55,8 +55,13 @@ def select_for_export(
     wanted_presenters = {presenter_key(p) for p in sel.presenters}
     with catalog.read() as s:
         slugs = [x.slug for x in _matching_sessions(s, sel)]
-        views = session_views(s, slugs) if sel.filters_sessions else session_views(s)
         wanted_papers = {resolve_paper(s, ref).id or 0 for ref in sel.papers}
+        if sel.filters_sessions:
+            views = session_views(s, slugs)
+        elif wanted_papers:  # only the sessions that presented them can be kept
+            views = session_views(s, _presenting(s, wanted_papers))
+        else:
+            views = session_views(s)
 
         def keep(talk: PresentationView) -> bool:
             if wanted_presenters and presenter_key(talk.presenter or "") not in wanted_presenters:
@@ -76,6 +81,22 @@ def select_for_export(
             return all_paper_views(s, abstracts_too=abstracts_too), views
         papers = paper_views_by_id(s, sorted(paper_ids), abstracts_too=abstracts_too)
         return papers, views
+
+
+def _presenting(s: DbSession, paper_ids: set[int]) -> list[str]:
+    """Slugs of the sessions with a talk about one of ``paper_ids``."""
+    return list(
+        s.execute(
+            select(Session.slug)
+            .join(Presentation, col(Presentation.session_id) == col(Session.id))
+            .join(
+                PresentationPaper,
+                col(PresentationPaper.presentation_id) == col(Presentation.id),
+            )
+            .where(col(PresentationPaper.paper_id).in_(sorted(paper_ids)))
+            .distinct()
+        ).scalars()
+    )
 
 
 def _matching_sessions(s: DbSession, sel: Selection) -> list[Session]:

@@ -68,14 +68,29 @@ def paper(
 
 @router.get("/sessions")
 def sessions(catalog: CatalogDep) -> Response:
-    """Every session as the JSON export writes it (talks name their papers by citation
-    key; `/api/sessions/{slug}` has the papers too): `{"sessions": [...]}`."""
-    from catalog.store.sessions import session_views
-    from catalog.web.views import sessions_json
+    """Every session, as `/sessions` lists them (by date; undated last): the JSON
+    export's `slug`, `date`, `title`, `term`, `categories`, `tags`, with counts of
+    `talks`, distinct `papers` and `presenters`. `/api/sessions/{slug}` has the rest."""
+    from catalog.store.planning import list_sessions
 
-    with catalog.read() as s:
-        views = session_views(s, abstracts_too=False)
-    return _json({"sessions": sessions_json(catalog, views)["sessions"]})
+    return _json(
+        {
+            "sessions": [
+                {
+                    "slug": x.slug,
+                    "date": x.date.isoformat() if x.date else None,
+                    "title": x.title,
+                    "term": x.term,
+                    "categories": x.categories,
+                    "tags": x.tags,
+                    "talks": x.talks,
+                    "papers": x.papers,
+                    "presenters": x.presenters,
+                }
+                for x in list_sessions(catalog)
+            ]
+        }
+    )
 
 
 @router.get("/sessions/{slug}", responses=_ERRORS)

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -51,9 +52,9 @@ class _TooLarge(Exception):
 
 
 class SecurityMiddleware:
-    """Adds the security headers to every response, answers only the allowed Host
-    names (421 otherwise), and refuses request bodies over ``max_body`` bytes (413),
-    whether announced by Content-Length or streamed."""
+    """Adds the security headers (and Server-Timing) to every response, answers only
+    the allowed Host names (421 otherwise), and refuses request bodies over
+    ``max_body`` bytes (413), whether announced by Content-Length or streamed."""
 
     def __init__(self, app: ASGIApp, *, max_body: int, allowed_hosts: frozenset[str] | None):
         self.app = app
@@ -75,12 +76,19 @@ class SecurityMiddleware:
                 await _plain_error(scope, send, 413, self._too_large())
                 return
         started = False
+        begun = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = list(message.get("headers", [])) + _HEADERS
+                # How long the application took (what bench_serve.py measures).
+                took = f"app;dur={(time.perf_counter() - begun) * 1000:.1f}".encode()
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *_HEADERS,
+                    (b"server-timing", took),
+                ]
             await send(message)
 
         received = 0

@@ -1,0 +1,251 @@
+"""Web benchmark: every page and API route of ``catalog serve`` on a 100,000-paper catalog,
+on SQLite and PostgreSQL, beside a static file served by the same server.
+
+    .venv/bin/python benchmarks/bench_serve.py [--papers 100000] [--sessions 500]
+        [--requests 40] [--pg postgresql+psycopg://user@host/postgres] [--sqlite-only]
+
+The catalog is bench_export's generated papers (authors, ~1,000-character abstracts,
+arXiv ids) with ``--sessions`` sessions of 6 talks by 150 presenters, written in bulk.
+The server is the real command (``catalog serve``: uvicorn, one process) on 127.0.0.1;
+an httpx client asks each route ``--requests`` times after 3 warm-up requests, one at a
+time. Figures are server side: the ``Server-Timing`` header the application adds to each
+response (from the request reaching the application to its response starting), median
+and 95th percentile in milliseconds; the client's round trip is printed beside them.
+The baseline is ``/static/style.css``, served by the same server in the same run.
+Goal: every route under 50 ms median and 150 ms at the 95th percentile.
+
+Without ``--pg`` a throwaway PostgreSQL is started the way the tests start one (skipped,
+with the reason, if none can start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+import httpx  # noqa: E402
+
+from catalog.records import PaperView  # noqa: E402
+
+CATALOG = str(Path(sys.executable).with_name("catalog"))
+TAGS = ["generative", "discrete", "robustness", "graphs", "theory", "rl", "nlp", "vision"]
+
+
+def build_sessions(url: str, papers: list[PaperView], n: int, seed: int = 3) -> None:
+    """``n`` weekly sessions of 6 talks (each about one random paper) by 150 presenters,
+    inserted in bulk in one transaction."""
+    from catalog.store.catalog import Catalog
+    from catalog.store.models import Presentation, PresentationPaper, Presenter, Session
+    from catalog.text import presenter_key
+
+    rng = random.Random(seed)
+    names = [f"Presenter{i:03d} {chr(65 + i % 26)}." for i in range(150)]
+    start = date(2015, 1, 6)
+
+    def work(s: Any) -> None:
+        conn = s.connection()
+        conn.execute(
+            Presenter.__table__.insert(),  # type: ignore[attr-defined]
+            [{"id": i + 1, "name": nm, "key": presenter_key(nm)} for i, nm in enumerate(names)],
+        )
+        sessions, talks, links = [], [], []
+        for k in range(n):
+            day = start + timedelta(weeks=k)
+            slug = f"{day.isoformat()}-session{k:04d}"
+            sessions.append(
+                {
+                    "id": k + 1, "slug": slug, "title": f"Session {k}: {rng.choice(TAGS)}",
+                    "date": day, "term": f"{day.year}Reads", "layout": "post",
+                    "categories": [f"{k % 9}Topic"], "tags": rng.sample(TAGS, 2), "extra": {},
+                }
+            )  # fmt: skip
+            for position in range(1, 7):
+                talk_id = len(talks) + 1
+                paper = rng.choice(papers)
+                talks.append(
+                    {
+                        "id": talk_id, "session_id": k + 1, "position": position,
+                        "presenter_id": rng.randrange(len(names)) + 1, "title": paper.title,
+                        "slides_url": f"https://example.org/slides/{slug}-{position}.pdf",
+                        "link_url": f"https://arxiv.org/abs/{paper.arxiv_id}", "links": [],
+                    }
+                )  # fmt: skip
+                links.append({"presentation_id": talk_id, "paper_id": paper.id, "position": 0})
+        conn.execute(Session.__table__.insert(), sessions)  # type: ignore[attr-defined]
+        conn.execute(Presentation.__table__.insert(), talks)  # type: ignore[attr-defined]
+        conn.execute(PresentationPaper.__table__.insert(), links)  # type: ignore[attr-defined]
+
+    catalog = Catalog.open(url)
+    try:
+        catalog.write(work)
+    finally:
+        catalog.close()
+
+
+def routes(papers: list[PaperView], n_sessions: int) -> list[tuple[str, str]]:
+    """(label, path) of every route, with arguments that exist in the catalog."""
+    rng = random.Random(7)
+    paper = rng.choice(papers[:n_sessions])  # an id early enough to have been presented
+    word = "diffusion"
+    slug = f"{date(2015, 1, 6).isoformat()}-session0000"
+    return [
+        ("static file (baseline)", "/static/style.css"),
+        ("/", "/"),
+        ("/papers", "/papers"),
+        ("/papers?page=1000", "/papers?page=1000"),
+        (f"/papers?q={word}", f"/papers?q={word}"),
+        ("/papers?q=2 words&year", "/papers?q=causal+kernel&year=2012"),
+        ("/papers?tag=", "/papers?tag=graphs"),
+        ("/papers/{id}", f"/papers/{paper.arxiv_id}"),
+        ("/papers/{id}.bib", f"/papers/{paper.arxiv_id}.bib"),
+        ("/papers/{unknown} (404)", "/papers/nosuchkey2020"),
+        ("/sessions", "/sessions"),
+        ("/sessions/{slug}", f"/sessions/{slug}"),
+        ("/sessions/{slug}/post.md", f"/sessions/{slug}/post.md"),
+        ("/presenters", "/presenters"),
+        ("/presenters/{name}", "/presenters/Presenter007%20H."),
+        ("/export.bib?session=", f"/export.bib?session={slug}"),
+        ("/api/papers", "/api/papers"),
+        (f"/api/papers?q={word}", f"/api/papers?q={word}"),
+        ("/api/papers/{id}", f"/api/papers/{paper.arxiv_id}"),
+        ("/api/sessions", "/api/sessions"),
+        ("/api/sessions/{slug}", f"/api/sessions/{slug}"),
+        ("/api/presenters", "/api/presenters"),
+        ("/api/presenters/{name}", "/api/presenters/Presenter007%20H."),
+        ("/api/docs", "/api/docs"),
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(url: str) -> Iterator[str]:
+    port = _free_port()
+    env = dict(os.environ, CATALOG_DB=url)
+    server = subprocess.Popen(
+        [CATALOG, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/static/style.css", timeout=5)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("catalog serve did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+_TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+def measure(base: str, path: str, requests: int) -> tuple[list[float], list[float], int]:
+    """Server-side and round-trip milliseconds of ``requests`` GETs; the status."""
+    server_ms, client_ms = [], []
+    status = 0
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for i in range(requests + 3):
+            t0 = time.perf_counter()
+            response = client.get(path)
+            elapsed = (time.perf_counter() - t0) * 1000
+            status = response.status_code
+            found = _TIMING.search(response.headers.get("server-timing", ""))
+            if i >= 3:  # warm-up: first imports, caches, citation keys given
+                client_ms.append(elapsed)
+                server_ms.append(float(found.group(1)) if found else float("nan"))
+    return server_ms, client_ms, status
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[-1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--papers", type=int, default=100_000)
+    ap.add_argument("--sessions", type=int, default=500)
+    ap.add_argument("--requests", type=int, default=40)
+    ap.add_argument("--pg", metavar="URL", help="a PostgreSQL server (superuser URL)")
+    ap.add_argument("--sqlite-only", action="store_true")
+    args = ap.parse_args()
+
+    from bench_export import build_catalog, make_papers
+
+    from tests.db_fixtures import PostgresUnavailable, external_server, start_postgres
+
+    papers = make_papers(args.papers)
+    results: dict[str, dict[str, tuple[list[float], list[float], int]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        backends: list[tuple[str, str]] = [("sqlite", f"sqlite:///{tmp}/bench.sqlite")]
+        server = None
+        if not args.sqlite_only:
+            try:
+                server = external_server(args.pg) if args.pg else start_postgres()
+                backends.append(("postgresql", server.create_database()))
+            except PostgresUnavailable as exc:
+                print(f"PostgreSQL unavailable, SQLite only: {exc}", file=sys.stderr)
+        try:
+            for name, url in backends:
+                t0 = time.perf_counter()
+                build_catalog(url, papers)
+                build_sessions(url, papers, args.sessions)
+                print(f"{name}: catalog built in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+                with served(url) as base:
+                    results[name] = {
+                        label: measure(base, path, args.requests)
+                        for label, path in routes(papers, args.sessions)
+                    }
+        finally:
+            if server is not None:
+                from tests.db_fixtures import stop_postgres
+
+                stop_postgres(server)
+    print(
+        f"catalog serve, {args.papers} papers, {args.sessions} sessions; {args.requests} "
+        "requests per route; server-side ms (round trip in brackets); goal < 50 median, "
+        "< 150 p95"
+    )
+    header = f"{'route':30}"
+    for name in results:
+        header += f"{name + ' median':>22}{'p95':>16}"
+    print(header)
+    labels = list(next(iter(results.values())))
+    for label in labels:
+        line = f"{label:30}"
+        for name in results:
+            server_ms, client_ms, status = results[name][label]
+            mark = "" if status < 400 or "404" in label else f" !{status}"
+            line += f"{statistics.median(server_ms):10.1f} ({statistics.median(client_ms):7.1f})"
+            line += f"{p95(server_ms):8.1f} ({p95(client_ms):6.1f}){mark}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
