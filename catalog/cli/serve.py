@@ -82,7 +82,9 @@ def serve(
         "Ctrl-C stops",
         err=True,
     )
-    uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        web_app, host=host, port=port, log_level="warning", access_log=False, server_header=False
+    )
 
 
 COMMANDS = [serve]
