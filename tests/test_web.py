@@ -210,6 +210,35 @@ def test_api_docs_work_offline(client: TestClient) -> None:
     assert "/api/papers" in spec["paths"] and spec["info"]["title"] == "catalog"
 
 
+def test_identifiers_and_links_a_page_may_follow() -> None:
+    from catalog.records import Identifier, PaperView
+    from catalog.web.views import identifier_links, safe_href
+
+    paper = PaperView(
+        id=1,
+        title="BERT",
+        arxiv_id="1810.04805",
+        doi="10.18653/v1/N19-1423",
+        identifiers=[
+            Identifier("arxiv", "1810.04805"),
+            Identifier("doi", "10.18653/v1/n19-1423"),  # the same DOI, canonical case
+            Identifier("acl", "N19-1423"),
+            Identifier("openreview", "BkpiPMbA-"),
+            Identifier("neurips", "2014/5346"),
+        ],
+    )
+    assert identifier_links(paper) == [
+        ("arXiv", "1810.04805", "https://arxiv.org/abs/1810.04805"),
+        ("DOI", "10.18653/v1/N19-1423", "https://doi.org/10.18653/v1/N19-1423"),
+        ("ACL Anthology", "N19-1423", "https://aclanthology.org/N19-1423"),
+        ("OpenReview", "BkpiPMbA-", "https://openreview.net/forum?id=BkpiPMbA-"),
+        ("NeurIPS", "2014/5346", None),  # no page to link to: shown as text
+    ]
+    assert safe_href("https://arxiv.org/abs/1611.00712") == "https://arxiv.org/abs/1611.00712"
+    for url in ("javascript:alert(1)", "{{site.baseurl}}/x.pdf", "//evil.example/", "data:,x", ""):
+        assert safe_href(url) is None
+
+
 # -- errors --------------------------------------------------------------------------------
 
 
@@ -443,6 +472,21 @@ def test_edit_beyond_loopback_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> 
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--edit"])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "needs --token" in result.stderr
+
+
+def test_serve_names_an_address_in_use() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"catalog: error: cannot listen on 127.0.0.1:{port}: address already in use; "
+        "choose another --port or --host\n"
+    )
 
 
 def test_serve_without_the_web_extra_says_what_to_install(

@@ -70,6 +70,7 @@ def serve(
     if posts:
         find_posts(posts)  # a missing folder is named now, not on the first /check
 
+    _check_port(host, port)
     import uvicorn
 
     from catalog.web.app import create_app
@@ -85,6 +86,25 @@ def serve(
     uvicorn.run(
         web_app, host=host, port=port, log_level="warning", access_log=False, server_header=False
     )
+
+
+def _check_port(host: str, port: int) -> None:
+    """One clear line (exit 2) when the address cannot be listened on, before anything
+    starts; uvicorn would log it among its own messages."""
+    import socket
+
+    from catalog.web.config import ServeOptionError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ServeOptionError(
+            f"cannot listen on {host}:{port}: {reason.lower()}; choose another --port or --host"
+        ) from None
 
 
 COMMANDS = [serve]

@@ -93,7 +93,7 @@ def _on_session_page(
             view = get_session(catalog, slug)
         except NotFound:
             raise exc from None
-        context = {"session": view, "error": " ".join(str(exc).split()), "form": request}
+        context = {"session": view, "error": " ".join(str(exc).split())}
         return render(request, "session.html", context, status_code=_status(exc))
     return _see(f"/sessions/{quote(slug, safe='')}#talks")
 

@@ -83,5 +83,8 @@ def render(
     html = environment().get_template(name).render(values)
     response = HTMLResponse(html, status_code=status_code)
     if new:
-        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/")
+        secure = request.url.scheme == "https"  # behind a TLS proxy: never sent in clear
+        response.set_cookie(
+            CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=secure, path="/"
+        )
     return response
