@@ -119,6 +119,9 @@ def test_paper_page_ids_abstract_talks_bibtex(client: TestClient, catalog: Catal
     expected = io.StringIO()
     run_export(catalog, "bibtex", Selection(papers=(key,)), expected, ExportOptions())
     assert bib.text == expected.getvalue()
+    from markupsafe import escape
+
+    assert f"<pre id=\"bibtex\"><code>{escape(bib.text)}</code></pre>" in text  # what is copied
     csl = client.get(f"/papers/{key}.csl.json").json()
     assert csl[0]["id"] == key and csl[0]["title"].startswith("The Concrete")
 

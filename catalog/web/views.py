@@ -31,10 +31,12 @@ __all__ = [
     "paper_detail",
     "paper_json",
     "paper_ref",
+    "paper_detail_json",
     "paper_year",
     "papers_page",
     "safe_href",
     "sessions_by_term",
+    "sessions_json",
 ]
 
 PER_PAGE = 50
@@ -203,7 +205,7 @@ def paper_detail(catalog: Catalog, ref: str) -> PaperDetail:
         paper=paper,
         versions=catalog.versions(paper.id),
         talks=talks_about(catalog, paper.id),
-        bibtex=render(catalog, "bibtex", [paper]),
+        bibtex=_bibtex(paper),
     )
 
 
@@ -227,12 +229,13 @@ def paper_detail_json(detail: PaperDetail) -> dict[str, Any]:
     return data
 
 
-def render(catalog: Catalog, fmt: str, papers: list[PaperView], **options: Any) -> str:
-    """``papers`` written by the exporter ``fmt`` (their keys must be given already)."""
+def _bibtex(paper: PaperView) -> str:
+    """The paper's entry as ``catalog export bibtex --paper KEY`` writes it (and as its
+    ``.bib`` download has it); its key is given already."""
     from catalog.exporters import EXPORTERS
 
     out = io.StringIO()
-    EXPORTERS[fmt](papers, [], out, ExportOptions(**options))
+    EXPORTERS["bibtex"]([paper], [], out, ExportOptions())
     return out.getvalue()
 
 
