@@ -62,13 +62,10 @@ def serve(
             err=True,
         )
         raise SystemExit(2)
-    from catalog.posts.discover import find_posts
     from catalog.store.engine import describe, resolve_url
     from catalog.web.config import ServeConfig
 
     config = ServeConfig.for_host(host, port, edit=edit, token=token, posts=posts)
-    if posts:
-        find_posts(posts)  # a missing folder is named now, not on the first /check
 
     _check_port(host, port)
     import uvicorn
@@ -76,6 +73,9 @@ def serve(
     from catalog.web.app import create_app
 
     web_app = create_app(config, app.catalog)
+    if web_app.state.linter is not None:
+        # A missing folder or a bad catalog.toml is named now, not on the first /check.
+        web_app.state.linter.files()
     shown = f"[{host}]" if ":" in host else host
     mode = "editing on" if edit else "read-only"
     click.echo(

@@ -154,10 +154,8 @@ def check(request: Request) -> Response:
     linter = request.app.state.linter
     if linter is None:
         raise HTTPException(404, "no posts to check: start the server with --posts DIR")
-    lint = linter.lint()
-    doc = json.loads(render_json(lint.findings, len(lint.files)))
-    doc["unreadable"] = [{"path": f.path, "reason": f.error} for f in lint.files if f.error]
-    return _json(doc)
+    report = linter.lint().report
+    return _json(json.loads(render_json(report.findings, len(report.checked), report.unreadable)))
 
 
 @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
