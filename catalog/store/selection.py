@@ -54,7 +54,8 @@ def select_for_export(
     """
     wanted_presenters = {presenter_key(p) for p in sel.presenters}
     with catalog.read() as s:
-        slugs = [x.slug for x in _matching_sessions(s, sel)]
+        # Without session filters the sessions are not chosen by their rows: skip them.
+        slugs = [x.slug for x in _matching_sessions(s, sel)] if sel.filters_sessions else []
         wanted_papers = {resolve_paper(s, ref).id or 0 for ref in sel.papers}
         if sel.filters_sessions:
             views = session_views(s, slugs)
