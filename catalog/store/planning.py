@@ -253,14 +253,19 @@ def _view_of(s: DbSession, slug: str, talk_id: int) -> PresentationView:
     return next(t for t in view.presentations if t.position == position.position)
 
 
-def _counts(s: DbSession, by: Any, counted: Any, ids: Sequence[int]) -> dict[int, int]:
-    """``{id: count of distinct counted}`` over talks grouped by ``by`` (a talk column).
+def _counts(
+    s: DbSession, by: Any, counted: Any, ids: Sequence[int] | None = None
+) -> dict[int, int]:
+    """``{id: count of distinct counted}`` over talks grouped by ``by`` (a talk column),
+    for ``ids`` (``None``: every group, one scan without a parameter list).
 
     Counting a PresentationPaper column joins the talks' papers.
     """
-    if not ids:
+    if ids is not None and not ids:
         return {}
-    stmt = select(by, func.count(func.distinct(counted))).where(by.in_(list(ids)))
+    stmt = select(by, func.count(func.distinct(counted)))
+    if ids is not None:
+        stmt = stmt.where(by.in_(list(ids)))
     if counted.table is PresentationPaper.__table__:  # type: ignore[attr-defined]
         stmt = stmt.join(
             PresentationPaper, col(PresentationPaper.presentation_id) == col(Presentation.id)
@@ -353,19 +358,33 @@ def list_sessions(
 
     ``terms`` and ``tags``: keep sessions of any of these terms / with any of these tags.
     """
+    table = Session.__table__  # type: ignore[attr-defined]
     with catalog.read() as s:
-        sessions = list(s.execute(select(Session)).scalars())
+        # Plain rows, not ORM objects: a group's whole history is listed at once.
+        sessions = list(
+            s.execute(
+                select(
+                    table.c.id,
+                    table.c.slug,
+                    table.c.title,
+                    table.c.date,
+                    table.c.term,
+                    table.c.categories,
+                    table.c.tags,
+                )
+            )
+        )
         # Undated sessions last, on every backend (SQLite and PostgreSQL order NULLs apart).
         sessions.sort(key=lambda x: (x.date is None, x.date or Date.min, x.slug))
         if terms:
             sessions = [x for x in sessions if x.term in set(terms)]
         if tags:
             sessions = [x for x in sessions if set(tags) & set(x.tags)]
-        ids = [x.id for x in sessions if x.id is not None]
+        # Counted for every session in one grouped scan each: the talks table is small.
         by = col(Presentation.session_id)
-        talks = _counts(s, by, col(Presentation.id), ids)
-        presenters = _counts(s, by, col(Presentation.presenter_id), ids)
-        papers = _counts(s, by, col(PresentationPaper.paper_id), ids)
+        talks = _counts(s, by, col(Presentation.id))
+        presenters = _counts(s, by, col(Presentation.presenter_id))
+        papers = _counts(s, by, col(PresentationPaper.paper_id))
         return [
             SessionSummary(
                 slug=x.slug,
@@ -374,9 +393,9 @@ def list_sessions(
                 term=x.term,
                 categories=list(x.categories),
                 tags=list(x.tags),
-                talks=talks.get(x.id or 0, 0),
-                papers=papers.get(x.id or 0, 0),
-                presenters=presenters.get(x.id or 0, 0),
+                talks=talks.get(x.id, 0),
+                papers=papers.get(x.id, 0),
+                presenters=presenters.get(x.id, 0),
             )
             for x in sessions
         ]
