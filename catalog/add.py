@@ -45,8 +45,8 @@ class AddResult:
 
 def parse_ids(refs: Sequence[str]) -> list[ArxivId]:
     """Every ref parsed as an id; :class:`InvalidIds` naming each one that is not."""
-    from catalog.sources.arxiv.ids import parse_arxiv_id
     from catalog.errors import InvalidArxivId
+    from catalog.sources.arxiv.ids import parse_arxiv_id
 
     parsed, bad = [], []
     for text in refs:
