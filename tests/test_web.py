@@ -126,6 +126,20 @@ def test_paper_page_ids_abstract_talks_bibtex(client: TestClient, catalog: Catal
     assert csl[0]["id"] == key and csl[0]["title"].startswith("The Concrete")
 
 
+def test_a_paper_waiting_for_authors_links_by_its_id(client: TestClient, catalog: Catalog) -> None:
+    from dataclasses import replace
+
+    from tests.web_fixtures import hostile_record
+
+    record = replace(hostile_record(), arxiv_id="2101.00002", title="Untitled", authors=())
+    catalog.upsert_arxiv([record])
+    page = client.get("/papers/2101.00002").text
+    # Its key is for this page only (not stored until it has authors): links use the id.
+    assert catalog.find_paper("2101.00002").citation_key is None
+    assert 'href="/papers/2101.00002.bib"' in page
+    assert client.get("/papers/2101.00002.bib").status_code == 200
+
+
 def test_sessions_by_term_and_session_table(client: TestClient) -> None:
     listing = client.get("/sessions").text
     assert listing.index("<h2>2019Reads</h2>") < listing.index("<h2>2018Reads</h2>")

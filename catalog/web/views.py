@@ -190,22 +190,29 @@ class PaperDetail:
     versions: list[tuple[int, datetime | None]]
     talks: list[PaperTalk]
     bibtex: str
+    ref: str  # what the page and its downloads are called (a key only once it is stored)
 
 
 def paper_detail(catalog: Catalog, ref: str) -> PaperDetail:
     """A paper with its versions, its talks and its BibTeX entry. NotFound (naming the
     nearest keys and ids) for an unknown ``ref``. The first time a paper is shown, its
     citation key is given and stored, as ``catalog export`` does."""
+    from catalog.exporters.keys import settled
     from catalog.exporting import ensure_citation_keys
     from catalog.store.overview import talks_about
 
     paper = catalog.find_paper(ref)
+    stored = paper.citation_key
     ensure_citation_keys(catalog, [paper])
+    if stored is None and settled(paper):
+        stored = paper.citation_key
     return PaperDetail(
         paper=paper,
         versions=catalog.versions(paper.id),
         talks=talks_about(catalog, paper.id),
         bibtex=_bibtex(paper),
+        # A paper still waiting for its authors or year has a key for this page only.
+        ref=stored or paper.arxiv_id or str(paper.id),
     )
 
 
