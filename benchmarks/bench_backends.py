@@ -10,7 +10,8 @@ the tests start one). Steps, each timed (median of ``--runs``, wall seconds):
 * ``migrate``: open a new database (all migrations);
 * ``add``: upsert ``--papers`` arXiv records, 100 per transaction;
 * ``re-add``: the same again (every one "unchanged");
-* ``search x100``: 100 one- and two-word queries (prefixes, authors, abstracts);
+* ``search x100``: 100 one- and two-word queries (prefixes, authors, abstracts), each
+  the first page of 20, ranked, with the total;
 * ``list``: every paper with authors and abstract;
 * ``import posts``: ``--posts`` generated posts of 10 rows (bench_check's), then again
   (all unchanged);

@@ -62,3 +62,10 @@ class DatabaseError(CatalogError):
     """The database URL is bad, the driver is missing, or the schema is too new."""
 
     exit_code = 4
+
+
+class InvalidSearch(CatalogError):
+    """A search or listing the store cannot run as asked (a query too long, an unknown
+    sort key, a negative limit)."""
+
+    exit_code = 2

@@ -91,7 +91,8 @@ def check_catalog(url: str) -> None:
                 rec.abstract,
             )
         # The search index saw every write too.
-        assert {p.arxiv_id for p in catalog.search("relaxations")} == set(papers)
+        found = catalog.search("relaxations", limit=None)
+        assert {p.arxiv_id for p in found.papers} == set(papers) and found.total == len(papers)
 
 
 @pytest.mark.parametrize("fresh", [True, False], ids=["new-db", "migrated-db"])

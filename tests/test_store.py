@@ -1,5 +1,5 @@
-"""The Catalog API on SQLite and PostgreSQL: upserts, versions, removal, search, lookups,
-and migrations that carry old data forward."""
+"""The Catalog API on SQLite and PostgreSQL: upserts, versions, removal, lookups, and
+migrations that carry old data forward."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col
 
 from catalog.errors import NotFound
@@ -25,7 +24,6 @@ from catalog.store.catalog import Catalog
 from catalog.store.engine import PG_WRITE_LOCK, is_transient, make_engine
 from catalog.store.migrate import HEAD, alembic_config, current_revision, upgrade
 from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperVersion
-from catalog.store.search import fts5_available, fts5_query, has_fts_index, like_search, tsquery
 
 CONCRETE = ArxivRecord(
     arxiv_id="1611.00712",
@@ -153,8 +151,8 @@ def test_remove_cascades(catalog: Catalog) -> None:
         assert {v for (v,) in s.execute(select(col(PaperVersion.version)))} == {1}
         # Authors stay (they may have other papers).
         assert s.execute(select(func.count()).select_from(Author)).scalar_one() == 4
-    assert catalog.search("concrete") == []
-    assert [p.arxiv_id for p in catalog.search("maddison")] == ["hep-th/9901001"]
+    assert catalog.search("concrete").total == 0
+    assert [p.arxiv_id for p in catalog.search("maddison").papers] == ["hep-th/9901001"]
     with pytest.raises(NotFound):
         catalog.find_paper("1611.00712")
 
@@ -202,91 +200,6 @@ def test_unknown_paper_suggests_close_ids(catalog: Catalog) -> None:
     catalog.upsert_arxiv([CONCRETE])
     with pytest.raises(NotFound, match="did you mean 1611.00712"):
         catalog.find_paper("1611.00713")
-
-
-# -- search ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("relaxation", ["1611.00712"]),
-        ("relax", ["1611.00712"]),  # prefix
-        ("RELAX", ["1611.00712"]),  # case
-        ("maddison concrete", ["1611.00712"]),  # author + title
-        ("maddison", ["1611.00712", "hep-th/9901001"]),
-        ("maddison strings", ["hep-th/9901001"]),
-        ("gödel", ["hep-th/9901001"]),
-        ("teh stochastic", ["1611.00712"]),  # author + abstract
-        ("reparameterization", ["1611.00712", "1611.01144"]),  # abstract / title
-        ("gumbel-softmax", ["1611.01144"]),
-        ("softmax", ["1611.01144"]),
-        ("concrete gumbel", []),  # every word must match
-        ("nothing-like-this", []),
-        ("", []),
-        ("   ", []),
-    ],
-)
-def test_search(catalog: Catalog, query: str, expected: list[str]) -> None:
-    catalog.upsert_arxiv([CONCRETE, GUMBEL, OLD_STYLE])
-    assert [p.arxiv_id for p in catalog.search(query)] == expected
-
-
-def test_search_punctuation_only_falls_back_to_substrings(catalog: Catalog) -> None:
-    catalog.upsert_arxiv([CONCRETE, GUMBEL])
-    assert [p.arxiv_id for p in catalog.search(":")] == ["1611.00712"]
-    assert catalog.search("%") == []  # LIKE wildcards are escaped
-
-
-def test_search_follows_every_write(catalog: Catalog) -> None:
-    catalog.upsert_arxiv([CONCRETE, GUMBEL])
-    renamed = replace(GUMBEL, title="Straight-through estimators")
-    catalog.upsert_arxiv([renamed])
-    assert catalog.search("categorical reparameterization") == []
-    assert [p.arxiv_id for p in catalog.search("straight estimators")] == ["1611.01144"]
-
-    # Writes that do not go through upsert_arxiv are indexed too.
-    def edit(s: DbSession) -> None:
-        s.execute(text("UPDATE author SET name = 'Erica Jangles' WHERE name = 'Eric Jang'"))
-        s.execute(text("UPDATE abstract SET text = 'Zebras, quaggas.' WHERE text LIKE 'The rep%'"))
-
-    catalog.write(edit)
-    assert [p.arxiv_id for p in catalog.search("jangles")] == ["1611.01144"]
-    assert [p.arxiv_id for p in catalog.search("quagga")] == ["1611.00712"]
-    assert catalog.search("stochastic") == []
-
-
-def test_like_fallback(catalog: Catalog) -> None:
-    """The substring search used where SQLite lacks FTS5 (run here on both backends)."""
-    catalog.upsert_arxiv([CONCRETE, GUMBEL, OLD_STYLE])
-    with catalog.read() as s:
-        found = s.execute(like_search(["laxat", "Maddison"]).order_by(col(Paper.id))).scalars()
-        assert [p.arxiv_id for p in found] == ["1611.00712"]
-        found = s.execute(like_search(["softmax"]).order_by(col(Paper.id))).scalars()
-        assert [p.arxiv_id for p in found] == ["1611.01144"]
-
-
-def test_sqlite_without_index_uses_like(migrated_sqlite_url: str) -> None:
-    with Catalog.open(migrated_sqlite_url) as catalog:
-        catalog.upsert_arxiv([CONCRETE, GUMBEL])
-        with catalog.read() as s:
-            assert has_fts_index(s) == fts5_available()
-
-        def drop(s: DbSession) -> None:
-            triggers = s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
-            for (name,) in triggers.all():
-                s.execute(text(f"DROP TRIGGER {name}"))
-            s.execute(text("DROP TABLE IF EXISTS paper_fts"))
-
-        catalog.write(drop)
-        with catalog.read() as s:
-            assert not has_fts_index(s)
-        assert [p.arxiv_id for p in catalog.search("laxation maddison")] == ["1611.00712"]
-
-
-def test_query_builders() -> None:
-    assert fts5_query([["relax"], ["gumbel", "softmax"]]) == '"relax"* "gumbel"* "softmax"*'
-    assert tsquery(["gumbel", "softmax"]) == "gumbel:* & softmax:*"
 
 
 # -- migrations --------------------------------------------------------------------------
@@ -347,12 +260,12 @@ def test_upgrade_from_0001_keeps_data(db_url: str) -> None:
             (2, date(2017, 3, 5))
         ]
         # Papers from before the search index are searchable.
-        assert [p.id for p in catalog.search("madd stochastic")] == [7]
+        assert [p.id for p in catalog.search("madd stochastic").papers] == [7]
         # And the schema takes new writes as a fresh one would.
         (result,) = catalog.upsert_arxiv([CONCRETE])
         assert (result.status, result.paper_id) == ("updated", 7)
         assert [v for v, _ in catalog.versions(7)] == [1, 2, 3]
-        assert [p.id for p in catalog.search("relaxation teh")] == [7]
+        assert [p.id for p in catalog.search("relaxation teh").papers] == [7]
 
 
 def test_upgrade_twice_is_a_no_op(db_url: str) -> None:

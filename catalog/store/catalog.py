@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Table, delete, func
 from sqlalchemy.engine import Engine
@@ -33,6 +33,9 @@ from catalog.store.models import (
 )
 from catalog.store.paper_views import all_paper_views, paper_views_by_id
 from catalog.text import title_key, url_key
+
+if TYPE_CHECKING:
+    from catalog.store.search import SearchFilters, SearchResult
 
 T = TypeVar("T")
 
@@ -142,12 +145,45 @@ class Catalog:
         with self.read() as s:
             return all_paper_views(s)
 
-    def search(self, query: str) -> list[PaperView]:
-        """Papers whose title, authors or abstract match every word of ``query`` (prefixes)."""
-        from catalog.store.search import search_papers
+    def search(
+        self,
+        query: str,
+        *,
+        filters: SearchFilters | None = None,
+        limit: int | None = 20,
+        offset: int = 0,
+    ) -> SearchResult:
+        """A page of the papers matching ``query``, best first, and how many match.
+
+        Every word must match the title, an author or an abstract as a word prefix, and
+        every quoted phrase must appear as written; title matches come first (see
+        :mod:`catalog.store.search`). A query with nothing to search for lists every
+        paper. ``limit=None`` gives every match.
+        """
+        from catalog.store.search import SearchResult, search_ids
 
         with self.read() as s:
-            return paper_views(s, search_papers(s, query))
+            ids, total = search_ids(s, query, filters, limit=limit, offset=offset)
+            return SearchResult(paper_views_by_id(s, ids), total)
+
+    def list_papers_page(
+        self,
+        *,
+        limit: int | None = 20,
+        offset: int = 0,
+        sort: str = "added",
+        filters: SearchFilters | None = None,
+    ) -> SearchResult:
+        """A page of the papers in ``sort`` order, and how many there are in all.
+
+        ``sort`` is one of ``added`` (catalog order), ``key`` (citation key), ``title``,
+        ``year``; a leading ``-`` reverses it (``-year``: newest first).
+        """
+        from catalog.store.search import SearchResult, list_ids
+
+        with self.read() as s:
+            ids, total = list_ids(s, filters, sort=sort, limit=limit, offset=offset)
+            return SearchResult(paper_views_by_id(s, ids), total)
 
     def remove_paper(self, ref: str) -> PaperView:
         def work(s: DbSession) -> PaperView:

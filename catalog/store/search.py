@@ -1,60 +1,317 @@
-"""Full-text search over papers: title, author names and abstracts.
+"""Ranked full-text search and paged listing of papers: one function under the CLI and
+the web alike.
 
-A query is split on whitespace; a paper matches when every word matches somewhere in its
-title, authors or abstracts, as a word prefix ("relax" finds "relaxation", "maddison
-concrete" needs both). Case and (on SQLite) accents are ignored. The backend decides how:
+A query (read by :mod:`catalog.store.search_query`) matches a paper when every word
+matches somewhere in its title, authors or abstracts, as a word prefix, and every quoted
+phrase appears as written. Matches are ranked in two tiers: first the papers whose
+title alone holds every term, then the rest; within a tier by relevance (FTS5's bm25 on
+SQLite, ``ts_rank`` on PostgreSQL, titles weighing more than authors, authors more
+than abstracts), then by catalog number, so the order is the same on every run. Pages
+are taken with limit and offset, and the total number of matches comes with each page.
 
-* PostgreSQL: ``to_tsvector('simple', ...) @@ to_tsquery('simple', 'word:*')`` on each
-  of the three sources, served by the GIN expression indexes of migration 0003;
-* SQLite with FTS5: a ``MATCH`` on ``paper_fts``, kept in step by triggers (0003);
-* SQLite without FTS5 (or a database whose index is missing): substring ``LIKE``.
+The tiers are also what keeps a broad query fast: ranking costs a score per match, and
+"kernel" may match most of a catalog, but the first pages come from the title tier,
+which is ranked alone. Only a page past the last title match ranks the rest.
 
-Results come in catalog order (by paper id) on every backend.
+Backends:
+
+* SQLite with FTS5: ``paper_fts`` (migration 0003), kept in step by triggers;
+* PostgreSQL: ``paper_search``, one weighted ``tsvector`` per paper with a GIN index
+  (migration 0006), kept in step by triggers; the title tier uses the GIN expression
+  index on ``to_tsvector('simple', title)`` (0003);
+* SQLite without FTS5 (or a database without its index), and a query of punctuation
+  alone (``C++`` is a word, ``++`` is not): substring ``LIKE``, title matches first, then
+  by catalog number.
+
+Filters (year, session tags and terms, presenters) are subqueries of paper ids; tags,
+terms and presenters are chosen as ``catalog export`` chooses them
+(:func:`catalog.store.selection.presented_paper_ids`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    column,
+    extract,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col
 
+from catalog.errors import InvalidSearch
 from catalog.store.models import Abstract, Author, Paper, PaperAuthor
+from catalog.store.search_query import (
+    SearchQuery,
+    Term,
+    fts5_expression,
+    parse_query,
+    tsquery_text,
+)
 
-FTS_TABLE = "paper_fts"
-# Letters and digits: what both FTS5's unicode61 and PostgreSQL's parser call a word.
-_TOKEN = re.compile(r"[^\W_]+")
+if TYPE_CHECKING:
+    from catalog.records import PaperView
 
-
-def search_papers(session: DbSession, query: str) -> list[Paper]:
-    """Papers matching every word of ``query``, in catalog order."""
-    words = query.split()
-    if not words:
-        return []
-    tokens = [_tokens(word) for word in words]
-    dialect = session.get_bind().dialect.name
-    stmt: Select[Any]
-    if not any(tokens):  # only punctuation ("C++" is "c"; "++" is nothing to index)
-        stmt = like_search(words)
-    elif dialect == "postgresql":
-        stmt = _pg_search([t for t in tokens if t])
-    elif dialect == "sqlite" and has_fts_index(session):
-        stmt = _fts5_search([t for t in tokens if t])
-    else:
-        stmt = like_search(words)
-    return list(session.execute(stmt.order_by(col(Paper.id))).scalars().all())
-
-
-def _tokens(word: str) -> list[str]:
-    return _TOKEN.findall(word.lower())
+FTS_TABLE = "paper_fts"  # SQLite (migration 0003)
+FTS_TITLE_TABLE = "paper_title_fts"  # SQLite, titles alone (migration 0006)
+PG_TABLE = "paper_search"  # PostgreSQL (migration 0006)
+# Relevance weights of title, authors and abstracts (PostgreSQL's weights A, B and D
+# are 1.0, 0.4 and 0.1: the same proportions).
+FTS5_WEIGHTS = (10.0, 4.0, 1.0)
+# Listing orders; a leading "-" reverses one. Ties are broken by catalog number.
+SORTS = ("added", "key", "title", "year")
+# The transaction-local setting that tells PostgreSQL's index triggers to wait for
+# bulk_index to reindex the papers it wrote.
+_PG_DEFER = "catalog.defer_search_index"
 
 
-# -- SQLite FTS5 ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a search or a listing is narrowed to; all given filters must hold.
+
+    ``year`` is the year a paper appeared (the YEAR column of ``catalog list``);
+    ``tags``, ``terms`` and ``presenters`` keep the papers presented in talks of sessions
+    with one of the tags, in one of the terms, by one of the presenters, as ``catalog
+    export --tag/--term/--presenter`` choose them.
+    """
+
+    year: int | None = None
+    tags: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    presenters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of papers, and how many match in all (for pagination)."""
+
+    papers: list[PaperView]
+    total: int
+
+
+# -- the two entry points -----------------------------------------------------------------
+
+
+def search_ids(
+    session: DbSession,
+    query: str,
+    filters: SearchFilters | None = None,
+    *,
+    limit: int | None = 20,
+    offset: int = 0,
+) -> tuple[list[int], int]:
+    """The ids of one page of papers matching ``query``, best first, and the total.
+
+    A query with nothing to search for (blank, or quotes alone) matches every paper, in
+    the order ``list_ids`` gives by default. ``limit=None`` means every match.
+    Raises :class:`InvalidSearch` for a query too long or a negative limit or offset,
+    and :class:`~catalog.errors.NotFound` for a presenter the catalog does not have.
+    """
+    _check_window(limit, offset)
+    parsed = parse_query(query)
+    if parsed.is_empty:
+        return list_ids(session, filters, limit=limit, offset=offset)
+    scope = _scope(session, filters)
+    return _ranked_page(session, _tiers(session, parsed), scope, limit, offset)
+
+
+def list_ids(
+    session: DbSession,
+    filters: SearchFilters | None = None,
+    *,
+    sort: str = "added",
+    limit: int | None = 20,
+    offset: int = 0,
+) -> tuple[list[int], int]:
+    """The ids of one page of papers in ``sort`` order (see :data:`SORTS`), and the total."""
+    _check_window(limit, offset)
+    order = _sort_order(session, sort)
+    paper = _paper_table()
+    scope = _scope(session, filters)
+    stmt = scope.apply(select(paper.c.id), paper.c.id)
+    return _page(session, stmt.order_by(*order), limit, offset), _count(session, stmt)
+
+
+def _check_window(limit: int | None, offset: int) -> None:
+    if limit is not None and limit < 0:
+        raise InvalidSearch(f"limit {limit} is negative; give 0 or more (None: every paper)")
+    if offset < 0:
+        raise InvalidSearch(f"offset {offset} is negative; give 0 or more")
+
+
+# -- filters ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Filters as subqueries of paper ids, to apply to any statement's id column."""
+
+    conditions: tuple[Select[Any], ...] = ()
+
+    def apply(self, stmt: Select[Any], id_column: Any) -> Select[Any]:
+        for ids in self.conditions:
+            # Never correlated: the subquery may read the statement's own table.
+            stmt = stmt.where(id_column.in_(ids.correlate(None)))
+        return stmt
+
+
+def _scope(session: DbSession, filters: SearchFilters | None) -> _Scope:
+    if filters is None:
+        return _Scope()
+    from catalog.store.selection import Selection, presented_paper_ids
+
+    conditions = []
+    if filters.year is not None:
+        if not 1 <= filters.year <= 9998:
+            raise InvalidSearch(f"{filters.year} is not a year; give one such as 2018")
+        paper = _paper_table()
+        conditions.append(select(paper.c.id).where(year_condition(filters.year)))
+    presented = presented_paper_ids(
+        session,
+        Selection(tags=filters.tags, terms=filters.terms, presenters=filters.presenters),
+    )
+    if presented is not None:
+        conditions.append(presented)
+    return _Scope(tuple(conditions))
+
+
+def year_condition(year: int) -> ColumnElement[bool]:
+    """Papers of ``year`` (as :func:`paper_year` gives it), in terms the indexes serve:
+    a range of v1 dates (``ix_paper_published``), else the arXiv id's digits."""
+    paper = _paper_table().c
+    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    dated = and_(paper.published >= start, paper.published < end)
+    if not 1991 <= year <= 2090:  # no arXiv id names such a year
+        return dated
+    yy = f"{year % 100:02d}"
+    # New-style ids start with YYMM and a dot; old-style ones have YYMM after the slash.
+    named = or_(paper.arxiv_id.like(f"{yy}__.%"), paper.arxiv_id.like(f"%/{yy}%"))
+    return or_(dated, and_(paper.published.is_(None), named))
+
+
+def paper_year(dialect: str) -> ColumnElement[Any]:
+    """The year a paper appeared, in SQL: its v1 date's year, else the year its arXiv id
+    names (``1804.01694``: 2018; ``hep-th/9901001``: 1999), else NULL; the year
+    :func:`catalog.exporters.common.publication_parts` gives."""
+    paper = _paper_table().c
+    if dialect == "postgresql":
+        # substring(... from pattern) is NULL where the id holds no such digits.
+        old = func.substring(paper.arxiv_id, literal_column("'/([0-9]{2})[0-9]{2}'"))
+        new = func.substring(paper.arxiv_id, literal_column("'^([0-9]{2})[0-9]{2}[.]'"))
+    else:  # SQLite: canonical ids only ever hold digits there
+        old = func.substr(paper.arxiv_id, func.instr(paper.arxiv_id, "/") + 1, 2)
+        new = func.substr(paper.arxiv_id, 1, 2)
+    yy = cast(case((paper.arxiv_id.like("%/%"), old), else_=new), Integer)
+    from_id = case((yy >= 91, yy + 1900), else_=yy + 2000)
+    return case(
+        (paper.published.is_not(None), cast(extract("year", paper.published), Integer)),
+        else_=from_id,
+    )
+
+
+def _sort_order(session: DbSession, sort: str) -> list[Any]:
+    name = sort.removeprefix("-")
+    if name not in SORTS:
+        raise InvalidSearch(
+            f"cannot sort by {sort!r}; use one of {', '.join(SORTS)} (a leading - reverses)"
+        )
+    descending = sort.startswith("-")
+    paper = _paper_table().c
+    keys: dict[str, Any] = {
+        "added": None,
+        "key": paper.citation_key,
+        "title": paper.title_key,
+        "year": paper_year(session.get_bind().dialect.name),
+    }
+    order = []
+    key = keys[name]
+    if key is not None:
+        order.append((key.desc() if descending else key.asc()).nulls_last())
+    order.append(paper.id.desc() if descending else paper.id.asc())
+    return order
+
+
+# -- ranked pages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tiers:
+    """A query's matches as the backend finds them: every match, the title tier and the
+    rest, each a statement selecting paper ids (first column), with its ranking."""
+
+    id_column: Any  # the id column of ``matches`` and ``rest``
+    matches: Select[Any]
+    title: Select[Any]
+    title_id: Any
+    title_order: list[Any]
+    rest: Select[Any]
+    rest_order: list[Any]
+
+
+def _ranked_page(
+    session: DbSession, tiers: _Tiers, scope: _Scope, limit: int | None, offset: int
+) -> tuple[list[int], int]:
+    total = _count(session, scope.apply(tiers.matches, tiers.id_column))
+    if total == 0 or limit == 0 or offset >= total:
+        return [], total
+    title = scope.apply(tiers.title, tiers.title_id)
+    in_title = _count(session, title)
+    ids: list[int] = []
+    if offset < in_title:
+        ids = _page(session, title.order_by(*tiers.title_order), limit, offset)
+    wanted = None if limit is None else limit - len(ids)
+    if in_title < total and (wanted is None or wanted > 0):
+        rest = scope.apply(tiers.rest, tiers.id_column).order_by(*tiers.rest_order)
+        ids += _page(session, rest, wanted, max(0, offset - in_title))
+    return ids, total
+
+
+def _count(session: DbSession, stmt: Select[Any]) -> int:
+    counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return int(session.execute(counted).scalar_one())
+
+
+def _page(session: DbSession, stmt: Select[Any], limit: int | None, offset: int) -> list[int]:
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if offset:
+        stmt = stmt.offset(offset)
+    return [int(i) for i in session.execute(stmt).scalars()]
+
+
+def _tiers(session: DbSession, query: SearchQuery) -> _Tiers:
+    if not query.terms:  # punctuation alone: "++", ":"
+        return _like_tiers([_like_pattern([symbol]) for symbol in query.symbols])
+    if has_fts_index(session):
+        return _fts5_tiers(query.terms)
+    if has_pg_index(session):
+        return _pg_tiers(query.terms)
+    return _like_tiers([_like_pattern(list(term.tokens)) for term in query.terms])
+
+
+def _paper_table() -> Any:
+    return Paper.__table__  # type: ignore[attr-defined]
+
+
+# -- SQLite FTS5 --------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -73,107 +330,162 @@ def fts5_available() -> bool:
 
 
 def has_fts_index(session: DbSession) -> bool:
-    """FTS5 can be used here: SQLite has it and the database has its index (0003)."""
-    if not fts5_available():
+    """FTS5 can be used here: SQLite has it and the database has its indexes (0003, 0006)."""
+    if session.get_bind().dialect.name != "sqlite" or not fts5_available():
         return False
     found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-        {"name": FTS_TABLE},
-    ).first()
-    return found is not None
+        text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (:a, :b)"),
+        {"a": FTS_TABLE, "b": FTS_TITLE_TABLE},
+    ).scalar()
+    return found == 2
 
 
-def fts5_query(tokens: list[list[str]]) -> str:
-    """An FTS5 query: every token, each as a quoted prefix ("relax"*), all required."""
-    return " ".join(f'"{token}"*' for word in tokens for token in word)
-
-
-def _fts5_search(tokens: list[list[str]]) -> Select[Any]:
-    hits: Select[Any] = (
-        select(literal_column("rowid"))
-        .select_from(text(FTS_TABLE))
-        .where(text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=fts5_query(tokens)))
+def _fts5_tiers(terms: tuple[Term, ...]) -> _Tiers:
+    # The hidden column named like each table: the left side of MATCH, and bm25's handle.
+    fts = table(FTS_TABLE, column("rowid", Integer))
+    whole: ColumnElement[Any] = literal_column(FTS_TABLE)
+    expression = fts5_expression(terms)
+    matches = select(fts.c.rowid).select_from(fts).where(whole.op("MATCH")(expression))
+    titles = table(FTS_TITLE_TABLE, column("rowid", Integer))
+    in_titles: ColumnElement[Any] = literal_column(FTS_TITLE_TABLE)
+    title = select(titles.c.rowid).select_from(titles).where(in_titles.op("MATCH")(expression))
+    rest = matches.where(fts.c.rowid.not_in(title.correlate(None)))
+    bm25 = func.bm25(whole, *FTS5_WEIGHTS)  # lower is better
+    # Filters test "rowid + 0", an expression FTS5 is not shown: given "rowid IN (...)"
+    # it would run the whole MATCH again for every id of the list.
+    return _Tiers(
+        fts.c.rowid + 0,
+        matches,
+        title,
+        titles.c.rowid + 0,
+        [func.bm25(in_titles), titles.c.rowid],
+        rest,
+        [bm25, fts.c.rowid],
     )
-    return select(Paper).where(col(Paper.id).in_(hits))
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 
-def tsquery(tokens: list[str]) -> str:
-    """A to_tsquery text: every token as a prefix, all required ("relax:* & concret:*")."""
-    return " & ".join(f"{token}:*" for token in tokens)
+def has_pg_index(session: DbSession) -> bool:
+    """The database has PostgreSQL's search table (migration 0006)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    found = session.execute(text("SELECT to_regclass(:name)"), {"name": PG_TABLE}).scalar()
+    return found is not None
 
 
-def _tsvector(column: Any) -> ColumnElement[Any]:
+def _simple(value: Any) -> Any:
     # The config is inlined (not a bound parameter) so the expression is the very one
-    # the GIN indexes of migration 0003 were built on, and the planner can use them.
-    return func.to_tsvector(literal_column("'simple'"), column)
+    # the GIN index of migration 0003 was built on, and the planner can use it.
+    return func.to_tsvector(literal_column("'simple'"), value)
 
 
-def _pg_search(tokens: list[list[str]]) -> Select[Any]:
-    stmt = select(Paper)
-    for word in tokens:
-        query = func.to_tsquery(literal_column("'simple'"), tsquery(word))
-        author_hit = (
-            select(col(PaperAuthor.paper_id))
-            .join(Author, col(Author.id) == col(PaperAuthor.author_id))
-            .where(_tsvector(col(Author.name)).op("@@")(query))
+def _pg_tiers(terms: tuple[Term, ...]) -> _Tiers:
+    query = func.to_tsquery(literal_column("'simple'"), tsquery_text(terms))
+    search = table(PG_TABLE, column("paper_id", Integer), column("document"))
+    paper = _paper_table()
+    doc_id = search.c.paper_id
+    matches = select(doc_id).where(search.c.document.op("@@")(query))
+    title_vector = _simple(paper.c.title)
+    title = select(paper.c.id).where(title_vector.op("@@")(query))
+    rest = matches.where(doc_id.not_in(title.correlate(None)))
+    return _Tiers(
+        doc_id,
+        matches,
+        title,
+        paper.c.id,
+        [func.ts_rank(title_vector, query).desc(), paper.c.id],
+        rest,
+        [func.ts_rank(search.c.document, query).desc(), doc_id],
+    )
+
+
+@contextmanager
+def _pg_deferred(session: DbSession, touched: set[int]) -> Iterator[None]:
+    session.execute(text("SELECT set_config(:name, 'on', true)"), {"name": _PG_DEFER})
+    yield
+    ids = sorted(touched)
+    for start in range(0, len(ids), 5000):
+        session.execute(
+            text("SELECT paper_search_refresh(CAST(:ids AS integer[]))"),
+            {"ids": ids[start : start + 5000]},
         )
-        abstract_hit = select(col(Abstract.paper_id)).where(
-            _tsvector(col(Abstract.text)).op("@@")(query)
-        )
-        title_hit = select(col(Paper.id)).where(_tsvector(col(Paper.title)).op("@@")(query))
-        # A union of ids (not an OR) lets each of the three indexes serve its part.
-        stmt = stmt.where(col(Paper.id).in_(union(title_hit, author_hit, abstract_hit)))
-    return stmt
+    session.execute(text("SELECT set_config(:name, 'off', true)"), {"name": _PG_DEFER})
 
 
 # -- LIKE fallback ------------------------------------------------------------------------
 
 
-def _like_pattern(word: str) -> str:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _like_pattern(parts: list[str]) -> str:
+    """``%a%b%``: the parts in this order (a phrase's words, or one word as typed)."""
+    escaped = [_escape_like(p.lower()) for p in parts]
+    return "%" + "%".join(escaped) + "%"
 
 
-def like_search(words: list[str]) -> Select[Any]:
-    """Papers whose title, an author or an abstract contains every word (substrings)."""
-    stmt = select(Paper)
-    for word in words:
-        pattern = _like_pattern(word)
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(value: Any, pattern: str) -> ColumnElement[bool]:
+    return func.lower(value).like(pattern, escape="\\")
+
+
+def like_search(patterns: list[str]) -> Select[Any]:
+    """Papers whose title, an author or an abstract matches every LIKE pattern."""
+    paper = _paper_table()
+    stmt = select(paper.c.id)
+    for pattern in patterns:
         author_hit = (
             select(col(PaperAuthor.paper_id))
             .join(Author, col(Author.id) == col(PaperAuthor.author_id))
-            .where(func.lower(col(Author.name)).like(pattern, escape="\\"))
+            .where(_contains(col(Author.name), pattern))
         )
-        abstract_hit = select(col(Abstract.paper_id)).where(
-            func.lower(col(Abstract.text)).like(pattern, escape="\\")
-        )
+        abstract_hit = select(col(Abstract.paper_id)).where(_contains(col(Abstract.text), pattern))
         stmt = stmt.where(
             or_(
-                func.lower(col(Paper.title)).like(pattern, escape="\\"),
-                col(Paper.id).in_(author_hit),
-                col(Paper.id).in_(abstract_hit),
+                _contains(paper.c.title, pattern),
+                paper.c.id.in_(author_hit),
+                paper.c.id.in_(abstract_hit),
             )
         )
     return stmt
 
 
+def _like_tiers(patterns: list[str]) -> _Tiers:
+    paper = _paper_table()
+    matches = like_search(patterns)
+    in_title = and_(*(_contains(paper.c.title, p) for p in patterns))
+    title = matches.where(in_title)
+    rest = matches.where(not_(in_title))
+    return _Tiers(paper.c.id, matches, title, paper.c.id, [paper.c.id], rest, [paper.c.id])
+
+
+# -- bulk writes --------------------------------------------------------------------------
+
+
 @contextmanager
 def bulk_index(session: DbSession) -> Iterator[set[int]]:
-    """Suspend the FTS5 triggers for a bulk write; reindex the papers it touched once.
+    """Suspend the search index triggers for a bulk write; reindex the papers it touched
+    once, at the end.
 
     The triggers rebuild a paper's index row on every author or abstract row written,
     so a bulk import would index each paper many times over. Inside the caller's write
-    transaction the triggers are dropped, the caller adds the ids of every paper it
-    writes to the yielded set, and at the end those papers are indexed once and the
-    triggers put back as they were. SQLite's DDL is transactional and the writer holds
-    the lock, so no other connection ever sees the database without its triggers.
-    Elsewhere (PostgreSQL, SQLite without FTS5) this does nothing.
+    transaction the caller adds the ids of every paper it writes to the yielded set; at
+    the end those papers are indexed once.
+
+    * SQLite: the FTS5 triggers are dropped and put back as they were. SQLite's DDL is
+      transactional and the writer holds the lock, so no other connection ever sees the
+      database without its triggers.
+    * PostgreSQL: a transaction-local setting tells the triggers to do nothing, so other
+      transactions' writes are indexed as usual meanwhile.
     """
     touched: set[int] = set()
-    if session.get_bind().dialect.name != "sqlite" or not has_fts_index(session):
+    if has_pg_index(session):
+        with _pg_deferred(session, touched):
+            yield touched
+        return
+    if not has_fts_index(session):
         yield touched
         return
     triggers = session.execute(

@@ -1,12 +1,14 @@
-"""Choosing papers and sessions for an export, and giving papers their citation keys."""
+"""Choosing papers and sessions for an export or a search, and giving papers their
+citation keys."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Select, Table, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
@@ -98,6 +100,29 @@ def _presenting(s: DbSession, paper_ids: set[int]) -> list[str]:
             .distinct()
         ).scalars()
     )
+
+
+def presented_paper_ids(s: DbSession, sel: Selection) -> Select[Any] | None:
+    """A subquery of the ids of the papers that ``sel``'s session filters keep: those of
+    the talks (by one of ``sel.presenters``, when given) in the sessions it selects, as
+    :func:`select_for_export` keeps them. ``None`` when ``sel`` filters no sessions.
+
+    Raises :class:`NotFound` for a session or presenter the catalog does not have.
+    """
+    if not sel.filters_sessions:
+        return None
+    session_ids = [x.id for x in _matching_sessions(s, sel)]
+    stmt = (
+        sa_select(col(PresentationPaper.paper_id))
+        .join(Presentation, col(Presentation.id) == col(PresentationPaper.presentation_id))
+        .where(col(Presentation.session_id).in_(session_ids))
+    )
+    if sel.presenters:
+        keys = [presenter_key(p) for p in sel.presenters]
+        stmt = stmt.join(Presenter, col(Presenter.id) == col(Presentation.presenter_id)).where(
+            col(Presenter.key).in_(keys)
+        )
+    return stmt
 
 
 def _matching_sessions(s: DbSession, sel: Selection) -> list[Session]:
