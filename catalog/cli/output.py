@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -42,7 +43,36 @@ def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(json_text(data))
+
+
+def json_text(data: Any) -> str:
+    """``data`` as :func:`echo_json` prints it: UTF-8, indented by 2."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def pager_option(f: F) -> F:
+    """``--pager/--no-pager``: on a terminal, long output goes through ``$PAGER``."""
+    return click.option(
+        "--pager/--no-pager",
+        default=True,
+        help="On a terminal, page output longer than the screen through $PAGER "
+        "(default less); never when stdout is a pipe or a file.",
+    )(f)
+
+
+def echo_paged(text: str, *, pager: bool = True) -> None:
+    """Print ``text``: through a pager when ``pager`` is on, stdin and stdout are a
+    terminal and the text is taller than it; else straight to stdout."""
+    if pager and sys.stdin.isatty() and sys.stdout.isatty():
+        rows = shutil.get_terminal_size((80, 24)).lines
+        if text.count("\n") + 1 >= rows:  # one row is left for the prompt
+            # As git does: less quits by itself when the text fits after all (F),
+            # shows colours (R) and leaves the text on the screen when it quits (X).
+            os.environ.setdefault("LESS", "FRX")
+            click.echo_via_pager(text)
+            return
+    click.echo(text)
 
 
 def truncate(text: str, width: int) -> str:

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from catalog.cli.context import AppContext, pass_app
-from catalog.cli.output import echo_json, format_option, render_table
+from catalog.cli.output import (
+    echo_json,
+    echo_paged,
+    format_option,
+    json_text,
+    pager_option,
+    render_table,
+)
 
 if TYPE_CHECKING:
     from catalog.records import PaperView
+    from catalog.store.search import SearchFilters, SearchResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+# catalog.store.search.SORTS (a test keeps the two in step; importing the store here
+# would slow every command's start-up).
+SORTS = ("added", "key", "title", "year")
 
 
 def paper_json(paper: PaperView, versions: list[tuple[int, Any]] | None = None) -> dict[str, Any]:
@@ -50,23 +64,94 @@ def _id_label(paper: PaperView) -> str:
     return paper.citation_key or f"#{paper.id}"
 
 
-def _print_papers(papers: list[PaperView], fmt: str) -> None:
+def _papers_text(papers: list[PaperView], fmt: str) -> str:
     if fmt == "json":
-        echo_json([paper_json(p) for p in papers])
-        return
-    if not papers:
-        click.echo("no papers", err=True)
-        return
-    rows = [
-        (
-            _id_label(p),
-            _year(p),
-            p.title,
-            _authors_short(p.authors),
+        return json_text([paper_json(p) for p in papers])
+    rows = [(_id_label(p), _year(p), p.title, _authors_short(p.authors)) for p in papers]
+    return render_table(["ID", "YEAR", "TITLE", "AUTHORS"], rows, flex=2)
+
+
+def _print_page(result: SearchResult, offset: int, fmt: str, pager: bool, noun: str) -> None:
+    """A page of papers on stdout; on stderr, how many more there are past it.
+
+    ``noun`` names what was counted: "papers" (a listing) or "matches" (a search).
+    """
+    papers = result.papers
+    if papers or fmt == "json":  # JSON always prints its array: [] says "none"
+        echo_paged(_papers_text(papers, fmt), pager=pager)
+    if not result.total:
+        if fmt != "json":
+            click.echo(f"catalog: no {noun}", err=True)
+    elif not papers:
+        click.echo(
+            f"catalog: --offset {offset} is past the last of {result.total:,} {noun}", err=True
         )
-        for p in papers
-    ]
-    click.echo(render_table(["ID", "YEAR", "TITLE", "AUTHORS"], rows, flex=2))
+    elif (more := result.total - offset - len(papers)) > 0:
+        shown = f"{offset + 1:,}-{offset + len(papers):,} of {result.total:,}"
+        click.echo(
+            f"catalog: {more:,} more {noun} ({shown} shown); "
+            f"next page: --offset {offset + len(papers)}, all: --limit 0",
+            err=True,
+        )
+
+
+def _page_options(default_limit: int) -> Callable[[F], F]:
+    """--limit, --offset and the filters shared by ``list`` and ``search``."""
+
+    def decorate(f: F) -> F:
+        options = [
+            click.option(
+                "--limit",
+                type=click.IntRange(min=0),
+                default=default_limit,
+                show_default=True,
+                metavar="N",
+                help="Print at most N papers; 0 prints all of them.",
+            ),
+            click.option(
+                "--offset",
+                type=click.IntRange(min=0),
+                default=0,
+                metavar="N",
+                help="Skip the first N (the next page of 20: --offset 20).",
+            ),
+            click.option(
+                "--year", type=click.IntRange(1, 9998), help="Only papers that appeared in YEAR."
+            ),
+            click.option(
+                "--tag",
+                "tags",
+                multiple=True,
+                help="Only papers presented in sessions with this tag (repeatable: any).",
+            ),
+            click.option(
+                "--term",
+                "terms",
+                multiple=True,
+                help="Only papers presented in this term, e.g. 2018Reads (repeatable: any).",
+            ),
+            click.option(
+                "--presenter",
+                "presenters",
+                multiple=True,
+                help="Only papers presented by this presenter (repeatable: any).",
+            ),
+            format_option("table", "json"),
+            pager_option,
+        ]
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def _filters(
+    year: int | None, tags: tuple[str, ...], terms: tuple[str, ...], presenters: tuple[str, ...]
+) -> SearchFilters:
+    from catalog.store.search import SearchFilters
+
+    return SearchFilters(year=year, tags=tags, terms=terms, presenters=presenters)
 
 
 @click.command()
@@ -159,17 +244,49 @@ def add(
 
 
 @click.command(name="list")
-@format_option("table", "json")
+@click.option(
+    "--sort",
+    type=click.Choice([*SORTS, *(f"-{key}" for key in SORTS)]),
+    default="added",
+    show_default=True,
+    metavar="KEY",
+    help="Order: added (catalog order), key (citation key), title or year; "
+    "a leading - reverses it (-year: newest first).",
+)
+@_page_options(default_limit=20)
 @pass_app
-def list_(app: AppContext, fmt: str) -> None:
-    """List the papers in the catalog.
+def list_(
+    app: AppContext,
+    sort: str,
+    limit: int,
+    offset: int,
+    year: int | None,
+    tags: tuple[str, ...],
+    terms: tuple[str, ...],
+    presenters: tuple[str, ...],
+    fmt: str,
+    pager: bool,
+) -> None:
+    """List the papers in the catalog, 20 at a time (--limit 0: all of them).
+
+    When more papers are left than were printed, a line on stderr says how many and
+    how to see them. The filters are those of search.
 
     \b
     Examples:
       catalog list
-      catalog list --format json | jq '.[].title'
+      catalog list --sort -year --limit 50
+      catalog list --offset 20                     the next 20
+      catalog list --tag generative --presenter Arshdeep
+      catalog list --limit 0 --format json | jq '.[].title'
     """
-    _print_papers(app.catalog.list_papers(), fmt)
+    result = app.catalog.list_papers_page(
+        limit=limit or None,
+        offset=offset,
+        sort=sort,
+        filters=_filters(year, tags, terms, presenters),
+    )
+    _print_page(result, offset, fmt, pager, "papers")
 
 
 @click.command()
@@ -216,18 +333,48 @@ def show(app: AppContext, ref: str, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("query")
-@format_option("table", "json")
+@click.argument("words", nargs=-1, required=True, metavar="WORDS...")
+@_page_options(default_limit=20)
 @pass_app
-def search(app: AppContext, query: str, fmt: str) -> None:
-    """Find papers whose title, authors or abstract contain every word of QUERY.
+def search(
+    app: AppContext,
+    words: tuple[str, ...],
+    limit: int,
+    offset: int,
+    year: int | None,
+    tags: tuple[str, ...],
+    terms: tuple[str, ...],
+    presenters: tuple[str, ...],
+    fmt: str,
+    pager: bool,
+) -> None:
+    """Find papers by words of their title, authors or abstract, best match first.
+
+    Every word must match, as the start of a word ("relax" finds "relaxation"); a
+    phrase in double quotes must appear as written (quote it for the shell too:
+    '"continuous relaxation"'). Papers whose title holds every word come first, then
+    the others, each by relevance. Operators such as AND, OR or * are searched for as
+    words. Prints the best 20 (--limit); a line on stderr says how many more match.
 
     \b
     Examples:
       catalog search relaxation
-      catalog search "maddison concrete" --format json
+      catalog search gumbel softmax --year 2016
+      catalog search '"continuous relaxation"' maddison
+      catalog search attention --tag generative --limit 0 --format json
+      catalog search diffusion --offset 20          the next 20
     """
-    _print_papers(app.catalog.search(query), fmt)
+    from catalog.store.search_query import parse_query
+
+    query = " ".join(words)
+    if parse_query(query).is_empty:
+        raise click.UsageError(
+            f"nothing to search for in {query!r}; give a word (catalog list lists every paper)"
+        )
+    result = app.catalog.search(
+        query, filters=_filters(year, tags, terms, presenters), limit=limit or None, offset=offset
+    )
+    _print_page(result, offset, fmt, pager, "matches")
 
 
 @click.command()
