@@ -116,24 +116,30 @@ def _page_options(default_limit: int) -> Callable[[F], F]:
                 help="Skip the first N (the next page of 20: --offset 20).",
             ),
             click.option(
-                "--year", type=click.IntRange(1, 9998), help="Only papers that appeared in YEAR."
+                "--year",
+                type=click.IntRange(1, 9998),
+                metavar="YEAR",
+                help="Only papers that appeared in YEAR (the YEAR column).",
             ),
             click.option(
                 "--tag",
                 "tags",
                 multiple=True,
+                metavar="TAG",
                 help="Only papers presented in sessions with this tag (repeatable: any).",
             ),
             click.option(
                 "--term",
                 "terms",
                 multiple=True,
+                metavar="TERM",
                 help="Only papers presented in this term, e.g. 2018Reads (repeatable: any).",
             ),
             click.option(
                 "--presenter",
                 "presenters",
                 multiple=True,
+                metavar="NAME",
                 help="Only papers presented by this presenter (repeatable: any).",
             ),
             format_option("table", "json"),
@@ -353,8 +359,9 @@ def search(
     Every word must match, as the start of a word ("relax" finds "relaxation"); a
     phrase in double quotes must appear as written (quote it for the shell too:
     '"continuous relaxation"'). Papers whose title holds every word come first, then
-    the others, each by relevance. Operators such as AND, OR or * are searched for as
-    words. Prints the best 20 (--limit); a line on stderr says how many more match.
+    the others, each by relevance. Nothing is search syntax: AND, OR and NOT are words,
+    and * : ( - are punctuation. Prints the best 20 (--limit); a line on stderr says
+    how many more match.
 
     \b
     Examples:

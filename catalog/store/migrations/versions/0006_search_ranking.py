@@ -38,20 +38,29 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+# Set-based, and with no join for the planner to get wrong: each author name is looked
+# up by primary key (a join with author, planned before the tables have statistics,
+# can scan every author once per paper).
 _REFRESH = """
 CREATE FUNCTION paper_search_refresh(ids integer[]) RETURNS void LANGUAGE sql AS $$
     DELETE FROM paper_search WHERE paper_id = ANY(ids);
     INSERT INTO paper_search (paper_id, document)
     SELECT p.id,
            setweight(to_tsvector('simple', p.title), 'A')
-        || setweight(to_tsvector('simple', coalesce(
-               (SELECT string_agg(a.name, ' ' ORDER BY pa.position)
-                FROM paper_author pa JOIN author a ON a.id = pa.author_id
-                WHERE pa.paper_id = p.id), '')), 'B')
-        || setweight(to_tsvector('simple', coalesce(
-               (SELECT string_agg(ab.text, ' ' ORDER BY ab.id)
-                FROM abstract ab WHERE ab.paper_id = p.id), '')), 'D')
-    FROM paper p WHERE p.id = ANY(ids);
+        || setweight(to_tsvector('simple', coalesce(au.names, '')), 'B')
+        || setweight(to_tsvector('simple', coalesce(ab.texts, '')), 'D')
+    FROM paper p
+    LEFT JOIN (
+        SELECT pa.paper_id,
+               string_agg((SELECT a.name FROM author a WHERE a.id = pa.author_id), ' '
+                          ORDER BY pa.position) AS names
+        FROM paper_author pa WHERE pa.paper_id = ANY(ids) GROUP BY pa.paper_id
+    ) au ON au.paper_id = p.id
+    LEFT JOIN (
+        SELECT ab.paper_id, string_agg(ab.text, ' ' ORDER BY ab.id) AS texts
+        FROM abstract ab WHERE ab.paper_id = ANY(ids) GROUP BY ab.paper_id
+    ) ab ON ab.paper_id = p.id
+    WHERE p.id = ANY(ids);
 $$
 """
 
