@@ -19,7 +19,6 @@ from catalog.records import PaperView, SessionView
 from catalog.store.catalog import Catalog
 from catalog.store.overview import PaperTalk
 from catalog.store.planning import SessionSummary
-from catalog.store.selection import Selection
 
 __all__ = [
     "PER_PAGE",
@@ -161,22 +160,19 @@ class PapersPage:
 def find_papers(
     catalog: Catalog, filters: PaperFilters, *, limit: int, offset: int
 ) -> tuple[list[PaperView], int]:
-    """One page of the papers matching ``filters``, and how many match in all.
+    """One page of the papers matching ``filters`` (ranked when there are words, newest
+    first otherwise), and how many match in all: the store's search, as `catalog search`
+    and `catalog list` run it."""
+    from catalog.store.search import SearchFilters
 
-    The web's one call into the store's search. Until ranked search with filters and
-    paging lands in the store, it runs today's word search and the export's session
-    filters, and pages here.
-    """
-    from catalog.store.selection import select_for_export
-
-    papers = catalog.search(filters.q) if filters.q.strip() else catalog.list_papers()
-    if filters.tags or filters.terms or filters.presenters:
-        sel = Selection(tags=filters.tags, terms=filters.terms, presenters=filters.presenters)
-        wanted = {p.id for p in select_for_export(catalog, sel, abstracts_too=False)[0]}
-        papers = [p for p in papers if p.id in wanted]
-    if filters.year:
-        papers = [p for p in papers if paper_year(p) == filters.year]
-    return papers[offset : offset + limit], len(papers)
+    found = SearchFilters(
+        year=filters.year, tags=filters.tags, terms=filters.terms, presenters=filters.presenters
+    )
+    if filters.q.strip():
+        result = catalog.search(filters.q, filters=found, limit=limit, offset=offset)
+    else:
+        result = catalog.list_papers_page(limit=limit, offset=offset, sort="added", filters=found)
+    return result.papers, result.total
 
 
 def papers_page(catalog: Catalog, filters: PaperFilters, page: int) -> PapersPage:
