@@ -1,0 +1,155 @@
+"""Reading the fields arXiv writes the same way in OAI-PMH and in the snapshot.
+
+* version dates: RFC 2822 (``Mon, 2 Apr 2007 19:18:42 GMT``), read by a fast path for
+  arXiv's own shape and :func:`email.utils.parsedate_to_datetime` for anything else;
+* sizes: ``37kb`` (``0kb`` is a withdrawn version);
+* DOIs: one field may hold several, separated by spaces, commas or semicolons;
+* author lists: ``C. Bal\\'azs, E. L. Berger and C.-P. Yuan (ANL)``: split at top-level
+  commas and " and ", affiliations in parentheses dropped, TeX accents decoded.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_RFC2822 = re.compile(
+    r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"\s*(?:GMT|UT|UTC|Z|\+0000)?\s*$"
+)
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*$")
+_DOI_SPLIT = re.compile(r"[\s,;]+")
+_AND = re.compile(r"\s+and\s+|\s*&\s*", re.I)
+
+
+def parse_version_date(text: str | None) -> datetime | None:
+    """An RFC 2822 date as an aware UTC datetime; None when empty or unreadable."""
+    if not text or not text.strip():
+        return None
+    m = _RFC2822.match(text)
+    if m and m.group(2).lower() in _MONTHS:
+        day, month, year, hour, minute, second = m.groups()
+        try:
+            return datetime(
+                int(year), _MONTHS[month.lower()], int(day), int(hour), int(minute),
+                int(second or 0), tzinfo=UTC,
+            )  # fmt: skip
+        except ValueError:
+            return None
+    try:
+        when = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def parse_size_kb(text: str | None) -> int | None:
+    """``37kb`` -> 37, ``1.2mb`` -> 1229; None when absent or unreadable."""
+    if not text:
+        return None
+    m = _SIZE.match(text)
+    if not m:
+        return None
+    scale = {"": 1, "k": 1, "m": 1024, "g": 1024 * 1024}[m.group(2).lower()]
+    return round(float(m.group(1)) * scale)
+
+
+def parse_day(text: str | None) -> date | None:
+    """``2008-11-13`` (or a longer ISO timestamp) -> date; None when unreadable."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def parse_dois(text: str | None) -> tuple[str, ...]:
+    """Every DOI in a field, lower case, in order, each once (``10.1/a 10.2/b``)."""
+    if not text:
+        return ()
+    found: list[str] = []
+    for part in _DOI_SPLIT.split(text.strip()):
+        doi = part.strip().rstrip(".").lower()
+        for prefix in ("https://doi.org/", "http://dx.doi.org/", "doi:"):
+            if doi.startswith(prefix):
+                doi = doi[len(prefix) :]
+        if doi.startswith("10.") and "/" in doi and doi not in found:
+            found.append(doi)
+    return tuple(found)
+
+
+def one_line(text: str | None) -> str:
+    """Hard line breaks and runs of spaces folded into single spaces."""
+    return " ".join(text.split()) if text else ""
+
+
+def split_authors(text: str | None) -> tuple[str, ...]:
+    """arXivRaw's one-string author list as names."""
+    if not text:
+        return ()
+    names: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            if ch == ",":
+                names.append("".join(current))
+                current = []
+            else:
+                current.append(ch)
+    names.append("".join(current))
+    out: list[str] = []
+    for chunk in names:
+        for name in _AND.split(chunk):
+            name = one_line(name)
+            if name:
+                out.append(plain_name(name))
+    return tuple(out)
+
+
+def plain_name(name: str) -> str:
+    """A name with TeX accents decoded (``Bal\\'azs`` -> ``Balázs``); plain names as they are."""
+    if "\\" not in name and "{" not in name:
+        return name
+    return _de_tex(name)
+
+
+@lru_cache(maxsize=65536)  # the same authors come back page after page
+def _de_tex(name: str) -> str:
+    try:
+        text = _latex_to_text().latex_to_text(name)
+    except Exception:  # pylatexenc gives up on broken TeX: keep arXiv's text
+        return name
+    return one_line(text) or name
+
+
+@lru_cache(maxsize=1)
+def _latex_to_text() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="verbatim")
+
+
+def name_from_parts(parts: list[Any] | tuple[Any, ...]) -> str:
+    """The snapshot's ``authors_parsed`` entry ``[keyname, forenames, suffix]`` as a name."""
+    keyname = str(parts[0]).strip() if len(parts) > 0 and parts[0] else ""
+    forenames = str(parts[1]).strip() if len(parts) > 1 and parts[1] else ""
+    suffix = str(parts[2]).strip() if len(parts) > 2 and parts[2] else ""
+    name = " ".join(p for p in (forenames, keyname) if p)
+    if suffix:
+        name = f"{name} {suffix}"
+    return plain_name(one_line(name))

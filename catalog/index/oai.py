@@ -1,0 +1,243 @@
+"""OAI-PMH ``ListRecords`` as arXiv serves it, read by meaning.
+
+A page is stream-parsed (``iterparse`` through defusedxml, so entity declarations and
+external entities are refused) and each ``record`` element is cleared once read: memory
+stays at one page of records whatever the page's size. Elements are found by namespace
+and local name, never by prefix or position:
+
+* OAI-PMH ``http://www.openarchives.org/OAI/2.0/``: ``record``/``header`` (``identifier``,
+  ``datestamp``, ``status="deleted"``), ``resumptionToken`` (``cursor`` and
+  ``completeListSize`` optional: arXiv's current server omits them; an empty token ends
+  the list), ``error`` with its ``code`` (``noRecordsMatch``, ``badResumptionToken``,
+  ``badArgument``, ...);
+* arXivRaw ``http://arxiv.org/OAI/arXivRaw/``: ``version`` elements with RFC 2822
+  ``date`` and ``size`` (``0kb``: withdrawn), ``authors`` as one string, ``doi`` possibly
+  holding several DOIs;
+* arXiv ``http://arxiv.org/OAI/arXiv/``: ``created``/``updated`` dates and ``authors``
+  as ``keyname``/``forenames``/``suffix``; no versions beyond v1's date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import IO, Any
+
+from catalog.index.fields import (
+    name_from_parts,
+    one_line,
+    parse_day,
+    parse_dois,
+    parse_size_kb,
+    parse_version_date,
+    split_authors,
+)
+from catalog.index.record import IndexRecord, Version
+
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+ARXIVRAW_NS = "http://arxiv.org/OAI/arXivRaw/"
+ARXIV_NS = "http://arxiv.org/OAI/arXiv/"
+PREFIXES = {"arXivRaw": ARXIVRAW_NS, "arXiv": ARXIV_NS}
+_O = "{" + OAI_NS + "}"
+
+
+class MalformedPage(Exception):
+    """A 200 answer that is not a complete OAI-PMH document (truncated, not XML)."""
+
+
+@dataclass(frozen=True)
+class OaiError:
+    code: str
+    message: str
+
+
+@dataclass
+class Page:
+    records: list[IndexRecord] = field(default_factory=list)
+    token: str | None = None  # None or "": the list is complete
+    cursor: int | None = None
+    complete_list_size: int | None = None
+    errors: list[OaiError] = field(default_factory=list)
+    skipped: int = 0  # records in a metadata format this reader does not know
+    response_date: str | None = None
+
+    @property
+    def error(self) -> OaiError | None:
+        return self.errors[0] if self.errors else None
+
+
+def list_records_params(
+    prefix: str, set_spec: str | None, from_: date | None, until: date | None
+) -> dict[str, str]:
+    """The first request of a list (later ones carry only the token)."""
+    params = {"verb": "ListRecords", "metadataPrefix": prefix}
+    if set_spec:
+        params["set"] = set_spec
+    if from_ is not None:
+        params["from"] = from_.isoformat()
+    if until is not None:
+        params["until"] = until.isoformat()
+    return params
+
+
+def resume_params(token: str) -> dict[str, str]:
+    return {"verb": "ListRecords", "resumptionToken": token}
+
+
+def parse_page(source: IO[bytes]) -> Page:
+    """Read one ``ListRecords`` answer. Raises :class:`MalformedPage`."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    page = Page()
+    seen_root = False
+    try:
+        for event, elem in iterparse(source, events=("start", "end")):
+            if event == "start":
+                if not seen_root:
+                    if elem.tag != _O + "OAI-PMH":
+                        raise MalformedPage(f"not an OAI-PMH answer (root element {elem.tag})")
+                    seen_root = True
+                continue
+            tag = elem.tag
+            if tag == _O + "record":
+                record = _read_record(elem)
+                if record is None:
+                    page.skipped += 1
+                else:
+                    page.records.append(record)
+                elem.clear()
+            elif tag == _O + "resumptionToken":
+                page.token = (elem.text or "").strip() or None
+                page.cursor = _int(elem.get("cursor"))
+                page.complete_list_size = _int(elem.get("completeListSize"))
+            elif tag == _O + "error":
+                page.errors.append(
+                    OaiError((elem.get("code") or "").strip(), one_line(elem.text) or "")
+                )
+            elif tag == _O + "responseDate":
+                page.response_date = (elem.text or "").strip()
+    except ParseError as exc:
+        raise MalformedPage(f"the page is not well-formed XML ({exc})") from None
+    except DefusedXmlException as exc:
+        raise MalformedPage(f"the page was refused: {type(exc).__name__}") from None
+    if not seen_root:
+        raise MalformedPage("the page is empty")
+    return page
+
+
+def _read_record(elem: Any) -> IndexRecord | None:
+    header = elem.find(_O + "header")
+    if header is None:
+        return None
+    ident = _text(header.find(_O + "identifier"))
+    datestamp = parse_day(_text(header.find(_O + "datestamp")))
+    arxiv_id = _id_from_oai_identifier(ident)
+    if header.get("status") == "deleted":
+        if not arxiv_id:
+            return None
+        return IndexRecord(arxiv_id=arxiv_id, title="", datestamp=datestamp, deleted=True)
+    metadata = elem.find(_O + "metadata")
+    if metadata is None:
+        return None
+    for child in metadata:
+        if child.tag == "{" + ARXIVRAW_NS + "}arXivRaw":
+            return _read_arxivraw(child, arxiv_id, datestamp)
+        if child.tag == "{" + ARXIV_NS + "}arXiv":
+            return _read_arxiv(child, arxiv_id, datestamp)
+    return None
+
+
+def _id_from_oai_identifier(ident: str | None) -> str:
+    """``oai:arXiv.org:0704.0001`` -> ``0704.0001`` (``hep-th/9901001`` keeps its slash)."""
+    if not ident:
+        return ""
+    ident = ident.strip()
+    if ident.lower().startswith("oai:"):
+        ident = ident.split(":", 2)[-1]
+    return ident
+
+
+def _read_arxivraw(node: Any, fallback_id: str, datestamp: date | None) -> IndexRecord | None:
+    ns = "{" + ARXIVRAW_NS + "}"
+    arxiv_id = _text(node.find(ns + "id")) or fallback_id
+    if not arxiv_id:
+        return None
+    versions = []
+    for v in node.iterfind(ns + "version"):
+        number = _version_number(v.get("version"))
+        if number is None:
+            continue
+        size = parse_size_kb(_text(v.find(ns + "size")))
+        versions.append(
+            Version(
+                number=number,
+                date=parse_version_date(_text(v.find(ns + "date"))),
+                size_kb=size,
+                withdrawn=None if size is None else size == 0,
+            )
+        )
+    versions.sort(key=lambda v: v.number)
+    return IndexRecord(
+        arxiv_id=arxiv_id.strip(),
+        title=one_line(_text(node.find(ns + "title"))),
+        authors=split_authors(_text(node.find(ns + "authors"))),
+        abstract=one_line(_text(node.find(ns + "abstract"))),
+        categories=tuple((_text(node.find(ns + "categories")) or "").split()),
+        versions=tuple(versions),
+        dois=parse_dois(_text(node.find(ns + "doi"))),
+        journal_ref=one_line(_text(node.find(ns + "journal-ref"))) or None,
+        comments=one_line(_text(node.find(ns + "comments"))) or None,
+        datestamp=datestamp,
+    )
+
+
+def _read_arxiv(node: Any, fallback_id: str, datestamp: date | None) -> IndexRecord | None:
+    ns = "{" + ARXIV_NS + "}"
+    arxiv_id = _text(node.find(ns + "id")) or fallback_id
+    if not arxiv_id:
+        return None
+    authors = []
+    for author in node.iterfind(f"{ns}authors/{ns}author"):
+        parts = [_text(author.find(ns + k)) or "" for k in ("keyname", "forenames", "suffix")]
+        name = name_from_parts(parts)
+        if name:
+            authors.append(name)
+    created = parse_day(_text(node.find(ns + "created")))
+    versions: tuple[Version, ...] = ()
+    if created is not None:  # the arXiv format dates v1 only (to the day)
+        versions = (Version(1, datetime(created.year, created.month, created.day, tzinfo=UTC)),)
+    return IndexRecord(
+        arxiv_id=arxiv_id.strip(),
+        title=one_line(_text(node.find(ns + "title"))),
+        authors=tuple(authors),
+        abstract=one_line(_text(node.find(ns + "abstract"))),
+        categories=tuple((_text(node.find(ns + "categories")) or "").split()),
+        versions=versions,
+        dois=parse_dois(_text(node.find(ns + "doi"))),
+        journal_ref=one_line(_text(node.find(ns + "journal-ref"))) or None,
+        comments=one_line(_text(node.find(ns + "comments"))) or None,
+        datestamp=datestamp,
+    )
+
+
+def _version_number(text: str | None) -> int | None:
+    if not text:
+        return None
+    text = text.strip().lower().lstrip("v")
+    return int(text) if text.isdigit() else None
+
+
+def _text(elem: Any) -> str | None:
+    if elem is None:
+        return None
+    return "".join(elem.itertext())
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None and text.strip() else None
+    except ValueError:
+        return None

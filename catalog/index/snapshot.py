@@ -1,0 +1,136 @@
+"""arXiv's published metadata snapshot: JSON lines, one paper per line, streamed.
+
+The file may be plain, gzip-compressed or a zip archive holding it (as it is
+distributed); which one is told by the file's first bytes, not its name. Each line is an
+object with ``id``, ``title``, ``authors`` and ``authors_parsed``, ``abstract``,
+``categories``, ``versions`` (``[{"version": "v1", "created": "<RFC 2822>"}]``),
+``update_date``, ``doi``, ``journal-ref``, ``comments``. Lines are read one at a time, so
+memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from catalog.errors import CatalogError
+from catalog.index.fields import (
+    name_from_parts,
+    one_line,
+    parse_day,
+    parse_dois,
+    parse_version_date,
+    split_authors,
+)
+from catalog.index.record import IndexRecord, Version
+
+
+class SnapshotError(CatalogError):
+    """The snapshot file cannot be read, or a line of it is not a paper."""
+
+    exit_code = 2
+
+
+@contextmanager
+def open_snapshot(path: Path) -> Iterator[IO[bytes]]:
+    """The snapshot's JSON-lines bytes, whatever the packaging."""
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror}") from None
+    try:
+        magic = raw.read(4)
+        raw.seek(0)
+        if magic[:2] == b"\x1f\x8b":
+            with gzip.GzipFile(fileobj=raw) as stream:
+                yield stream  # type: ignore[misc]
+        elif magic == b"PK\x03\x04":
+            try:
+                archive = zipfile.ZipFile(raw)
+            except zipfile.BadZipFile as exc:
+                raise SnapshotError(f"snapshot {path} is a broken zip file ({exc})") from None
+            with archive, archive.open(_member(archive, path)) as stream:
+                yield stream
+        else:
+            yield raw
+    finally:
+        raw.close()
+
+
+def _member(archive: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
+    """The JSON file inside the archive: the only file, else the largest ``.json``."""
+    files = [i for i in archive.infolist() if not i.is_dir()]
+    jsons = [i for i in files if i.filename.lower().endswith((".json", ".jsonl"))]
+    pick = jsons or (files if len(files) == 1 else [])
+    if not pick:
+        raise SnapshotError(f"snapshot {path}: the zip file holds no .json file")
+    return max(pick, key=lambda i: i.file_size)
+
+
+def read_snapshot(path: Path) -> Iterator[tuple[int, IndexRecord]]:
+    """(line number, record) for each paper of the snapshot, in file order.
+
+    Raises :class:`SnapshotError` naming the line that is not a paper.
+    """
+    with open_snapshot(path) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="\n")
+        number = 0
+        try:
+            for number, line in enumerate(text, 1):  # noqa: B007 (used after the loop)
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                except ValueError as exc:
+                    raise SnapshotError(
+                        f"snapshot {path} line {number}: not JSON ({exc.args[0]})"
+                    ) from None
+                yield number, record_from_json(data, path, number)
+        except UnicodeDecodeError:
+            raise SnapshotError(f"snapshot {path} line {number + 1}: not UTF-8 text") from None
+        except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+            raise SnapshotError(
+                f"snapshot {path} is damaged after line {number} ({exc}); "
+                "the papers before it are stored"
+            ) from None
+
+
+def record_from_json(data: Any, path: Path | str = "-", number: int = 0) -> IndexRecord:
+    """One snapshot line's object as a record."""
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+        raise SnapshotError(f'snapshot {path} line {number}: not a paper (no "id")')
+    parsed = data.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        authors = tuple(n for n in (name_from_parts(p) for p in parsed if isinstance(p, list)) if n)
+    else:
+        authors = split_authors(_str(data.get("authors")))
+    versions = []
+    for item in data.get("versions") or ():
+        if not isinstance(item, dict):
+            continue
+        label = str(item.get("version", "")).strip().lower().lstrip("v")
+        if label.isdigit():
+            versions.append(Version(int(label), parse_version_date(_str(item.get("created")))))
+    versions.sort(key=lambda v: v.number)
+    return IndexRecord(
+        arxiv_id=data["id"].strip(),
+        title=one_line(_str(data.get("title"))),
+        authors=authors,
+        abstract=one_line(_str(data.get("abstract"))),
+        categories=tuple(_str(data.get("categories")).split()),
+        versions=tuple(versions),
+        dois=parse_dois(_str(data.get("doi"))),
+        journal_ref=one_line(_str(data.get("journal-ref"))) or None,
+        comments=one_line(_str(data.get("comments"))) or None,
+        datestamp=parse_day(_str(data.get("update_date"))),
+    )
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""

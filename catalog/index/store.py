@@ -1,0 +1,527 @@
+"""The arXiv index's storage: :class:`ArxivIndex`, opened beside a catalog.
+
+Where it lives and why: :mod:`catalog.index.schema`. Writes go through the driver
+(executemany on SQLite, ``COPY`` into a staging table on PostgreSQL), not the ORM: a
+million records is a bulk load, and ORM objects would cost more than the parsing.
+
+* A record is upserted by arXiv id, and only replaces what is stored when its datestamp
+  is not older (an old snapshot loaded after a harvest changes nothing).
+* Versions are merged by number, never deleted: a source that knows less (the snapshot
+  has no sizes, the arXiv format only v1's day) does not erase what arXivRaw said.
+* Each OAI-PMH page and the harvest state that says where the list goes on (token,
+  datestamps) are written in one transaction: a killed harvest resumes at the page after
+  the last one stored, and no page is stored twice or lost.
+* Writers take the index's own lock (SQLite's write lock on its own file; a PostgreSQL
+  advisory lock of the index), so a harvest never holds up the group's catalog writes.
+  A whole run holds :meth:`ArxivIndex.exclusive`, so two harvests cannot interleave.
+
+Lookups (by id, by title, word search) are in :mod:`catalog.index.lookup` and offered
+here as methods.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from catalog.errors import CatalogError
+from catalog.index.record import IndexRecord
+from catalog.text import title_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+_PG_WRITE_LOCK = 0x0CA7A1D1  # one index writer at a time (not the catalog's lock)
+_PG_RUN_LOCK = 0x0CA7A1D2  # one harvest or snapshot load at a time
+
+_RECORD_COLUMNS = (
+    "arxiv_id", "title", "title_key", "authors", "abstract", "categories", "dois",
+    "journal_ref", "comments", "version", "published", "updated", "datestamp", "deleted",
+)  # fmt: skip
+_VERSION_COLUMNS = ("number", "date", "size_kb", "withdrawn")
+_UPDATE_RECORD = ", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLUMNS[1:])
+# Only a record at least as new as the stored one replaces it.
+_NOT_OLDER = (
+    "excluded.datestamp IS NULL OR arxiv_record.datestamp IS NULL"
+    " OR excluded.datestamp >= arxiv_record.datestamp"
+)
+_MERGE_VERSION = (
+    "ON CONFLICT (record_id, number) DO UPDATE SET"
+    " date = COALESCE(arxiv_version.date, excluded.date),"
+    " size_kb = COALESCE(excluded.size_kb, arxiv_version.size_kb),"
+    " withdrawn = COALESCE(excluded.withdrawn, arxiv_version.withdrawn)"
+)
+
+
+class IndexBusy(CatalogError):
+    """Another harvest or snapshot load is writing the index."""
+
+    exit_code = 3
+
+
+@dataclass
+class HarvestState:
+    """One OAI-PMH set's harvest: the list under way (if any) and how far it is done."""
+
+    set_spec: str  # "" for the whole archive
+    prefix: str
+    token: str | None = None
+    list_from: date | None = None
+    list_until: date | None = None
+    list_max_datestamp: date | None = None
+    list_ordered: bool = True  # every datestamp so far came in order
+    list_pages: int = 0
+    list_records: int = 0
+    list_size: int | None = None
+    through: date | None = None  # every record up to this datestamp is stored
+    started: datetime | None = None
+    updated: datetime | None = None
+    finished: datetime | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.finished is None and self.started is not None
+
+
+@dataclass(frozen=True)
+class SnapshotLoad:
+    file: str
+    records: int
+    through: date | None
+    loaded: datetime
+
+
+@dataclass
+class IndexStatus:
+    location: str
+    records: int = 0
+    deleted: int = 0
+    versions: int = 0
+    withdrawn: int = 0  # records whose latest version is withdrawn
+    oldest: date | None = None
+    newest: date | None = None
+    bytes_on_disk: int = 0
+    harvests: list[HarvestState] = field(default_factory=list)
+    snapshots: list[SnapshotLoad] = field(default_factory=list)
+
+
+class ArxivIndex:
+    """The local arXiv index of one catalog. Use as a context manager."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, catalog_url: str | None = None) -> ArxivIndex:
+        """The index beside the catalog at ``catalog_url`` (``--db``/``CATALOG_DB``/default),
+        created and migrated as needed. The group's catalog itself is not opened."""
+        from catalog.index.schema import ensure_schema, index_url
+        from catalog.store.engine import make_engine, resolve_url
+
+        url = index_url(resolve_url(catalog_url))
+        engine = make_engine(url)
+        try:
+            ensure_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> ArxivIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def location(self) -> str:
+        """Where the index is, for people: a file path, or the PostgreSQL database."""
+        from catalog.store.engine import describe
+
+        if self.dialect == "sqlite":
+            return str(self.engine.url.database or ":memory:")
+        return f"tables arxiv_* in {describe(self.url)}"
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        from catalog.store.engine import WRITE_OPTION
+
+        options = {WRITE_OPTION: True} if self.dialect == "sqlite" else {}
+        with self.engine.connect().execution_options(**options) as conn:
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+                elif self.dialect == "sqlite":
+                    conn.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MB for bulk writes
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held for a whole harvest or load; raises :class:`IndexBusy` if another holds it."""
+        busy = IndexBusy(
+            f"another harvest or snapshot load is writing the arXiv index ({self.location}); "
+            "wait for it to finish"
+        )
+        if self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_PG_RUN_LOCK})").scalar()
+                conn.commit()
+                if not got:
+                    raise busy
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_RUN_LOCK})")
+                    conn.commit()
+            return
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        lock_path = Path(database).with_name(Path(database).name + ".lock")
+        handle: IO[str] = lock_path.open("a")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise busy from None
+            yield
+        finally:
+            handle.close()  # releases the lock; the killed process's lock goes with it
+
+    # -- writing records ------------------------------------------------------------------
+
+    def store(self, records: Sequence[IndexRecord]) -> None:
+        """Upsert ``records`` in one transaction (a snapshot batch)."""
+        with self._write() as conn:
+            self._store(conn, records)
+
+    def store_page(self, records: Sequence[IndexRecord], state: HarvestState) -> None:
+        """Upsert one OAI-PMH page and save ``state`` with it, in one transaction."""
+        with self._write() as conn:
+            self._store(conn, records)
+            self._save_state(conn, state)
+
+    def _store(self, conn: Connection, records: Sequence[IndexRecord]) -> None:
+        live = {r.arxiv_id: r for r in records if not r.deleted}  # the last one of an id wins
+        gone = [r for r in records if r.deleted and r.arxiv_id not in live]
+        if live:
+            if self.dialect == "postgresql":
+                _pg_store(conn, list(live.values()))
+            else:
+                _sqlite_store(conn, list(live.values()))
+        if gone:
+            mark = _param(self.dialect)
+            conn.exec_driver_sql(
+                f"UPDATE arxiv_record SET deleted = {mark}, datestamp = COALESCE({mark}, datestamp)"
+                f" WHERE arxiv_id = {mark}",
+                [(True, _day(r.datestamp, self.dialect), r.arxiv_id) for r in gone],
+            )
+
+    # -- harvest state --------------------------------------------------------------------
+
+    def harvest_state(self, set_spec: str) -> HarvestState | None:
+        with self.read() as conn:
+            states = _read_states(conn, set_spec)
+        return states[0] if states else None
+
+    def harvest_states(self) -> list[HarvestState]:
+        with self.read() as conn:
+            return _read_states(conn, None)
+
+    def save_state(self, state: HarvestState) -> None:
+        with self._write() as conn:
+            self._save_state(conn, state)
+
+    def _save_state(self, conn: Connection, state: HarvestState) -> None:
+        columns = [f.name for f in HarvestState.__dataclass_fields__.values()]
+        values = [_db_value(getattr(state, c), self.dialect) for c in columns]
+        mark = _param(self.dialect)
+        conn.exec_driver_sql(
+            f"INSERT INTO arxiv_harvest ({', '.join(columns)})"
+            f" VALUES ({', '.join([mark] * len(columns))})"
+            " ON CONFLICT (set_spec) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in columns[1:]),
+            tuple(values),
+        )
+
+    def coverage(self, set_spec: str) -> date | None:
+        """The datestamp up to which every record of ``set_spec`` is stored: its own
+        finished harvests, those of a set holding it (``cs`` holds ``cs:cs:AI``; ""
+        holds all), or a snapshot load."""
+        dates = [
+            s.through
+            for s in self.harvest_states()
+            if s.through is not None and covers(s.set_spec, set_spec)
+        ]
+        dates += [s.through for s in self.snapshots() if s.through is not None]
+        return max(dates, default=None)
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def record_snapshot(self, file: str, records: int, through: date | None) -> None:
+        mark = _param(self.dialect)
+        with self._write() as conn:
+            conn.exec_driver_sql(
+                f"INSERT INTO arxiv_snapshot (file, records, through, loaded)"
+                f" VALUES ({mark}, {mark}, {mark}, {mark})",
+                (file, records, _day(through, self.dialect), _db_value(now(), self.dialect)),
+            )
+
+    def snapshots(self) -> list[SnapshotLoad]:
+        with self.read() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT file, records, through, loaded FROM arxiv_snapshot ORDER BY id"
+            ).all()
+        return [SnapshotLoad(r[0], r[1], as_date(r[2]), as_datetime(r[3]) or now()) for r in rows]
+
+    # -- what it holds --------------------------------------------------------------------
+
+    def status(self) -> IndexStatus:
+        out = IndexStatus(location=self.location)
+        with self.read() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN deleted THEN 1 ELSE 0 END), 0),"
+                " MIN(datestamp), MAX(datestamp) FROM arxiv_record"
+            ).one()
+            out.records, out.deleted = int(row[0]), int(row[1])
+            out.oldest, out.newest = as_date(row[2]), as_date(row[3])
+            out.versions = int(
+                conn.exec_driver_sql("SELECT COUNT(*) FROM arxiv_version").scalar() or 0
+            )
+            out.withdrawn = int(
+                conn.exec_driver_sql(
+                    "SELECT COUNT(*) FROM arxiv_record r JOIN arxiv_version v"
+                    " ON v.record_id = r.id AND v.number = r.version WHERE v.withdrawn"
+                ).scalar()
+                or 0
+            )
+            out.bytes_on_disk = self._size(conn)
+            out.harvests = _read_states(conn, None)
+        out.snapshots = self.snapshots()
+        return out
+
+    def _size(self, conn: Connection) -> int:
+        if self.dialect == "postgresql":
+            return int(
+                conn.exec_driver_sql(
+                    "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                    " WHERE c.relname IN ('arxiv_record', 'arxiv_version', 'arxiv_harvest',"
+                    " 'arxiv_snapshot') AND c.relkind = 'r'"
+                ).scalar()
+                or 0
+            )
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return 0
+        return sum(os.path.getsize(p) for p in (database, database + "-wal") if os.path.exists(p))
+
+    # -- lookups (the API that add, sync, resolve and search use) -------------------------
+
+    def get(self, arxiv_id: str) -> IndexRecord | None:
+        """The record of one paper (any written form of its id), or None."""
+        from catalog.index import lookup
+
+        with self.read() as conn:
+            return lookup.get(conn, arxiv_id)
+
+    def get_many(self, arxiv_ids: Iterable[str]) -> dict[str, IndexRecord]:
+        """Records by canonical id for the ids the index has (malformed ids are skipped)."""
+        from catalog.index import lookup
+
+        with self.read() as conn:
+            return lookup.get_many(conn, arxiv_ids)
+
+    def by_title(self, title: str, limit: int = 10) -> list[IndexRecord]:
+        """Records whose title has the same matching key (:func:`catalog.text.title_key`)."""
+        from catalog.index import lookup
+
+        with self.read() as conn:
+            return lookup.by_title(conn, title, limit)
+
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> list[IndexRecord]:
+        """Records matching every word of ``query`` (word prefixes), best first."""
+        from catalog.index import lookup
+
+        with self.read() as conn:
+            return lookup.search(conn, query, limit, offset)
+
+
+def covers(outer: str, inner: str) -> bool:
+    """Whether harvesting set ``outer`` brings every record of set ``inner``."""
+    return outer == "" or inner == outer or inner.startswith(outer + ":")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- values across drivers ---------------------------------------------------------------
+
+
+def _param(dialect: str) -> str:
+    return "%s" if dialect == "postgresql" else "?"
+
+
+def _day(value: date | None, dialect: str) -> Any:
+    if value is None or dialect == "postgresql":
+        return value
+    return value.isoformat()
+
+
+def _stamp(value: datetime | None, dialect: str) -> Any:
+    """Datetimes: aware UTC for PostgreSQL; SQLite stores naive UTC text."""
+    if value is None or dialect == "postgresql":
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _db_value(value: Any, dialect: str) -> Any:
+    if isinstance(value, datetime):
+        return _stamp(value, dialect)
+    if isinstance(value, date):
+        return _day(value, dialect)
+    return value
+
+
+def as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _record_row(r: IndexRecord, dialect: str) -> tuple[Any, ...]:
+    return (
+        r.arxiv_id,
+        r.title,
+        title_key(r.title),
+        "\n".join(r.authors),
+        r.abstract,
+        " ".join(r.categories),
+        " ".join(r.dois),
+        r.journal_ref,
+        r.comments,
+        r.version,
+        _stamp(r.published, dialect),
+        _stamp(r.updated, dialect),
+        _day(r.datestamp, dialect),
+        False,
+    )
+
+
+def _read_states(conn: Connection, set_spec: str | None) -> list[HarvestState]:
+    columns = [f.name for f in HarvestState.__dataclass_fields__.values()]
+    sql = f"SELECT {', '.join(columns)} FROM arxiv_harvest"
+    params: tuple[Any, ...] = ()
+    if set_spec is not None:
+        sql += " WHERE set_spec = " + _param(conn.dialect.name)
+        params = (set_spec,)
+    out = []
+    for row in conn.exec_driver_sql(sql + " ORDER BY set_spec", params).all():
+        values = dict(zip(columns, row, strict=True))
+        for name in ("list_from", "list_until", "list_max_datestamp", "through"):
+            values[name] = as_date(values[name])
+        for name in ("started", "updated", "finished"):
+            values[name] = as_datetime(values[name])
+        values["list_ordered"] = bool(values["list_ordered"])
+        out.append(HarvestState(**values))
+    return out
+
+
+# -- SQLite: executemany upserts -----------------------------------------------------------
+
+
+def _sqlite_store(conn: Connection, records: list[IndexRecord]) -> None:
+    marks = ", ".join("?" * len(_RECORD_COLUMNS))
+    conn.exec_driver_sql(
+        f"INSERT INTO arxiv_record ({', '.join(_RECORD_COLUMNS)}) VALUES ({marks})"
+        f" ON CONFLICT (arxiv_id) DO UPDATE SET {_UPDATE_RECORD} WHERE {_NOT_OLDER}",
+        [_record_row(r, "sqlite") for r in records],
+    )
+    versions = [
+        (r.arxiv_id, v.number, _stamp(v.date, "sqlite"), v.size_kb, v.withdrawn)
+        for r in records
+        for v in r.versions
+    ]
+    if versions:
+        conn.exec_driver_sql(
+            "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn)"
+            " VALUES ((SELECT id FROM arxiv_record WHERE arxiv_id = ?), ?, ?, ?, ?) "
+            + _MERGE_VERSION,
+            versions,
+        )
+
+
+# -- PostgreSQL: COPY into staging tables, then set-based upserts ---------------------------
+
+_PG_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS arxiv_record_in (
+    arxiv_id text, title text, title_key text, authors text, abstract text,
+    categories text, dois text, journal_ref text, comments text, version integer,
+    published timestamptz, updated timestamptz, datestamp date, deleted boolean
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS arxiv_version_in (
+    arxiv_id text, number integer, date timestamptz, size_kb integer, withdrawn boolean
+) ON COMMIT DELETE ROWS
+"""
+
+
+def _pg_store(conn: Connection, records: list[IndexRecord]) -> None:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    columns = ", ".join(_RECORD_COLUMNS)
+    with raw.cursor() as cur:
+        cur.execute(_PG_STAGING)
+        with cur.copy(f"COPY arxiv_record_in ({columns}) FROM STDIN") as copy:
+            for r in records:
+                copy.write_row(_record_row(r, "postgresql"))
+        with cur.copy(
+            f"COPY arxiv_version_in (arxiv_id, {', '.join(_VERSION_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            for r in records:
+                for v in r.versions:
+                    copy.write_row((r.arxiv_id, v.number, v.date, v.size_kb, v.withdrawn))
+        cur.execute(
+            f"INSERT INTO arxiv_record ({columns}) SELECT {columns} FROM arxiv_record_in"
+            f" ON CONFLICT (arxiv_id) DO UPDATE SET {_UPDATE_RECORD} WHERE {_NOT_OLDER}"
+        )
+        cur.execute(
+            "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn)"
+            " SELECT r.id, v.number, v.date, v.size_kb, v.withdrawn"
+            " FROM arxiv_version_in v JOIN arxiv_record r ON r.arxiv_id = v.arxiv_id "
+            + _MERGE_VERSION
+        )
+        # ON COMMIT DELETE ROWS empties them at commit; a second batch in the same
+        # transaction must not see this one's rows.
+        cur.execute("DELETE FROM arxiv_record_in; DELETE FROM arxiv_version_in")
