@@ -68,6 +68,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused_arxiv
         monkeypatch.setenv(name, "0")
     for name in ("CATALOG_SOURCES", "CATALOG_CONTACT_EMAIL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CATALOG_OAI_URL", refused_arxiv_url.replace("/api/query", "/oai"))
+    monkeypatch.setenv("CATALOG_OAI_DELAY", "0")
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ fault per request, first in first out:
   ``billion``                200, an entity-expansion payload
 
 ``server.expire_tokens()`` forgets every token issued. ``server.log`` lists
-:class:`LoggedRequest` ``(time, params, status)``.
+:class:`LoggedRequest` ``(time, params, status)``, logged as each request arrives (status
+-1 until it is answered, 0 when the answer was cut).
 
 Run standalone::
 
@@ -391,9 +392,15 @@ class OaiStandIn:
         with self._lock:
             return self._faults.popleft() if self._faults else "ok"
 
-    def _record(self, entry: LoggedRequest) -> None:
+    def _record(self, entry: LoggedRequest) -> int:
         with self._lock:
             self._log.append(entry)
+            return len(self._log) - 1
+
+    def _set_status(self, index: int, status: int) -> None:
+        with self._lock:
+            if index < len(self._log):  # unless the log was cleared meanwhile
+                self._log[index] = self._log[index]._replace(status=status)
 
     def answer(self, params: dict[str, str]) -> bytes:
         """The OAI-PMH document for ``params`` (no faults)."""
@@ -480,6 +487,8 @@ def _make_handler(stand_in: OaiStandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"not found", "text/plain")
                 stand_in._record(LoggedRequest(arrived, params, 404))
                 return
+            # Logged on arrival (status -1 until answered), so a hanging answer shows.
+            entry = stand_in._record(LoggedRequest(arrived, params, -1))
             fault = stand_in._next_fault()
             status = 200
             if fault.startswith(("503", "500")):
@@ -510,7 +519,7 @@ def _make_handler(stand_in: OaiStandIn) -> type[BaseHTTPRequestHandler]:
                     status = 0
                 else:
                     self._send(200, body)
-            stand_in._record(LoggedRequest(arrived, params, status))
+            stand_in._set_status(entry, status)
 
         def _send(
             self,
