@@ -71,7 +71,7 @@ _CATEGORIES = [
 _SET_OF = dict(_CATEGORIES)
 _GIVEN = ["Ana", "B.", "Chen", "D. K.", "Emil", "Fatima", "G.", "Hiroshi", "Ines", "J.-P."]
 _FAMILY = [
-    ("Müller", "M\\\"uller"),
+    ("Müller", 'M\\"uller'),
     ("Balázs", "Bal\\'azs"),
     ("Smith", "Smith"),
     ("Nadolsky", "Nadolsky"),
@@ -124,7 +124,9 @@ def _vocabulary(seed: int) -> tuple[list[str], list[float]]:
     return words, cumulative
 
 
-def make_paper(i: int, n: int, seed: int = 1, start: date = date(2024, 1, 1), days: int = 60) -> Paper:
+def make_paper(
+    i: int, n: int, seed: int = 1, start: date = date(2024, 1, 1), days: int = 60
+) -> Paper:
     """Record ``i`` of ``n`` (0-based); its datestamp grows with ``i``."""
     rng = random.Random(seed * 1_000_003 + i)
     words, weights = _vocabulary(seed)
@@ -143,15 +145,13 @@ def make_paper(i: int, n: int, seed: int = 1, start: date = date(2024, 1, 1), da
     cut = len(title_words) // 2
     title = " ".join(title_words[:cut]).capitalize() + "\n  " + " ".join(title_words[cut:])
     abstract = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(80, 200))) + "."
-    authors = tuple(
-        (rng.choice(_GIVEN),) + rng.choice(_FAMILY) for _ in range(rng.randint(1, 6))
-    )
+    authors = tuple((rng.choice(_GIVEN),) + rng.choice(_FAMILY) for _ in range(rng.randint(1, 6)))
     first_date = datetime(stamp.year, stamp.month, stamp.day, tzinfo=UTC) - timedelta(
         days=rng.randint(0, 400), seconds=rng.randint(0, 86399)
     )
     versions = []
     when = first_date
-    for v in range(rng.choice((1, 1, 1, 2, 2, 3))):
+    for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
         versions.append((when, rng.randint(12, 4000)))
         when += timedelta(days=rng.randint(1, 90), seconds=rng.randint(0, 86399))
     if i % 97 == 5:  # a withdrawn last version
@@ -292,7 +292,8 @@ def snapshot_line(p: Paper) -> str:
             "license": None,
             "abstract": f"  {p.abstract}\n",
             "versions": [
-                {"version": f"v{n}", "created": _rfc2822(d)} for n, (d, _) in enumerate(p.versions, 1)
+                {"version": f"v{n}", "created": _rfc2822(d)}
+                for n, (d, _) in enumerate(p.versions, 1)
             ],
             "update_date": p.datestamp.isoformat(),
             "authors_parsed": [[family, given, ""] for given, family, _ in p.authors],

@@ -42,7 +42,9 @@ def stored(url: str) -> dict[str, int]:
 
 
 def in_set(papers: list[Paper], spec: str) -> set[str]:
-    return {p.arxiv_id for p in papers if any(s == spec or s.startswith(spec + ":") for s in p.sets)}
+    return {
+        p.arxiv_id for p in papers if any(s == spec or s.startswith(spec + ":") for s in p.sets)
+    }
 
 
 def assert_like_arxiv(url: str, papers: list[Paper]) -> None:
@@ -171,7 +173,9 @@ def test_catalog_and_index_keep_separate_migration_chains_in_one_postgres_databa
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
             assert {"arxiv_record", "arxiv_version", "paper"} <= tables
-            assert conn.execute(text("SELECT version_num FROM arxiv_index_version")).scalar() == HEAD
+            assert (
+                conn.execute(text("SELECT version_num FROM arxiv_index_version")).scalar() == HEAD
+            )
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
                 CATALOG_HEAD
             )
