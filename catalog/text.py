@@ -13,8 +13,9 @@ _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\s*")
 def fold(text: str) -> str:
     """Lowercase, accents removed, LaTeX commands and punctuation turned into spaces."""
     text = _LATEX_CMD.sub(" ", text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no accents to remove: skip the costly part
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", text.casefold()).replace("_", " ").split())
 
 

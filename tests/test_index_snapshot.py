@@ -178,3 +178,20 @@ def test_search_ranks_title_matches_first_on_both_backends(db_url: str) -> None:
         assert [r.arxiv_id for r in index.by_title("graph KERNELS")] == ["2401.00001"]
         assert index.get("2401.00009") is None
         assert index.get("not an id") is None
+
+
+def test_a_second_process_parses_big_files_and_its_errors_come_out(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from catalog.index.harvest import load_snapshot
+    from catalog.index.snapshot import SnapshotError
+
+    path = write_snapshot(tmp_path / "snapshot.json", PAPERS)
+    with ArxivIndex.open(sqlite_url) as index:
+        report = load_snapshot(index, path, batch_size=50, parallel=True)
+        assert (report.records, report.lines) == (120, 120)
+        assert len(index.get_many([p.arxiv_id for p in PAPERS])) == 120
+        with path.open("a", encoding="utf-8") as out:
+            out.write("[1, 2]\n")
+        with pytest.raises(SnapshotError, match="line 121: not a paper"):
+            load_snapshot(index, path, batch_size=50, parallel=True)

@@ -146,10 +146,8 @@ def _latex_to_text() -> Any:
 
 def name_from_parts(parts: list[Any] | tuple[Any, ...]) -> str:
     """The snapshot's ``authors_parsed`` entry ``[keyname, forenames, suffix]`` as a name."""
-    keyname = str(parts[0]).strip() if len(parts) > 0 and parts[0] else ""
-    forenames = str(parts[1]).strip() if len(parts) > 1 and parts[1] else ""
-    suffix = str(parts[2]).strip() if len(parts) > 2 and parts[2] else ""
-    name = " ".join(p for p in (forenames, keyname) if p)
-    if suffix:
-        name = f"{name} {suffix}"
-    return plain_name(one_line(name))
+    keyname = parts[0] if len(parts) > 0 and isinstance(parts[0], str) else ""
+    forenames = parts[1] if len(parts) > 1 and isinstance(parts[1], str) else ""
+    suffix = parts[2] if len(parts) > 2 and isinstance(parts[2], str) else ""
+    name = " ".join(f"{forenames} {keyname} {suffix}".split())
+    return plain_name(name) if name else ""

@@ -18,7 +18,7 @@ A harvest of a set (``cs``, ``math``, ``physics:hep-th``, ``cs:cs:AI``; none for
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -279,39 +279,48 @@ def load_snapshot(
     *,
     batch_size: int = SNAPSHOT_BATCH,
     on_progress: OnProgress | None = None,
+    parallel: bool | None = None,
 ) -> LoadReport:
     """Load arXiv's JSON-lines snapshot, committing every ``batch_size`` records.
 
     A load that stops (a damaged line, Ctrl-C) keeps the batches stored; loading the file
     again upserts, so nothing is doubled. The snapshot's newest ``update_date`` counts for
-    incremental harvests only once the whole file is in.
+    incremental harvests only once the whole file is in. The file is parsed in a second
+    process (``parallel``; by default for files of 8 MB or more) while batches are stored.
     """
-    from catalog.index.snapshot import read_snapshot
+    from catalog.index.snapshot import read_batches, read_snapshot
 
     started = time.monotonic()
     report = LoadReport(file=str(path))
-    batch: list[IndexRecord] = []
+    if parallel is None:
+        parallel = path.stat().st_size >= 8 * 1024 * 1024  # below, not worth a process
+    batches = (
+        read_batches(path, batch_size) if parallel else _batches(read_snapshot(path), batch_size)
+    )
     with index.exclusive():
-        for number, record in read_snapshot(path):
+        for number, batch in batches:
             report.lines = number
-            batch.append(record)
-            if record.datestamp is not None and (
-                report.through is None or record.datestamp > report.through
-            ):
-                report.through = record.datestamp
-            if len(batch) >= batch_size:
-                index.store(batch)
-                report.records += len(batch)
-                batch = []
-                if on_progress is not None:
-                    on_progress(
-                        Progress(report.records, 0, time.monotonic() - started, report.through)
-                    )
-        if batch:
+            newest = max((r.datestamp for r in batch if r.datestamp is not None), default=None)
+            if newest is not None and (report.through is None or newest > report.through):
+                report.through = newest
             index.store(batch)
             report.records += len(batch)
+            if on_progress is not None:
+                on_progress(Progress(report.records, 0, time.monotonic() - started, report.through))
         index.record_snapshot(path.name, report.records, report.through)
     report.elapsed = time.monotonic() - started
-    if on_progress is not None:
-        on_progress(Progress(report.records, 0, report.elapsed, report.through))
     return report
+
+
+def _batches(
+    numbered: Iterator[tuple[int, IndexRecord]], size: int
+) -> Iterator[tuple[int, list[IndexRecord]]]:
+    batch: list[IndexRecord] = []
+    number = 0
+    for number, record in numbered:
+        batch.append(record)
+        if len(batch) >= size:
+            yield number, batch
+            batch = []
+    if batch:
+        yield number, batch

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
 from catalog.index.record import IndexRecord, Version
-from catalog.index.store import as_date, as_datetime
+from catalog.index.store import as_date, as_datetime, has_fts
 from catalog.text import title_key
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def search(conn: Connection, query: str, limit: int = 20, offset: int = 0) -> li
             " WHERE tsv @@ q AND NOT deleted ORDER BY ts_rank(tsv, q) DESC, id" + page,
             (tsquery,),
         ).scalars()
-    elif _has_fts(conn):
+    elif has_fts(conn):
         match = " ".join(f'"{t}"*' for t in tokens)
         ids = conn.exec_driver_sql(
             "SELECT r.id FROM arxiv_fts f JOIN arxiv_record r ON r.id = f.rowid"
@@ -154,12 +154,3 @@ def _parse(text: str) -> ArxivId | None:
 
 def _param(conn: Connection) -> str:
     return "%s" if conn.dialect.name == "postgresql" else "?"
-
-
-def _has_fts(conn: Connection) -> bool:
-    return (
-        conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'arxiv_fts'"
-        ).first()
-        is not None
-    )

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from queue import Empty
 from typing import IO, Any
 
 from catalog.errors import CatalogError
@@ -99,6 +100,62 @@ def read_snapshot(path: Path) -> Iterator[tuple[int, IndexRecord]]:
                 f"snapshot {path} is damaged after line {number} ({exc}); "
                 "the papers before it are stored"
             ) from None
+
+
+def read_batches(path: Path, batch_size: int) -> Iterator[tuple[int, list[IndexRecord]]]:
+    """(last line number, records) in batches of ``batch_size``, parsed in a second
+    process so that parsing and storing run at once; at most two batches wait between
+    them, so memory stays bounded. Errors in the reader come out here."""
+    import multiprocessing
+
+    # fork: the reader needs nothing of the parent but the path (and touches no database)
+    context = multiprocessing.get_context("fork")
+    queue: Any = context.Queue(maxsize=2)
+    worker = context.Process(
+        target=_read_into, args=(path, batch_size, queue), daemon=True, name="snapshot-reader"
+    )
+    worker.start()
+    try:
+        while True:
+            try:
+                item = queue.get(timeout=1.0)
+            except Empty:
+                if worker.is_alive():
+                    continue
+                raise SnapshotError(
+                    f"snapshot {path}: the reader process stopped (exit code {worker.exitcode})"
+                ) from None
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        worker.join()
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+            worker.join()
+
+
+def _read_into(path: Path, batch_size: int, queue: Any) -> None:
+    """In the reader process: parse ``path``, put batches, then None (or the error)."""
+    try:
+        batch: list[IndexRecord] = []
+        number = 0
+        for number, record in read_snapshot(path):
+            batch.append(record)
+            if len(batch) >= batch_size:
+                queue.put((number, batch))
+                batch = []
+        if batch:
+            queue.put((number, batch))
+        queue.put(None)
+    except KeyboardInterrupt:  # the main process handles Ctrl-C
+        pass
+    except SnapshotError as exc:
+        queue.put(SnapshotError(str(exc)))
+    except Exception as exc:  # noqa: BLE001 (anything else: report it, don't hang)
+        queue.put(SnapshotError(f"snapshot {path}: {type(exc).__name__}: {exc}"))
 
 
 def record_from_json(data: Any, path: Path | str = "-", number: int = 0) -> IndexRecord:
