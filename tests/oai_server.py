@@ -131,8 +131,9 @@ def make_paper(
     rng = random.Random(seed * 1_000_003 + i)
     words, weights = _vocabulary(seed)
     stamp = start + timedelta(days=(i * days) // max(n, 1))
-    if i % 50 == 7:
-        arxiv_id = f"hep-th/{9901 + i % 12:04d}{i % 1000:03d}"
+    if i % 50 == 7:  # old-style ids, distinct for i below 6 million
+        k = i // 50
+        arxiv_id = f"hep-th/{99 - (k // 12_000) % 10:02d}{1 + k % 12:02d}{k // 12 % 1000:03d}"
         categories: tuple[str, ...] = ("hep-th",)
     else:
         month = 1 + (i // 99_999) % 12
@@ -176,21 +177,8 @@ def make_paper(
 
 
 def generate_papers(n: int, seed: int = 1, **kwargs: Any) -> list[Paper]:
-    """``n`` papers with distinct ids, in datestamp order."""
-    papers, seen = [], set()
-    for i in range(n):
-        paper = make_paper(i, n, seed, **kwargs)
-        if paper.arxiv_id in seen:  # old-style ids repeat every 12,000 records
-            paper = _replace_id(paper, f"{paper.arxiv_id.split('/')[0]}/{i:07d}")
-        seen.add(paper.arxiv_id)
-        papers.append(paper)
-    return papers
-
-
-def _replace_id(paper: Paper, new_id: str) -> Paper:
-    from dataclasses import replace
-
-    return replace(paper, arxiv_id=new_id)
+    """``n`` papers (ids distinct up to 1.2 million), in datestamp order."""
+    return [make_paper(i, n, seed, **kwargs) for i in range(n)]
 
 
 # --- rendering ---------------------------------------------------------------------------------

@@ -92,15 +92,9 @@ def parse_page(source: IO[bytes]) -> Page:
     from defusedxml.ElementTree import iterparse
 
     page = Page()
-    seen_root = False
+    events = iterparse(source, events=("end",))
     try:
-        for event, elem in iterparse(source, events=("start", "end")):
-            if event == "start":
-                if not seen_root:
-                    if elem.tag != _O + "OAI-PMH":
-                        raise MalformedPage(f"not an OAI-PMH answer (root element {elem.tag})")
-                    seen_root = True
-                continue
+        for _event, elem in events:
             tag = elem.tag
             if tag == _O + "record":
                 record = _read_record(elem)
@@ -123,8 +117,9 @@ def parse_page(source: IO[bytes]) -> Page:
         raise MalformedPage(f"the page is not well-formed XML ({exc})") from None
     except DefusedXmlException as exc:
         raise MalformedPage(f"the page was refused: {type(exc).__name__}") from None
-    if not seen_root:
-        raise MalformedPage("the page is empty")
+    root = getattr(events, "root", None)
+    if root is None or root.tag != _O + "OAI-PMH":
+        raise MalformedPage(f"not an OAI-PMH answer (root element {getattr(root, 'tag', None)})")
     return page
 
 
@@ -233,6 +228,8 @@ def _version_number(text: str | None) -> int | None:
 def _text(elem: Any) -> str | None:
     if elem is None:
         return None
+    if not len(elem):  # no child elements: the text is all there is
+        return str(elem.text or "")
     return "".join(elem.itertext())
 
 

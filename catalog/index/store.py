@@ -464,26 +464,27 @@ def _read_states(conn: Connection, set_spec: str | None) -> list[HarvestState]:
 
 
 def _sqlite_store(conn: Connection, records: list[IndexRecord]) -> None:
-    # The FTS5 index has no triggers (per-row triggers made bulk loads 5-10x slower): the
-    # rows a batch replaces leave the index with the text they had, and every row the
-    # batch touched goes in again with the text it has now, two set-based statements.
+    # The FTS5 index has no triggers (per-row triggers, and any per-row statement on
+    # FTS5, made bulk loads 5-10x slower): the rows a batch replaces leave the index
+    # with the text they had, then every row the batch touched goes in again with the
+    # text it has now; each is one set-based statement over the batch's ids.
     fts = has_fts(conn)
-    replaced: list[int] = []
+    replacing = False
     if fts:
-        for start in range(0, len(records), _CHUNK):
-            chunk = [r.arxiv_id for r in records[start : start + _CHUNK]]
-            old = conn.exec_driver_sql(
-                "SELECT id, title, authors, abstract FROM arxiv_record"
-                f" WHERE arxiv_id IN ({', '.join('?' * len(chunk))})",
-                tuple(chunk),
-            ).all()
-            if old:
-                conn.exec_driver_sql(
-                    "INSERT INTO arxiv_fts (arxiv_fts, rowid, title, authors, abstract)"
-                    " VALUES ('delete', ?, ?, ?, ?)",
-                    [tuple(row) for row in old],
-                )
-                replaced += [row[0] for row in old]
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS arxiv_batch (arxiv_id TEXT PRIMARY KEY)"
+        )
+        conn.exec_driver_sql("DELETE FROM arxiv_batch")
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO arxiv_batch (arxiv_id) VALUES (?)",
+            [(r.arxiv_id,) for r in records],
+        )
+        removed = conn.exec_driver_sql(
+            "INSERT INTO arxiv_fts (arxiv_fts, rowid, title, authors, abstract)"
+            " SELECT 'delete', r.id, r.title, r.authors, r.abstract FROM arxiv_record r"
+            " JOIN arxiv_batch b ON b.arxiv_id = r.arxiv_id"
+        )
+        replacing = removed.rowcount != 0
     newest_before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM arxiv_record").scalar()
     marks = ", ".join("?" * len(_RECORD_COLUMNS))
     conn.exec_driver_sql(
@@ -494,12 +495,15 @@ def _sqlite_store(conn: Connection, records: list[IndexRecord]) -> None:
     if fts:
         index_rows = (
             "INSERT INTO arxiv_fts (rowid, title, authors, abstract)"
-            " SELECT id, title, authors, abstract FROM arxiv_record WHERE "
+            " SELECT r.id, r.title, r.authors, r.abstract FROM arxiv_record r"
         )
-        # New rows: SQLite gives an INTEGER PRIMARY KEY the next number up.
-        conn.exec_driver_sql(index_rows + "id > ?", (newest_before,))
-        if replaced:
-            conn.exec_driver_sql(index_rows + "id = ?", [(i,) for i in replaced])
+        # New rows: SQLite numbers an INTEGER PRIMARY KEY on from the largest.
+        conn.exec_driver_sql(index_rows + " WHERE r.id > ?", (newest_before,))
+        if replacing:
+            conn.exec_driver_sql(
+                index_rows + " JOIN arxiv_batch b ON b.arxiv_id = r.arxiv_id WHERE r.id <= ?",
+                (newest_before,),
+            )
     versions = [
         (r.arxiv_id, v.number, _stamp(v.date, "sqlite"), v.size_kb, v.withdrawn)
         for r in records

@@ -1,0 +1,328 @@
+"""Benchmark: the arXiv index with a generated snapshot of 1,000,000 records.
+
+Goals (issue 13, part 5): snapshot load at 20,000 records/s or more on SQLite, beside a
+plain parse-and-insert loop measured in the same run; OAI-PMH pages stored at 5,000
+records/s or more (the stand-in's own time not counted); title lookup under 10 ms and
+index search under 100 ms (medians); bytes on disk per record; the same on PostgreSQL
+(COPY for the bulk load); peak memory of each load (it is streamed: it must not grow
+with the file).
+
+Run: ``.venv/bin/python benchmarks/bench_index.py [--records N] [--baseline N]
+[--cache DIR] [--no-pg]``. The snapshot is written in arXiv's JSON-lines format by
+``tests/oai_server.py``'s generator (the same papers the OAI-PMH stand-in serves) and
+kept in ``--cache`` for the next run. Each load runs in a child process, so its peak
+memory (``ru_maxrss``, the reader process included) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.oai_server import OaiStandIn, generate_papers, make_paper, snapshot_line  # noqa: E402
+
+CHUNK = 20_000
+
+
+def _chunk(args: tuple[int, int, int]) -> str:
+    start, stop, n = args
+    return "".join(snapshot_line(make_paper(i, n)) + "\n" for i in range(start, stop))
+
+
+def make_snapshot(path: Path, n: int) -> None:
+    """``n`` records in the snapshot's format, written by two processes."""
+    tmp = path.with_suffix(".part")
+    jobs = [(s, min(s + CHUNK, n), n) for s in range(0, n, CHUNK)]
+    with multiprocessing.get_context("fork").Pool(2) as pool, tmp.open("w") as out:
+        for text in pool.imap(_chunk, jobs):
+            out.write(text)
+    tmp.rename(path)
+
+
+# --- children: one load each, so that peak memory is the load's own ------------------------
+
+
+def child_load(snapshot: str, url: str) -> None:
+    from catalog.index.harvest import load_snapshot
+    from catalog.index.store import ArxivIndex
+
+    with ArxivIndex.open(url) as index:
+        w0 = time.perf_counter()
+        report = load_snapshot(index, Path(snapshot))
+        seconds = time.perf_counter() - w0
+    print(json.dumps({"records": report.records, "seconds": seconds, **_peaks()}))
+
+
+def child_plain(snapshot: str, url: str, limit: int) -> None:
+    """The plain loop: json.loads a line, INSERT the record, its versions and its
+    full-text row one statement at a time, commit every 10,000, into the same tables."""
+    import sqlite3
+
+    from catalog.index.schema import index_url
+    from catalog.index.store import ArxivIndex
+
+    ArxivIndex.open(url).close()  # the same schema
+    database = index_url(url).removeprefix("sqlite:///")
+
+    conn = sqlite3.connect(database)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    from catalog.text import title_key
+
+    w0 = time.perf_counter()
+    done = 0
+    with open(snapshot, encoding="utf-8") as lines:
+        for line in lines:
+            d = json.loads(line)
+            title = " ".join(d["title"].split())
+            authors = "\n".join(
+                " ".join(f"{p[1]} {p[0]} {p[2]}".split()) for p in d["authors_parsed"]
+            )
+            abstract = " ".join(d["abstract"].split())
+            cur = conn.execute(
+                "INSERT INTO arxiv_record (arxiv_id, title, title_key, authors, abstract,"
+                " categories, dois, journal_ref, comments, version, datestamp, deleted)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (d["id"], title, title_key(title), authors, abstract, d["categories"],
+                 (d["doi"] or "").lower(), d["journal-ref"], d["comments"],
+                 len(d["versions"]), d["update_date"]),
+            )  # fmt: skip
+            rid = cur.lastrowid
+            conn.execute(
+                "INSERT INTO arxiv_fts (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
+                (rid, title, authors, abstract),
+            )
+            for v in d["versions"]:
+                conn.execute(
+                    "INSERT INTO arxiv_version (record_id, number, date) VALUES (?, ?, ?)",
+                    (rid, int(v["version"][1:]), v["created"]),
+                )
+            done += 1
+            if done % 10_000 == 0:
+                conn.commit()
+            if done >= limit:
+                break
+    conn.commit()
+    seconds = time.perf_counter() - w0
+    conn.close()
+    print(json.dumps({"records": done, "seconds": seconds, **_peaks()}))
+
+
+def _peaks() -> dict[str, int]:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"peak_kb": me, "reader_peak_kb": kids}
+
+
+def run_child(*args: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"child {args[0]} failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --- measurements in this process ----------------------------------------------------------
+
+
+def lookups(url: str, snapshot: Path, n: int, rng: random.Random) -> dict[str, float]:
+    from catalog.index.store import ArxivIndex
+
+    titles = []
+    picks = set(rng.sample(range(n), 200))
+    with snapshot.open(encoding="utf-8") as lines:
+        for i, line in enumerate(lines):
+            if i in picks:
+                titles.append(json.loads(line)["title"])
+    words = ["quantum graph", "neural kernel", "diffusion topology", "learning", "kelo",
+             "graph kernel learning", "topology quantum neural"]  # fmt: skip
+    with ArxivIndex.open(url) as index:
+        by_title, by_id, search = [], [], []
+        for title in titles:
+            t0 = time.perf_counter()
+            found = index.by_title(title)
+            by_title.append(time.perf_counter() - t0)
+            assert found, title
+            t0 = time.perf_counter()
+            assert index.get(found[0].arxiv_id) is not None
+            by_id.append(time.perf_counter() - t0)
+        hits = {}
+        for _ in range(5):
+            for query in words:
+                t0 = time.perf_counter()
+                hits[query] = len(index.search(query, limit=20))
+                search.append(time.perf_counter() - t0)
+        status = index.status()
+    return {
+        "title_ms": statistics.median(by_title) * 1000,
+        "title_p95_ms": sorted(by_title)[int(len(by_title) * 0.95)] * 1000,
+        "id_ms": statistics.median(by_id) * 1000,
+        "search_ms": statistics.median(search) * 1000,
+        "search_max_ms": max(search) * 1000,
+        "bytes_per_record": status.bytes_on_disk / max(status.records, 1),
+        "records": status.records,
+    }
+
+
+def oai_pages(url: str, pages: int, page_size: int = 2500) -> dict[str, float]:
+    """Pages fetched from the stand-in first (not timed), then parsed and stored."""
+    import io
+
+    import httpx
+
+    from catalog.index.harvest import _advance
+    from catalog.index.oai import list_records_params, parse_page, resume_params
+    from catalog.index.store import ArxivIndex, HarvestState
+
+    papers = generate_papers(pages * page_size, seed=7)  # ids as the snapshot's: updates
+    bodies = []
+    with OaiStandIn(papers, page_size=page_size) as server, httpx.Client() as http:
+        params = list_records_params("arXivRaw", None, None, None)
+        while True:
+            body = http.get(server.url, params=params, timeout=120).content
+            bodies.append(body)
+            token = parse_page(io.BytesIO(body)).token
+            if not token:
+                break
+            params = resume_params(token)
+    with ArxivIndex.open(url) as index:
+        state = HarvestState(set_spec="bench", prefix="arXivRaw")
+        records = 0
+        w0 = time.perf_counter()
+        for body in bodies:
+            page = parse_page(io.BytesIO(body))
+            _advance(state, page, page.token)
+            index.store_page(page.records, state)
+            records += len(page.records)
+        seconds = time.perf_counter() - w0
+    return {"records": records, "pages": len(bodies), "seconds": seconds}
+
+
+def checkpoint(url: str) -> None:
+    import sqlite3
+
+    from catalog.index.schema import index_url
+
+    conn = sqlite3.connect(index_url(url).removeprefix("sqlite:///"))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--baseline", type=int, default=100_000, help="records of the plain loop")
+    ap.add_argument("--pages", type=int, default=8, help="OAI-PMH pages of 2,500 records")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "catalog-bench")
+    ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "load":
+            child_load(*rest)
+        else:
+            child_plain(rest[0], rest[1], int(rest[2]))
+        return
+
+    args.cache.mkdir(parents=True, exist_ok=True)
+    snapshot = args.cache / f"snapshot-{args.records}.json"
+    if not snapshot.exists():
+        w0 = time.perf_counter()
+        make_snapshot(snapshot, args.records)
+        print(f"generated {snapshot} in {time.perf_counter() - w0:.0f}s", flush=True)
+    size_mb = snapshot.stat().st_size / 1e6
+    print(f"snapshot: {args.records:,} records, {size_mb:,.0f} MB ({os.cpu_count()} cores)")
+    rng = random.Random(13)
+    work = Path(tempfile.mkdtemp(prefix="bench-index-"))
+    try:
+        sqlite = f"sqlite:///{work / 'catalog.sqlite'}"
+        plain_url = f"sqlite:///{work / 'plain' / 'catalog.sqlite'}"
+        plain = run_child("plain", str(snapshot), plain_url, str(args.baseline))
+        print(
+            f"plain parse-and-insert loop (SQLite, {plain['records']:,.0f} records): "
+            f"{plain['records'] / plain['seconds']:>9,.0f} records/s, "
+            f"peak {plain['peak_kb'] / 1024:,.0f} MB",
+            flush=True,
+        )
+        load = run_child("load", str(snapshot), sqlite)
+        print(
+            f"catalog harvest --snapshot (SQLite):        {load['records'] / load['seconds']:>9,.0f}"
+            f" records/s ({load['seconds']:.0f} s), peak {load['peak_kb'] / 1024:,.0f} MB"
+            f" (reader process {load['reader_peak_kb'] / 1024:,.0f} MB)",
+            flush=True,
+        )
+        checkpoint(sqlite)
+        found = lookups(sqlite, snapshot, args.records, rng)
+        _print_lookups("SQLite", found)
+        pages = oai_pages(sqlite, args.pages)
+        print(
+            f"  OAI-PMH pages parsed and stored: {pages['records'] / pages['seconds']:,.0f}"
+            f" records/s ({pages['pages']} pages of 2,500, updates of stored records)",
+            flush=True,
+        )
+        if not args.no_pg:
+            _postgres(snapshot, args, rng)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _print_lookups(backend: str, found: dict[str, float]) -> None:
+    print(
+        f"  {backend}: title lookup median {found['title_ms']:.2f} ms (p95 "
+        f"{found['title_p95_ms']:.2f}), id lookup {found['id_ms']:.2f} ms, search median "
+        f"{found['search_ms']:.1f} ms (max {found['search_max_ms']:.0f}), "
+        f"{found['bytes_per_record']:,.0f} bytes on disk per record",
+        flush=True,
+    )
+
+
+def _postgres(snapshot: Path, args: argparse.Namespace, rng: random.Random) -> None:
+    from tests.db_fixtures import PostgresUnavailable, start_postgres, stop_postgres
+
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as exc:
+        print(f"PostgreSQL skipped: {exc}")
+        return
+    try:
+        url = server.create_database()
+        load = run_child("load", str(snapshot), url)
+        print(
+            f"catalog harvest --snapshot (PostgreSQL, COPY): "
+            f"{load['records'] / load['seconds']:>9,.0f} records/s ({load['seconds']:.0f} s), "
+            f"peak {load['peak_kb'] / 1024:,.0f} MB",
+            flush=True,
+        )
+        _print_lookups("PostgreSQL", lookups(url, snapshot, args.records, rng))
+        pages = oai_pages(url, args.pages)
+        print(
+            f"  OAI-PMH pages parsed and stored: {pages['records'] / pages['seconds']:,.0f}"
+            " records/s",
+            flush=True,
+        )
+    finally:
+        stop_postgres(server)
+
+
+if __name__ == "__main__":
+    main()
