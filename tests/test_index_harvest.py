@@ -277,10 +277,11 @@ def test_requests_are_spaced_by_catalog_oai_delay(
     monkeypatch.setenv("CATALOG_OAI_DELAY", "0.2")
     assert run("harvest", "--set", "cs").exit_code == 0
     starts = [e.time for e in oai.log]
-    assert len(starts) >= 3
-    # Judged as the server sees them arrive, over the whole run: one arrival can lag on a
-    # busy machine and shorten the gap after it (less one lag, at most).
-    assert starts[-1] - starts[0] >= 0.2 * (len(starts) - 1) - 0.015
+    assert len(starts) >= 4
+    # Judged as the server sees them arrive, over the whole run after the first request
+    # (which also waits for the connection): an arrival that lags on a busy machine
+    # shortens the gap after it, so a little slack, far below the 0.2 s asked.
+    assert starts[-1] - starts[1] >= 0.2 * (len(starts) - 2) - 0.05
 
 
 @pytest.mark.parametrize("fault", ["truncated", "cut", "slow:0.3", "billion"])

@@ -33,7 +33,7 @@ from catalog.index.oai import (
     resume_params,
 )
 from catalog.index.record import IndexRecord
-from catalog.index.store import ArxivIndex, HarvestState, now
+from catalog.index.store import ArxivIndex, HarvestState, Rows, now, prepare_rows
 
 PAGE_ATTEMPTS = 5  # a malformed page is asked this many times in all
 TOKEN_RESTARTS = 3  # badResumptionToken restarts in one run, at most
@@ -294,17 +294,19 @@ def load_snapshot(
     report = LoadReport(file=str(path))
     if parallel is None:
         parallel = path.stat().st_size >= 8 * 1024 * 1024  # below, not worth a process
-    batches = (
-        read_batches(path, batch_size) if parallel else _batches(read_snapshot(path), batch_size)
+    batches: Iterator[tuple[int, Rows]] = (
+        read_batches(path, batch_size, index.dialect)
+        if parallel
+        else _batches(read_snapshot(path), batch_size, index.dialect)
     )
     with index.exclusive():
-        for number, batch in batches:
+        for number, rows in batches:
             report.lines = number
-            newest = max((r.datestamp for r in batch if r.datestamp is not None), default=None)
+            index.store(rows)
+            report.records += len(rows.records)
+            newest = rows.newest()
             if newest is not None and (report.through is None or newest > report.through):
                 report.through = newest
-            index.store(batch)
-            report.records += len(batch)
             if on_progress is not None:
                 on_progress(Progress(report.records, 0, time.monotonic() - started, report.through))
         index.record_snapshot(path.name, report.records, report.through)
@@ -313,14 +315,14 @@ def load_snapshot(
 
 
 def _batches(
-    numbered: Iterator[tuple[int, IndexRecord]], size: int
-) -> Iterator[tuple[int, list[IndexRecord]]]:
+    numbered: Iterator[tuple[int, IndexRecord]], size: int, dialect: str
+) -> Iterator[tuple[int, Rows]]:
     batch: list[IndexRecord] = []
     number = 0
     for number, record in numbered:
         batch.append(record)
         if len(batch) >= size:
-            yield number, batch
+            yield number, prepare_rows(batch, dialect)
             batch = []
     if batch:
-        yield number, batch
+        yield number, prepare_rows(batch, dialect)

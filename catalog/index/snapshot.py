@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
 from catalog.index.fields import (
@@ -30,6 +30,9 @@ from catalog.index.fields import (
     split_authors,
 )
 from catalog.index.record import IndexRecord, Version
+
+if TYPE_CHECKING:
+    from catalog.index.store import Rows
 
 
 class SnapshotError(CatalogError):
@@ -102,17 +105,21 @@ def read_snapshot(path: Path) -> Iterator[tuple[int, IndexRecord]]:
             ) from None
 
 
-def read_batches(path: Path, batch_size: int) -> Iterator[tuple[int, list[IndexRecord]]]:
-    """(last line number, records) in batches of ``batch_size``, parsed in a second
-    process so that parsing and storing run at once; at most two batches wait between
-    them, so memory stays bounded. Errors in the reader come out here."""
+def read_batches(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[int, Rows]]:
+    """(last line number, rows) in batches of ``batch_size``, parsed and made into rows
+    for ``dialect`` in a second process, so that parsing and storing run at once; at most
+    two batches wait between them, so memory stays bounded. Errors in the reader come
+    out here."""
     import multiprocessing
 
     # fork: the reader needs nothing of the parent but the path (and touches no database)
     context = multiprocessing.get_context("fork")
     queue: Any = context.Queue(maxsize=2)
     worker = context.Process(
-        target=_read_into, args=(path, batch_size, queue), daemon=True, name="snapshot-reader"
+        target=_read_into,
+        args=(path, batch_size, dialect, queue),
+        daemon=True,
+        name="snapshot-reader",
     )
     worker.start()
     try:
@@ -137,18 +144,20 @@ def read_batches(path: Path, batch_size: int) -> Iterator[tuple[int, list[IndexR
             worker.join()
 
 
-def _read_into(path: Path, batch_size: int, queue: Any) -> None:
+def _read_into(path: Path, batch_size: int, dialect: str, queue: Any) -> None:
     """In the reader process: parse ``path``, put batches, then None (or the error)."""
+    from catalog.index.store import prepare_rows
+
     try:
         batch: list[IndexRecord] = []
         number = 0
         for number, record in read_snapshot(path):
             batch.append(record)
             if len(batch) >= batch_size:
-                queue.put((number, batch))
+                queue.put((number, prepare_rows(batch, dialect)))
                 batch = []
         if batch:
-            queue.put((number, batch))
+            queue.put((number, prepare_rows(batch, dialect)))
         queue.put(None)
     except KeyboardInterrupt:  # the main process handles Ctrl-C
         pass

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
-from catalog.index.record import IndexRecord, Version
+from catalog.index.record import IndexRecord
 from catalog.text import title_key
 
 if TYPE_CHECKING:
@@ -110,6 +110,45 @@ class IndexStatus:
     bytes_on_disk: int = 0
     harvests: list[HarvestState] = field(default_factory=list)
     snapshots: list[SnapshotLoad] = field(default_factory=list)
+
+
+@dataclass
+class Rows:
+    """Records made ready for the database (:func:`prepare_rows`): tuples, cheap to send
+    from a reader process and to hand to the driver."""
+
+    records: list[tuple[Any, ...]] = field(default_factory=list)  # _RECORD_COLUMNS
+    versions: list[tuple[Any, ...]] = field(default_factory=list)  # arxiv_id + _VERSION_COLUMNS
+    deleted: list[tuple[Any, ...]] = field(default_factory=list)  # (datestamp, arxiv_id)
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.deleted)
+
+    def newest(self) -> date | None:
+        """The newest datestamp of the records."""
+        at = _RECORD_COLUMNS.index("datestamp")
+        return max((d for d in (as_date(row[at]) for row in self.records) if d), default=None)
+
+
+def prepare_rows(records: Iterable[IndexRecord], dialect: str) -> Rows:
+    """Rows for ``records``: the last record of an id wins, a deleted record only marks."""
+    live: dict[str, IndexRecord] = {}
+    gone: dict[str, IndexRecord] = {}
+    for r in records:
+        if r.deleted:
+            gone[r.arxiv_id] = r
+        else:
+            live[r.arxiv_id] = r
+            gone.pop(r.arxiv_id, None)
+    rows = Rows()
+    for r in live.values():
+        rows.records.append(_record_row(r, dialect))
+        for v in {v.number: v for v in r.versions}.values():  # one per number
+            rows.versions.append(
+                (r.arxiv_id, v.number, _stamp(v.date, dialect), v.size_kb, v.withdrawn)
+            )
+    rows.deleted = [(_day(r.datestamp, dialect), r.arxiv_id) for r in gone.values()]
+    return rows
 
 
 class ArxivIndex:
@@ -210,31 +249,30 @@ class ArxivIndex:
 
     # -- writing records ------------------------------------------------------------------
 
-    def store(self, records: Sequence[IndexRecord]) -> None:
+    def store(self, records: Sequence[IndexRecord] | Rows) -> None:
         """Upsert ``records`` in one transaction (a snapshot batch)."""
         with self._write() as conn:
             self._store(conn, records)
 
-    def store_page(self, records: Sequence[IndexRecord], state: HarvestState) -> None:
+    def store_page(self, records: Sequence[IndexRecord] | Rows, state: HarvestState) -> None:
         """Upsert one OAI-PMH page and save ``state`` with it, in one transaction."""
         with self._write() as conn:
             self._store(conn, records)
             self._save_state(conn, state)
 
-    def _store(self, conn: Connection, records: Sequence[IndexRecord]) -> None:
-        live = {r.arxiv_id: r for r in records if not r.deleted}  # the last one of an id wins
-        gone = [r for r in records if r.deleted and r.arxiv_id not in live]
-        if live:
+    def _store(self, conn: Connection, records: Sequence[IndexRecord] | Rows) -> None:
+        rows = records if isinstance(records, Rows) else prepare_rows(records, self.dialect)
+        if rows.records:
             if self.dialect == "postgresql":
-                _pg_store(conn, list(live.values()))
+                _pg_store(conn, rows)
             else:
-                _sqlite_store(conn, list(live.values()))
-        if gone:
+                _sqlite_store(conn, rows)
+        if rows.deleted:
             mark = _param(self.dialect)
             conn.exec_driver_sql(
-                f"UPDATE arxiv_record SET deleted = {mark}, datestamp = COALESCE({mark}, datestamp)"
-                f" WHERE arxiv_id = {mark}",
-                [(True, _day(r.datestamp, self.dialect), r.arxiv_id) for r in gone],
+                f"UPDATE arxiv_record SET deleted = {_true(self.dialect)},"
+                f" datestamp = COALESCE({mark}, datestamp) WHERE arxiv_id = {mark}",
+                rows.deleted,
             )
 
     # -- harvest state --------------------------------------------------------------------
@@ -378,6 +416,10 @@ def now() -> datetime:
 # -- values across drivers ---------------------------------------------------------------
 
 
+def _true(dialect: str) -> str:
+    return "true" if dialect == "postgresql" else "1"
+
+
 def _param(dialect: str) -> str:
     return "%s" if dialect == "postgresql" else "?"
 
@@ -463,7 +505,7 @@ def _read_states(conn: Connection, set_spec: str | None) -> list[HarvestState]:
 # -- SQLite: executemany upserts -----------------------------------------------------------
 
 
-def _sqlite_store(conn: Connection, records: list[IndexRecord]) -> None:
+def _sqlite_store(conn: Connection, rows: Rows) -> None:
     # The FTS5 index has no triggers (per-row triggers, and any per-row statement on
     # FTS5, made bulk loads 5-10x slower): the rows a batch replaces leave the index
     # with the text they had, then every row the batch touched goes in again with the
@@ -477,7 +519,7 @@ def _sqlite_store(conn: Connection, records: list[IndexRecord]) -> None:
         conn.exec_driver_sql("DELETE FROM arxiv_batch")
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO arxiv_batch (arxiv_id) VALUES (?)",
-            [(r.arxiv_id,) for r in records],
+            [(row[0],) for row in rows.records],
         )
         removed = conn.exec_driver_sql(
             "INSERT INTO arxiv_fts (arxiv_fts, rowid, title, authors, abstract)"
@@ -490,7 +532,7 @@ def _sqlite_store(conn: Connection, records: list[IndexRecord]) -> None:
     conn.exec_driver_sql(
         f"INSERT INTO arxiv_record ({', '.join(_RECORD_COLUMNS)}) VALUES ({marks})"
         f" ON CONFLICT (arxiv_id) DO UPDATE SET {_UPDATE_RECORD} WHERE {_NOT_OLDER}",
-        [_record_row(r, "sqlite") for r in records],
+        rows.records,
     )
     if fts:
         index_rows = (
@@ -504,17 +546,12 @@ def _sqlite_store(conn: Connection, records: list[IndexRecord]) -> None:
                 index_rows + " JOIN arxiv_batch b ON b.arxiv_id = r.arxiv_id WHERE r.id <= ?",
                 (newest_before,),
             )
-    versions = [
-        (r.arxiv_id, v.number, _stamp(v.date, "sqlite"), v.size_kb, v.withdrawn)
-        for r in records
-        for v in _unique_versions(r)
-    ]
-    if versions:
+    if rows.versions:
         conn.exec_driver_sql(
             "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn)"
             " VALUES ((SELECT id FROM arxiv_record WHERE arxiv_id = ?), ?, ?, ?, ?) "
             + _MERGE_VERSION,
-            versions,
+            rows.versions,
         )
 
 
@@ -523,11 +560,6 @@ def has_fts(conn: Connection) -> bool:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'arxiv_fts'"
     ).first()
     return found is not None
-
-
-def _unique_versions(record: IndexRecord) -> list[Version]:
-    """One version per number (the last one written wins), as the upserts need."""
-    return list({v.number: v for v in record.versions}.values())
 
 
 # -- PostgreSQL: COPY into staging tables, then set-based upserts ---------------------------
@@ -544,21 +576,20 @@ CREATE TEMP TABLE IF NOT EXISTS arxiv_version_in (
 """
 
 
-def _pg_store(conn: Connection, records: list[IndexRecord]) -> None:
+def _pg_store(conn: Connection, rows: Rows) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
     columns = ", ".join(_RECORD_COLUMNS)
     with raw.cursor() as cur:
         cur.execute(_PG_STAGING)
         with cur.copy(f"COPY arxiv_record_in ({columns}) FROM STDIN") as copy:
-            for r in records:
-                copy.write_row(_record_row(r, "postgresql"))
+            for row in rows.records:
+                copy.write_row(row)
         with cur.copy(
             f"COPY arxiv_version_in (arxiv_id, {', '.join(_VERSION_COLUMNS)}) FROM STDIN"
         ) as copy:
-            for r in records:
-                for v in _unique_versions(r):
-                    copy.write_row((r.arxiv_id, v.number, v.date, v.size_kb, v.withdrawn))
+            for row in rows.versions:
+                copy.write_row(row)
         cur.execute(
             f"INSERT INTO arxiv_record ({columns}) SELECT {columns} FROM arxiv_record_in"
             f" ON CONFLICT (arxiv_id) DO UPDATE SET {_UPDATE_RECORD} WHERE {_NOT_OLDER}"
