@@ -144,10 +144,14 @@ def _latex_to_text() -> Any:
     return LatexNodes2Text(math_mode="verbatim")
 
 
-def name_from_parts(parts: list[Any] | tuple[Any, ...]) -> str:
+def name_from_parts(parts: Any) -> str:
     """The snapshot's ``authors_parsed`` entry ``[keyname, forenames, suffix]`` as a name."""
-    keyname = parts[0] if len(parts) > 0 and isinstance(parts[0], str) else ""
-    forenames = parts[1] if len(parts) > 1 and isinstance(parts[1], str) else ""
-    suffix = parts[2] if len(parts) > 2 and isinstance(parts[2], str) else ""
-    name = " ".join(f"{forenames} {keyname} {suffix}".split())
+    if not isinstance(parts, list | tuple):
+        return ""
+    try:
+        keyname, forenames, *rest = parts
+        text = " ".join(p for p in (forenames, keyname, *rest) if isinstance(p, str))
+    except (TypeError, ValueError):  # not a list of at least two parts
+        return ""
+    name = " ".join(text.split())
     return plain_name(name) if name else ""

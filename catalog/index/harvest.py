@@ -309,6 +309,7 @@ def load_snapshot(
                 report.through = newest
             if on_progress is not None:
                 on_progress(Progress(report.records, 0, time.monotonic() - started, report.through))
+        index.analyze()
         index.record_snapshot(path.name, report.records, report.through)
     report.elapsed = time.monotonic() - started
     return report

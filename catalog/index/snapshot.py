@@ -173,7 +173,7 @@ def record_from_json(data: Any, path: Path | str = "-", number: int = 0) -> Inde
         raise SnapshotError(f'snapshot {path} line {number}: not a paper (no "id")')
     parsed = data.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
-        authors = tuple(n for n in (name_from_parts(p) for p in parsed if isinstance(p, list)) if n)
+        authors = tuple(n for n in map(name_from_parts, parsed) if n)
     else:
         authors = split_authors(_str(data.get("authors")))
     versions = []

@@ -275,6 +275,16 @@ class ArxivIndex:
                 rows.deleted,
             )
 
+    def analyze(self) -> None:
+        """Fresh planner statistics after a bulk load (PostgreSQL would otherwise pick a
+        scan for a title lookup until autovacuum's next ANALYZE)."""
+        with self._write() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql("ANALYZE arxiv_record")
+                conn.exec_driver_sql("ANALYZE arxiv_version")
+            elif self.dialect == "sqlite":
+                conn.exec_driver_sql("PRAGMA optimize")
+
     # -- harvest state --------------------------------------------------------------------
 
     def harvest_state(self, set_spec: str) -> HarvestState | None:
