@@ -89,6 +89,23 @@ def test_snapshot_then_harvest_asks_only_from_the_snapshots_newest_date(
             assert [v.size_kb for v in rec.versions] == [s for _, s in late[0].versions]
 
 
+def test_a_list_that_leaves_a_gap_does_not_move_the_datestamp_on(
+    sqlite_url: str, tmp_path: Path, oai: OaiStandIn
+) -> None:
+    early = [p for p in PAPERS if p.datestamp < date(2024, 2, 1)]
+    path = write_snapshot(tmp_path / "snapshot.json", early)
+    assert run("harvest", "--snapshot", str(path)).exit_code == 0
+    covered = max(p.datestamp for p in early)
+
+    gap = run("harvest", "--from", "2024-02-20")  # nothing asked between covered and then
+
+    assert gap.exit_code == 0, gap.output
+    assert "run without --from to fill the gap" in gap.stdout
+    oai.clear_log()
+    assert run("harvest").exit_code == 0
+    assert oai.log[0].params["from"] == covered.isoformat()
+
+
 def test_an_older_record_never_replaces_a_newer_one_and_versions_merge(sqlite_url: str) -> None:
     when = PAPERS[0].versions[0][0]
     new = IndexRecord(

@@ -227,12 +227,13 @@ def _print_harvest(report: HarvestReport, fmt: str) -> None:
     what = report.set_spec or "all sets"
     since = f" since {report.asked_from}" if report.asked_from else ""
     if report.outcome == "no-records":
-        click.echo(f"harvest {what}: nothing new{since} (up to date through {report.through})")
+        click.echo(f"harvest {what}: nothing new{since} (complete through {report.through})")
         return
     how = " (resumed)" if report.resumed else ""
     click.echo(
-        f"harvest {what}{how}: {report.records:,} records{since} in {report.pages} pages, "
-        f"{report.requests} requests ({report.retries} retries), {report.elapsed:.1f}s"
+        f"harvest {what}{how}: {_n(report.records, 'record')}{since} in "
+        f"{_n(report.pages, 'page')}, {_n(report.requests, 'request')} "
+        f"({_n(report.retries, 'retry', 'retries')}), {report.elapsed:.1f}s"
     )
     extras = []
     if report.deleted:
@@ -245,7 +246,13 @@ def _print_harvest(report: HarvestReport, fmt: str) -> None:
         )
     for line in extras:
         click.echo(f"  {line}")
-    click.echo(f"  index up to date through {report.through}")
+    if report.through is not None:
+        click.echo(f"  {what} complete through {report.through}")
+    else:
+        click.echo(
+            "  the list began after the datestamp already covered: "
+            "run without --from to fill the gap"
+        )
 
 
 def _print_load(report: LoadReport, fmt: str) -> None:
@@ -286,9 +293,10 @@ def _print_status(status: IndexStatus, fmt: str) -> None:
             f"  snapshot   {snap.file}: {snap.records:,} records through {snap.through}"
             f" (loaded {snap.loaded:%Y-%m-%d %H:%M})"
         )
+    width = max((len(s.set_spec or "(all)") for s in status.harvests), default=0)
     for state in status.harvests:
         name = state.set_spec or "(all)"
-        line = f"  set {name:10} through {state.through or '-'}"
+        line = f"  set {name:{width}} through {state.through or '-'}"
         if state.token:
             line += (
                 f"; a list from {state.list_from or 'the start'} is under way"
@@ -329,6 +337,10 @@ def _status_json(status: IndexStatus) -> dict[str, Any]:
             for s in status.harvests
         ],
     }
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def _size(n: int) -> str:

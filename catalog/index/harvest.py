@@ -110,12 +110,13 @@ def harvest(
             and (from_ is None or from_ == state.list_from)
             and (until is None or until == state.list_until)
         )
+        covered = index.coverage(set_spec)
         if resume:
             assert state is not None
             until = state.list_until
             asked_from = state.list_from
         else:
-            asked_from = from_ if from_ is not None else index.coverage(set_spec)
+            asked_from = from_ if from_ is not None else covered
             state = _new_list(state, set_spec, prefix, asked_from, until)
             index.save_state(state)
         report = HarvestReport(set_spec, prefix, asked_from, until, resumed=resume)
@@ -170,7 +171,7 @@ def harvest(
                 )
             if not token:
                 break
-        _finish_list(state)
+        _finish_list(state, covered)
         index.save_state(state)
     report.through = state.through
     report.requests, report.retries = http.requests, http.retries
@@ -211,13 +212,15 @@ def _advance(state: HarvestState, page: Page, token: str | None) -> None:
     state.updated = now()
 
 
-def _finish_list(state: HarvestState) -> None:
+def _finish_list(state: HarvestState, covered: date | None) -> None:
     """A complete list: its records are all stored, up to the newest datestamp seen. It
-    only moves ``through`` on when it began at or before the old ``through`` (no gap)."""
+    moves ``through`` on only when it began at or before what was already covered
+    (``covered``: this set's, a set holding it, a snapshot), so a list that leaves a gap
+    never makes a later run skip the gap. With nothing covered yet, ``--from`` is where
+    the user chose the index to begin."""
     newest = state.list_max_datestamp
-    contiguous = (
-        state.through is None or state.list_from is None or state.list_from <= state.through
-    )
+    start = state.list_from
+    contiguous = start is None or covered is None or start <= covered
     if newest is not None and contiguous:
         state.through = newest if state.through is None else max(state.through, newest)
     state.token = None
