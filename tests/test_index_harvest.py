@@ -334,12 +334,13 @@ def test_progress_is_drawn_on_a_terminal_only() -> None:
     assert tty.getvalue() == "\r\x1b[K5,000 records, 2 pages, 2,500 records/s, up to 2024-01-02\n"
 
 
-def test_two_harvests_at_once_the_second_is_refused(sqlite_url: str, oai: OaiStandIn) -> None:
-    with ArxivIndex.open(sqlite_url) as index, index.exclusive():
+def test_two_harvests_at_once_the_second_is_refused(db_url: str, oai: OaiStandIn) -> None:
+    with ArxivIndex.open(db_url) as index, index.exclusive():
         result = run("harvest")
     assert result.exit_code == 3
     assert "another harvest or snapshot load" in result.stderr
     assert oai.log == []
+    assert run("harvest").exit_code == 0  # released with the first
 
 
 # --- killed in the middle -------------------------------------------------------------------
