@@ -212,3 +212,15 @@ def test_a_second_process_parses_big_files_and_its_errors_come_out(
             out.write("[1, 2]\n")
         with pytest.raises(SnapshotError, match="line 121: not a paper"):
             load_snapshot(index, path, batch_size=50, parallel=True)
+
+
+def test_a_deleted_record_is_marked_and_no_longer_found(db_url: str) -> None:
+    when = PAPERS[0].versions[0][0]
+    with ArxivIndex.open(db_url) as index:
+        index.store([IndexRecord("2401.00001", "Gone soon", versions=(Version(1, when),))])
+        index.store([IndexRecord("2401.00001", "", datestamp=date(2024, 6, 1), deleted=True)])
+        index.store([IndexRecord("2401.00002", "", datestamp=None, deleted=True)])  # unknown
+        assert index.get("2401.00001") is None
+        assert index.search("gone") == [] and index.by_title("Gone soon") == []
+        status = index.status()
+        assert (status.records, status.deleted, status.newest) == (1, 1, date(2024, 6, 1))
