@@ -122,10 +122,17 @@ def child_plain(snapshot: str, url: str, limit: int) -> None:
     print(json.dumps({"records": done, "seconds": seconds, **_peaks()}))
 
 
-def _peaks() -> dict[str, int]:
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"peak_kb": me, "reader_peak_kb": kids}
+def _peaks() -> dict[str, float]:
+    """Peak memory, and CPU seconds (this process and its reader process): on a shared
+    machine the CPU time tells what the load costs when wall time is others' too."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "peak_kb": me.ru_maxrss,
+        "reader_peak_kb": kids.ru_maxrss,
+        "cpu": me.ru_utime + me.ru_stime,
+        "reader_cpu": kids.ru_utime + kids.ru_stime,
+    }
 
 
 def run_child(*args: str) -> dict[str, float]:
@@ -264,13 +271,16 @@ def main() -> None:
             f"peak {plain['peak_kb'] / 1024:,.0f} MB",
             flush=True,
         )
+        _print_cpu(plain)
         load = run_child("load", str(snapshot), sqlite)
+        rate = load["records"] / load["seconds"]
         print(
-            f"catalog harvest --snapshot (SQLite):        {load['records'] / load['seconds']:>9,.0f}"
-            f" records/s ({load['seconds']:.0f} s), peak {load['peak_kb'] / 1024:,.0f} MB"
+            f"catalog harvest --snapshot (SQLite):        {rate:>9,.0f} records/s"
+            f" ({load['seconds']:.0f} s), peak {load['peak_kb'] / 1024:,.0f} MB"
             f" (reader process {load['reader_peak_kb'] / 1024:,.0f} MB)",
             flush=True,
         )
+        _print_cpu(load)
         checkpoint(sqlite)
         found = lookups(sqlite, snapshot, args.records, rng)
         _print_lookups("SQLite", found)
@@ -284,6 +294,17 @@ def main() -> None:
             _postgres(snapshot, args, rng)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _print_cpu(run: dict[str, float]) -> None:
+    """Records per CPU second of the busier process: the rate on an idle machine."""
+    busiest = max(run.get("cpu", 0.0), run.get("reader_cpu", 0.0))
+    if busiest:
+        print(
+            f"  CPU: {run['cpu']:.0f} s storing, {run.get('reader_cpu', 0):.0f} s in the reader;"
+            f" {run['records'] / busiest:,.0f} records per second of the busier one",
+            flush=True,
+        )
 
 
 def _print_lookups(backend: str, found: dict[str, float]) -> None:
@@ -313,6 +334,7 @@ def _postgres(snapshot: Path, args: argparse.Namespace, rng: random.Random) -> N
             f"peak {load['peak_kb'] / 1024:,.0f} MB",
             flush=True,
         )
+        _print_cpu(load)
         _print_lookups("PostgreSQL", lookups(url, snapshot, args.records, rng))
         pages = oai_pages(url, args.pages)
         print(
