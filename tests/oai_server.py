@@ -23,6 +23,7 @@ fault per request, first in first out:
   ``truncated``              200, the real page cut in the middle (Content-Length matches)
   ``cut``                    200, full Content-Length announced, half sent, then closed
   ``badResumptionToken``     the protocol error, as if the token had expired
+  ``400:CODE``               an OAI-PMH error CODE sent with HTTP 400 (some servers do)
   ``billion``                200, an entity-expansion payload
 
 ``server.expire_tokens()`` forgets every token issued. ``server.log`` lists
@@ -486,6 +487,10 @@ def _make_handler(stand_in: OaiStandIn) -> type[BaseHTTPRequestHandler]:
                 if ":retry-after=" in fault:
                     headers["Retry-After"] = fault.split("=", 1)[1]
                 self._send(status, b"<html><body>busy</body></html>", "text/html", headers)
+            elif fault.startswith("400:"):  # an OAI error sent with HTTP 400, as some servers do
+                code = fault.split(":", 1)[1]
+                status = 400
+                self._send(400, render_error(code, f"{code} (HTTP 400)", params, stand_in.url))
             elif fault == "badResumptionToken":
                 body = render_error("badResumptionToken", "Token expired", params, stand_in.url)
                 self._send(200, body)

@@ -225,6 +225,14 @@ def test_bad_argument_from_the_server_exits_2_with_its_message(
     assert "Traceback" not in result.stderr
 
 
+def test_an_oai_error_sent_with_http_400_is_read_too(sqlite_url: str, oai: OaiStandIn) -> None:
+    oai.script("400:badArgument")
+    result = run("harvest")
+    assert result.exit_code == 2
+    assert "badArgument: badArgument (HTTP 400)" in result.stderr
+    assert len(oai.log) == 1  # not retried: asking again would not help
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

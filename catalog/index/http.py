@@ -150,7 +150,15 @@ class PoliteHttp:
 
     def _fetch(self, params: dict[str, str]) -> IO[bytes]:
         with self._http.stream("GET", self.base_url, params=params) as response:
-            if response.status_code != 200:
+            status = response.status_code
+            # OAI-PMH errors come in a 200 answer; a server that sends them with a 4xx
+            # status still says what is wrong in the XML, so that is read too.
+            xml_error = (
+                400 <= status < 500
+                and status != 429
+                and "xml" in (response.headers.get("Content-Type", ""))
+            )
+            if status != 200 and not xml_error:
                 response.read()
                 raise _Answer(response)
             spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
