@@ -519,7 +519,9 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
     # The FTS5 index has no triggers (per-row triggers, and any per-row statement on
     # FTS5, made bulk loads 5-10x slower): the rows a batch replaces leave the index
     # with the text they had, then every row the batch touched goes in again with the
-    # text it has now; each is one set-based statement over the batch's ids.
+    # text it has now; each is one set-based statement over the batch's ids, written
+    # as ``arxiv_id IN (batch)`` so that SQLite looks the ids up in the unique index
+    # (a join let it scan the whole table for each batch: quadratic in a bulk load).
     fts = has_fts(conn)
     replacing = False
     if fts:
@@ -534,7 +536,7 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
         removed = conn.exec_driver_sql(
             "INSERT INTO arxiv_fts (arxiv_fts, rowid, title, authors, abstract)"
             " SELECT 'delete', r.id, r.title, r.authors, r.abstract FROM arxiv_record r"
-            " JOIN arxiv_batch b ON b.arxiv_id = r.arxiv_id"
+            " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch)"
         )
         replacing = removed.rowcount != 0
     newest_before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM arxiv_record").scalar()
@@ -553,7 +555,8 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
         conn.exec_driver_sql(index_rows + " WHERE r.id > ?", (newest_before,))
         if replacing:
             conn.exec_driver_sql(
-                index_rows + " JOIN arxiv_batch b ON b.arxiv_id = r.arxiv_id WHERE r.id <= ?",
+                index_rows
+                + " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch) AND r.id <= ?",
                 (newest_before,),
             )
     if rows.versions:
