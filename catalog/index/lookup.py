@@ -24,7 +24,7 @@ from catalog.text import title_key
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from catalog.arxiv.ids import ArxivId
+    from catalog.sources.arxiv.ids import ArxivId
 
 _COLUMNS = (
     "id, arxiv_id, title, authors, abstract, categories, dois, journal_ref, comments, datestamp"
@@ -144,7 +144,7 @@ def _records(conn: Connection, rows: Sequence[Any]) -> list[IndexRecord]:
 
 
 def _parse(text: str) -> ArxivId | None:
-    from catalog.arxiv.ids import parse_arxiv_id
+    from catalog.sources.arxiv.ids import parse_arxiv_id
 
     try:
         return parse_arxiv_id(text)
