@@ -329,6 +329,10 @@ def test_killed_sync_keeps_its_batches_and_the_next_run_finishes(
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ),
+        # A process started with SIGINT ignored (pytest-xdist workers and background jobs
+        # may be) passes that on, and Python then never raises KeyboardInterrupt: give the
+        # child the default disposition, as a terminal's Ctrl-C would find it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120  # a bound on waiting, not a timed assertion
