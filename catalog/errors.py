@@ -10,22 +10,44 @@ class CatalogError(Exception):
     exit_code = 1
 
 
-class InvalidArxivId(CatalogError, ValueError):
-    """Input that is not any accepted form of arXiv identifier."""
+class InvalidIdentifier(CatalogError, ValueError):
+    """Input that is not any accepted written form of a paper identifier (an arXiv id,
+    a DOI, an OpenReview, PMLR, NeurIPS, ACL Anthology or DBLP id or page URL).
+
+    The message names the input, says what is wrong (``hint``) and lists the accepted
+    forms; ``text`` and ``hint`` are kept for callers that report it their own way.
+    """
 
     exit_code = 2
+    what = "a paper identifier"
+    forms = (
+        "arXiv ids (1611.00712, arxiv:hep-th/9901001, arxiv.org/abs/... URLs), "
+        "doi:10.1038/nature20101, 10.1038/nature20101, https://doi.org/10.1038/nature20101, "
+        "dl.acm.org/doi/10..., link.springer.com/article/10..., nature.com/articles/..., "
+        "openreview:BkpiPMbA-, openreview.net/forum?id=..., pmlr:v80/kazemi18a, "
+        "proceedings.mlr.press/v80/kazemi18a.html, papers.nips.cc/paper/5346-..., "
+        "proceedings.neurips.cc/paper/2020/hash/...-Abstract.html, acl:N19-1423, "
+        "aclanthology.org/N19-1423/, dblp:conf/icml/KazemiG18, dblp.org/rec/..."
+    )
 
     def __init__(self, text: str, hint: str | None = None) -> None:
         self.text = text
-        forms = (
-            "arxiv:1611.00712, 2301.12345v3, hep-th/9901001, math.GT/0309136v2, "
-            "https://arxiv.org/abs/1611.00712, https://arxiv.org/pdf/1611.00712.pdf, "
-            "10.48550/arXiv.1611.00712"
-        )
-        msg = f"not an arXiv id: {text!r}"
+        self.hint = hint
+        msg = f"not {self.what}: {text!r}"
         if hint:
             msg += f" ({hint})"
-        super().__init__(f"{msg}; accepted forms: {forms}")
+        super().__init__(f"{msg}; accepted forms: {self.forms}")
+
+
+class InvalidArxivId(InvalidIdentifier):
+    """Input that is not any accepted form of arXiv identifier."""
+
+    what = "an arXiv id"
+    forms = (
+        "arxiv:1611.00712, 2301.12345v3, hep-th/9901001, math.GT/0309136v2, "
+        "https://arxiv.org/abs/1611.00712, https://arxiv.org/pdf/1611.00712.pdf, "
+        "10.48550/arXiv.1611.00712"
+    )
 
 
 class SourceUnavailable(CatalogError):
