@@ -22,8 +22,9 @@ class Identifier:
     """One identifier of a paper, canonical: ``value`` is what the catalog stores and
     compares (an arXiv id without version; a DOI in lower case; a DBLP key
     ``conf/icml/KazemiG18``; an OpenReview note id ``BkpiPMbA-``; an ACL Anthology id
-    ``N19-1423``; a PMLR id ``v80/kazemi18a``; a NeurIPS id ``2014/5346`` or
-    ``2020/hash/<32 hex>``). Each (scheme, value) belongs to one paper of the catalog.
+    ``N19-1423``; a PMLR id ``v80/kazemi18a``; a NeurIPS id: the legacy papers.nips.cc
+    number ``5346``, whose URLs name no year, or ``2020/hash/<32 hex>``). Each (scheme,
+    value) belongs to one paper of the catalog.
     Parsing every written form is :mod:`catalog.sources.ids`'s job."""
 
     scheme: str

@@ -185,7 +185,7 @@ def test_error_types_fit_together() -> None:
     assert issubclass(InvalidArxivId, InvalidIdentifier)
     assert issubclass(InvalidIdentifier, ValueError)
     with pytest.raises(InvalidIdentifier) as info:
-        from catalog.arxiv.ids import parse_arxiv_id
+        from catalog.sources.arxiv.ids import parse_arxiv_id
 
         parse_arxiv_id("1611.0071")
     # arXiv's own message is unchanged: its forms, its hint.

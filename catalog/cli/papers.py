@@ -29,11 +29,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 SORTS = ("added", "key", "title", "year")
 
 
+def published_record(paper: PaperView) -> dict[str, Any]:
+    """The JSON export's fields for identifiers, the published record and provenance,
+    named as the export names them (README: JSON export)."""
+    return {
+        "identifiers": [{"scheme": i.scheme, "value": i.value} for i in paper.identifiers],
+        "year": paper.year,
+        "kind": paper.kind,
+        "volume": paper.volume,
+        "issue": paper.issue,
+        "pages": paper.pages,
+        "publisher": paper.publisher,
+        "item_type": paper.item_type,
+        "field_sources": dict(sorted(paper.field_sources.items())),
+    }
+
+
 def paper_json(paper: PaperView, versions: list[tuple[int, Any]] | None = None) -> dict[str, Any]:
     """A paper as ``export json`` writes it (see README: JSON export), plus versions."""
     from catalog.exporters.json import paper_record
 
     data = paper_record(paper, paper.citation_key or "")
+    for name, value in published_record(paper).items():
+        data.setdefault(name, value)  # the export's own rendering, where it has one
     data["citation_key"] = paper.citation_key  # not given until first exported
     if versions is not None:
         data["versions"] = [
@@ -295,18 +313,51 @@ def list_(
     _print_page(result, offset, fmt, pager, "papers")
 
 
+_SCHEME_LABELS = {
+    "arxiv": "arXiv", "doi": "DOI", "dblp": "DBLP", "openreview": "OpenReview",
+    "acl": "ACL", "pmlr": "PMLR", "neurips": "NeurIPS",
+}  # fmt: skip
+
+
+def _identifier_lines(paper: PaperView) -> list[tuple[str, str]]:
+    """(label, "value  link") for each identifier, the arXiv id with its latest version."""
+    from catalog.sources.ids import identifier_url
+
+    lines = []
+    for ident in paper.identifiers:
+        value = _id_label(paper) if ident.scheme == "arxiv" else ident.value
+        link = identifier_url(ident)
+        text = f"{value}  {link}" if link else value
+        lines.append((_SCHEME_LABELS.get(ident.scheme, ident.scheme), text))
+    return lines
+
+
+def _sources_line(paper: PaperView) -> str | None:
+    """Which source gave which fields: "arxiv (abstract, title), dblp (venue, year)"."""
+    by_source: dict[str, list[str]] = {}
+    for name, source in sorted(paper.field_sources.items()):
+        by_source.setdefault(source, []).append(name)
+    parts = [f"{source} ({', '.join(names)})" for source, names in sorted(by_source.items())]
+    return "; ".join(parts) or None
+
+
 @click.command()
 @click.argument("ref", metavar="ID")
 @format_option("text", "json")
 @pass_app
 def show(app: AppContext, ref: str, fmt: str) -> None:
-    """Show one paper: title, authors, abstract, ids, dates and versions.
+    """Show one paper: title, authors, abstract, every identifier (with its link), where
+    it was published, dates, versions and which source gave which field.
 
-    ID is an arXiv id in any accepted form, a citation key, or the catalog number.
+    ID is any identifier in any accepted form (arXiv id, DOI, OpenReview, PMLR, NeurIPS,
+    ACL Anthology or DBLP id, or a page URL carrying one), a citation key, or the
+    catalog number.
 
     \b
     Examples:
       catalog show 1611.00712
+      catalog show doi:10.1038/nature20101
+      catalog show https://openreview.net/forum?id=BkpiPMbA-
       catalog show maddison2016concrete --format json
     """
     catalog = app.catalog
@@ -316,21 +367,28 @@ def show(app: AppContext, ref: str, fmt: str) -> None:
         echo_json(paper_json(paper, versions))
         return
     lines = [paper.title, ", ".join(paper.authors), ""]
-    fields = [
-        ("arXiv", _id_label(paper) if paper.arxiv_id else None),
+    fields: list[tuple[str, Any]] = [
+        *_identifier_lines(paper),
+        ("type", paper.item_type if paper.item_type != "paper" else None),
         ("citation key", paper.citation_key),
+        ("venue", paper.venue),
+        ("year", paper.year if paper.kind else None),  # a published record's year
+        ("kind", paper.kind),
+        ("volume", paper.volume),
+        ("issue", paper.issue),
+        ("pages", paper.pages),
+        ("publisher", paper.publisher),
+        ("journal", paper.journal_ref),
         ("published", paper.published),
         ("updated", paper.updated),
         ("categories", " ".join(paper.categories) or None),
-        ("DOI", paper.doi),
-        ("journal", paper.journal_ref),
-        ("venue", paper.venue),
         ("comment", paper.comment),
         ("URL", paper.url),
         (
             "versions",
             ", ".join(f"v{v} ({d.date().isoformat() if d else '?'})" for v, d in versions) or None,
         ),
+        ("sources", _sources_line(paper)),
     ]
     lines += [f"{name + ':':14}{value}" for name, value in fields if value]
     if paper.abstract:
@@ -390,9 +448,12 @@ def search(
 def remove(app: AppContext, refs: tuple[str, ...]) -> None:
     """Remove papers from the catalog (their authors' other papers stay).
 
+    ID is any identifier, citation key or catalog number, as for catalog show.
+
     \b
-    Example:
+    Examples:
       catalog remove 1611.00712
+      catalog remove doi:10.1038/nature20101
     """
     for ref in refs:
         paper = app.catalog.remove_paper(ref)

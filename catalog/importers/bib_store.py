@@ -1,8 +1,11 @@
 """Merge a .bib file's entries into the catalog.
 
-Entries are matched to catalogued papers by arXiv id, then DOI, then URL, then
-title; a match is filled in (never overwriting what arXiv said) and keeps the .bib
-citation key when it has none yet, so existing LaTeX documents keep citing it.
+Entries are matched to catalogued papers by any identifier they carry (arXiv id, DOI,
+one in their URL), then URL, then title; a match is filled in (never overwriting what a
+source said: :mod:`catalog.store.provenance`), gets the entry's identifiers, and keeps
+the .bib citation key when it has none yet, so existing LaTeX documents keep citing it.
+An entry whose only link is a video, slides, code or a blog post is an item of that type,
+never matched by title.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session as DbSession
-from sqlmodel import col, select
+from sqlmodel import select
 
 from catalog.errors import PostReadError
-from catalog.records import PaperView
+from catalog.records import Identifier, PaperView
 from catalog.store.catalog import Catalog, set_abstract, set_authors, utcnow
 from catalog.store.models import Paper
 from catalog.store.sessions import find_paper_for
@@ -32,56 +35,107 @@ class BibReport:
 
 
 def _key_taken(s: DbSession, key: str, paper_id: int | None) -> bool:
+    """Whether another paper has citation key ``key`` (as its key, or as a key it gave up
+    in a merge, which still names it)."""
+    from catalog.store.identifiers import ALIAS_SCHEME, papers_by_identifier
+
     owner = s.execute(select(Paper.id).where(Paper.citation_key == key)).scalar_one_or_none()
+    if owner is None:
+        alias = Identifier(ALIAS_SCHEME, key)
+        owner = papers_by_identifier(s, [alias]).get(alias)
     return owner is not None and owner != paper_id
 
 
+def entry_identity(view: PaperView) -> tuple[list[Identifier], str]:
+    """The identifiers an entry carries (its arXiv id, its DOI, one its URL carries) and
+    what it is: a paper, unless it has no identifier and its URL is a video, slides,
+    code or a blog post (an entry's unknown web page is still a paper: someone cites it)."""
+    from catalog.sources.ids import canonical_doi, identifier_in_url, link_kind
+
+    idents = [Identifier("arxiv", view.arxiv_id)] if view.arxiv_id else []
+    doi = canonical_doi(view.doi)
+    if doi:
+        idents.append(Identifier("doi", doi))
+    found = identifier_in_url(view.url) if view.url else None
+    if found is not None and found not in idents:
+        if not (found.scheme == "arxiv" and view.arxiv_id):  # the eprint's id wins
+            idents.append(found)
+    kind = "paper"
+    if not idents and view.url:
+        kind = link_kind(view.url)
+        kind = "paper" if kind == "web" else kind
+    return idents, kind
+
+
 def merge_entry(s: DbSession, view: PaperView) -> tuple[str, str]:
-    """Store one .bib entry; return (status, citation key)."""
-    paper = find_paper_for(s, arxiv_id=view.arxiv_id, url=view.url, title=view.title)
-    if paper is None and view.doi:
-        paper = s.execute(
-            select(Paper).where(col(Paper.doi) == view.doi).limit(1)
-        ).scalar_one_or_none()
+    """Store one .bib entry; return (status, citation key).
+
+    What the entry says fills the paper where the precedence rule lets a .bib file
+    (:mod:`catalog.store.provenance`): never over a source's value (arXiv, a published
+    record), over a post's. Its identifiers are attached to the paper."""
+    from catalog.store.identifiers import attach_identifiers
+    from catalog.store.provenance import may_set
+
+    idents, kind = entry_identity(view)
+    paper = find_paper_for(
+        s, arxiv_id=view.arxiv_id, url=view.url, title=view.title, identifiers=idents,
+        by_title=kind == "paper",
+    )  # fmt: skip
     status = "merged"
     if paper is None:
         status = "added"
         paper = Paper(
-            arxiv_id=view.arxiv_id,
             title=view.title,
             title_key=title_key(view.title),
             categories=[],
             extra_fields={},
+            field_sources={},
+            item_type=kind,
             sync_source="bib",
             created_at=utcnow(),
         )
-    from_arxiv = paper.synced_at is not None
-    if not from_arxiv:
-        paper.title = view.title or paper.title
+    sources = dict(paper.field_sources or {})
+    if view.title and may_set("title", sources.get("title"), "bib"):
+        paper.title = view.title
         paper.title_key = title_key(paper.title)
-        if view.published and paper.published is None:
-            from datetime import UTC, datetime
+        sources["title"] = "bib"
+    dated = may_set("published", sources.get("published"), "bib")
+    if view.published and paper.published is None and dated:
+        from datetime import UTC, datetime
 
-            paper.published = datetime(
-                view.published.year, view.published.month, view.published.day, tzinfo=UTC
-            )
-    paper.url = paper.url or view.url
+        paper.published = datetime(
+            view.published.year, view.published.month, view.published.day, tzinfo=UTC
+        )
+        sources["published"] = "bib"
+    # Filled when empty: a link, arXiv's journal reference, a venue, a type.
+    if view.url and not paper.url and may_set("url", sources.get("url"), "bib"):
+        paper.url = view.url
+        sources["url"] = "bib"
     paper.url_key = url_key(paper.url)
-    paper.doi = paper.doi or view.doi
     paper.journal_ref = paper.journal_ref or view.journal_ref
-    paper.venue = paper.venue or view.venue
+    if view.venue and not paper.venue and may_set("venue", sources.get("venue"), "bib"):
+        paper.venue = view.venue
+        sources["venue"] = "bib"
     paper.entry_type = paper.entry_type or view.entry_type
-    paper.extra_fields = {**view.extra_fields, **(paper.extra_fields or {})}
+    extra = dict(view.extra_fields)
+    if view.doi and not any(i.scheme == "doi" for i in idents) and not view.arxiv_id:
+        extra["doi"] = view.doi  # not a DOI the catalog can use: kept as written
+    paper.extra_fields = {**extra, **(paper.extra_fields or {})}
+    set_authors_now = bool(view.authors) and may_set("authors", sources.get("authors"), "bib")
+    if set_authors_now:
+        sources["authors"] = "bib"
+    paper.field_sources = sources
     key = view.citation_key
     if key and paper.citation_key is None and not _key_taken(s, key, paper.id):
         paper.citation_key = key
     s.add(paper)
     s.flush()
     assert paper.id is not None
-    if view.authors and (status == "added" or not from_arxiv):
+    if set_authors_now:
         set_authors(s, paper.id, view.authors)
     if view.abstract:
         set_abstract(s, paper.id, view.abstract, "bib", view.citation_key or "")
+    attach_identifiers(s, paper.id, idents, "bib")  # last: it rewrites the copied columns
     return status, paper.citation_key or key or ""
 
 

@@ -7,7 +7,7 @@ Stdlib only: the post and .bib importers use this on every link they read.
   ``dblp:conf/icml/KazemiG18``, ``neurips:...``, any arXiv form, or a page URL that
   carries one of them) gives an :class:`Identifier`, anything else raises
   :class:`InvalidIdentifier` naming the input, saying what is wrong and listing the
-  accepted forms. arXiv forms are :mod:`catalog.arxiv.ids`'s (its
+  accepted forms. arXiv forms are :mod:`catalog.sources.arxiv.ids`'s (its
   :class:`~catalog.errors.InvalidArxivId` is an :class:`InvalidIdentifier`).
 * :func:`identifier_in_url` is lenient: a link found in a post or a .bib file gives
   its identifier, or ``None``. It never raises.
@@ -32,9 +32,9 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from catalog.arxiv.ids import arxiv_id_from_url, parse_arxiv_id
 from catalog.errors import InvalidArxivId, InvalidIdentifier
 from catalog.records import Identifier
+from catalog.sources.arxiv.ids import arxiv_id_from_url, parse_arxiv_id
 
 __all__ = [
     "ITEM_TYPES",

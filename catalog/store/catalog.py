@@ -29,6 +29,7 @@ from catalog.store.models import (
     Author,
     Paper,
     PaperAuthor,
+    PaperIdentifier,
     PaperVersion,
 )
 from catalog.store.paper_views import all_paper_views, paper_views_by_id
@@ -59,6 +60,7 @@ class UpsertResult:
     status: str  # "added" | "updated" | "unchanged"
     paper_id: int
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (old, new)
+    merged: list[int] = field(default_factory=list)  # papers that became this one (ids gone)
 
 
 class Catalog:
@@ -329,45 +331,109 @@ def paper_by_arxiv_id(session: DbSession, arxiv_id: str, *, lock: bool = False) 
     return session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
 
 
+def arxiv_dois(text: str | None) -> list[str]:
+    """The DOIs in arXiv's DOI field (it may hold several, space-separated), canonical;
+    malformed ones are left out."""
+    from catalog.sources.ids import canonical_doi
+
+    found: list[str] = []
+    for part in (text or "").replace(",", " ").split():
+        doi = canonical_doi(part)
+        if doi and doi not in found:
+            found.append(doi)
+    return found
+
+
 def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
-    """Add or refresh one paper from arXiv's answer, inside the caller's transaction."""
+    """Add or refresh one paper from arXiv's answer, inside the caller's transaction.
+
+    The paper is the one with this arXiv id, else one known only by this title
+    (:func:`catalog.store.works.title_match`), else a new one. Its arXiv id and the DOIs
+    arXiv gives become its identifiers (an arXiv DOI it no longer gives is dropped); a
+    DOI that already belongs to another paper merges that paper into this one (the older
+    of the two survives and is the result's ``paper_id``), unless the other has another
+    arXiv id.
+    """
+    from catalog.records import Identifier
+    from catalog.store.identifiers import (
+        attach_identifiers,
+        detach_identifiers,
+        exclusive_conflicts,
+        identifiers_of,
+        papers_by_identifier,
+    )
+    from catalog.store.provenance import may_set
+    from catalog.store.works import merge_papers, title_match
+
     now = utcnow()
     published, updated = as_utc(rec.published), as_utc(rec.updated)
+    arxiv = Identifier("arxiv", rec.arxiv_id)
     # Locked (PostgreSQL; SQLite writers are serial anyway): a concurrent writer of the
     # same paper waits here, then reads what the first one committed.
     paper = paper_by_arxiv_id(session, rec.arxiv_id, lock=True)
     if paper is None:
-        paper = _adopt_unidentified(session, rec)
+        paper = title_match(session, rec.title, rec.authors, unless="arxiv")
     status = "updated"
     old_authors: list[str] = []
     if paper is None:
-        inserted = _insert_ignore(
-            session,
-            Paper,
-            [
-                {
-                    "arxiv_id": rec.arxiv_id,
-                    "title": rec.title,
-                    "title_key": title_key(rec.title),
-                    "categories": [],
-                    "extra_fields": {},
-                    "created_at": now,
-                }
-            ],
-            ["arxiv_id"],
+        # A bare row, then its arXiv identifier: the unique key decides who adds the paper.
+        table: Table = Paper.__table__  # type: ignore[attr-defined]
+        done: Any = session.execute(
+            table.insert().values(
+                title=rec.title, title_key=title_key(rec.title), categories=[],
+                extra_fields={}, field_sources={}, item_type="paper", created_at=now,
+            )  # fmt: skip
         )
-        paper = paper_by_arxiv_id(session, rec.arxiv_id, lock=True)
-        assert paper is not None
-        if inserted:
+        new_id = int(done.inserted_primary_key[0])
+        attached = attach_identifiers(session, new_id, [arxiv], "arxiv")
+        if attached.added:
             status = "added"
         else:  # another writer added it first, and has committed
-            assert paper.id is not None
+            session.execute(delete(Paper).where(col(Paper.id) == new_id))
+        paper = paper_by_arxiv_id(session, rec.arxiv_id, lock=True)
+        assert paper is not None and paper.id is not None
+        if status != "added":
             old_authors = author_names(session, paper.id)
     else:
         assert paper.id is not None
         old_authors = author_names(session, paper.id)
+        attach_identifiers(session, paper.id, [arxiv], "arxiv")  # an adopted paper's
+    assert paper.id is not None
+    paper_id = paper.id
+    doi_before = paper.doi
 
-    changes: dict[str, tuple[Any, Any]] = {}
+    # arXiv's DOIs: another paper holding one is this paper, published.
+    dois = [Identifier("doi", d) for d in arxiv_dois(rec.doi)]
+    merged: list[int] = []
+    for other in sorted({p for p in papers_by_identifier(session, dois).values()} - {paper_id}):
+        if not exclusive_conflicts(session, paper_id, other):
+            keep, gone = min(paper_id, other), max(paper_id, other)
+            merge_papers(session, keep, gone)
+            merged.append(gone if keep == paper_id else paper_id)
+            paper_id = keep
+    attach_identifiers(session, paper_id, dois, "arxiv")
+    stale = [
+        ident
+        for ident in identifiers_of(session, [paper_id]).get(paper_id, [])
+        if ident.scheme == "doi" and ident not in dois
+    ]
+    if stale:  # only the DOIs arXiv itself gave are arXiv's to withdraw
+        ids_table: Table = PaperIdentifier.__table__  # type: ignore[attr-defined]
+        from_arxiv = {
+            v
+            for (v,) in session.execute(
+                select(ids_table.c.value).where(
+                    ids_table.c.paper_id == paper_id,
+                    ids_table.c.scheme == "doi",
+                    ids_table.c.source == "arxiv",
+                )
+            )
+        }
+        detach_identifiers(session, paper_id, [i for i in stale if i.value in from_arxiv])
+    paper = session.get(Paper, paper_id)
+    assert paper is not None
+
+    changes: dict[str, Any] = {}
     if status == "updated":
         if paper.version != rec.version:
             changes["version"] = (paper.version, rec.version)
@@ -376,7 +442,10 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
         if old_authors != list(rec.authors):
             changes["authors"] = (old_authors, list(rec.authors))
 
-    paper.arxiv_id = rec.arxiv_id
+    sources = dict(paper.field_sources or {})
+    for name in ("title", "authors", "url", "published"):  # arXiv's, always (the rule)
+        if may_set(name, sources.get(name), "arxiv"):
+            sources[name] = "arxiv"
     paper.version = rec.version
     paper.title = rec.title
     paper.title_key = title_key(rec.title)
@@ -386,17 +455,16 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     paper.updated = updated
     paper.primary_category = rec.primary_category
     paper.categories = list(rec.categories)
-    paper.doi = rec.doi
     paper.journal_ref = rec.journal_ref
     paper.comment = rec.comment
+    paper.item_type = "paper"
+    paper.field_sources = sources
     paper.synced_at = now
     paper.sync_source = "arxiv"
     paper.sync_error = None  # found now, whatever an earlier sync said
     session.add(paper)
     session.flush()
-    paper_id = paper.id
-    assert paper_id is not None
-    if status == "added" or "authors" in changes:
+    if status == "added" or merged or old_authors != list(rec.authors):
         set_authors(session, paper_id, rec.authors)
     if rec.abstract:
         set_abstract(session, paper_id, rec.abstract, "arxiv")
@@ -404,33 +472,38 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     if rec.version > 1 and published is not None:
         version_rows.append({"paper_id": paper_id, "version": 1, "date": published, "seen_at": now})
     _insert_ignore(session, PaperVersion, version_rows, ["paper_id", "version"])
-    if status == "updated" and not changes:
+    session.refresh(paper, ["doi"])
+    if status == "updated" and paper.doi != doi_before:
+        changes["doi"] = (doi_before, paper.doi)
+    if status == "updated" and not changes and not merged:
         status = "unchanged"
-    return UpsertResult(rec.arxiv_id, status, paper_id, changes)
-
-
-def _adopt_unidentified(session: DbSession, rec: ArxivRecord) -> Paper | None:
-    """A paper imported without an arXiv id (from a post or .bib) whose title is this one."""
-    return session.execute(
-        select(Paper)
-        .where(col(Paper.arxiv_id).is_(None), col(Paper.title_key) == title_key(rec.title))
-        .limit(1)
-    ).scalar_one_or_none()
+    return UpsertResult(rec.arxiv_id, status, paper_id, changes, merged)
 
 
 def resolve_paper(session: DbSession, ref: str) -> Paper:
-    """Find a paper by arXiv id (any accepted form), citation key or catalog number."""
-    from catalog.errors import InvalidArxivId
-    from catalog.sources.arxiv.ids import parse_arxiv_id
+    """Find a paper by any identifier in any accepted form (arXiv id, DOI, OpenReview,
+    PMLR, NeurIPS, ACL or DBLP id, or a page URL carrying one), citation key (a key the
+    paper gave up in a merge too) or catalog number."""
+    from catalog.errors import InvalidIdentifier
+    from catalog.records import Identifier
+    from catalog.sources.ids import parse_identifier
+    from catalog.store.identifiers import ALIAS_SCHEME, papers_by_identifier
 
     ref = ref.strip()
     paper: Paper | None = None
     try:
-        paper = paper_by_arxiv_id(session, parse_arxiv_id(ref).id)
-    except InvalidArxivId:
-        pass
+        ident = parse_identifier(ref)
+    except InvalidIdentifier:
+        ident = None
+    if ident is not None:
+        owner = papers_by_identifier(session, [ident]).get(ident)
+        paper = session.get(Paper, owner) if owner is not None else None
     if paper is None:
         paper = session.execute(select(Paper).where(Paper.citation_key == ref)).scalar_one_or_none()
+    if paper is None:
+        alias = Identifier(ALIAS_SCHEME, ref)
+        owner = papers_by_identifier(session, [alias]).get(alias)
+        paper = session.get(Paper, owner) if owner is not None else None
     if paper is None and ref.isdigit():
         paper = session.get(Paper, int(ref))
     if paper is None:

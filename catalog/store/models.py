@@ -10,6 +10,25 @@ Layout::
     paper 1─* paper_author *─1 author     (ordered per paper)
     paper 1─* abstract                    (text + where it came from)
     paper 1─* paper_version               (every arXiv version seen, with its date)
+    paper 1─* paper_identifier            (arXiv id, DOIs, DBLP keys, ...: each one paper's)
+
+Identifiers and the ``arxiv_id`` / ``doi`` columns. Every identifier of a paper is a
+``paper_identifier`` row, and each (scheme, value) belongs to one paper. ``paper.arxiv_id``
+and ``paper.doi`` stay as columns, copies of the paper's arXiv identifier and of the DOI
+its exports write, because the arXiv id is the hot key: ``sync`` plans over it across the
+whole catalog, post import matches rows by it, and exports read it for every paper
+(100,000 papers in about 2 s, ``benchmarks/bench_export.py``), where a join or a second
+lookup per paper would cost more than a copy. A paper has at most one arXiv id (two
+papers with different ones are never merged), so that copy is exact; the ``doi`` column is
+the paper's DOI from the highest-ranked source (``catalog.store.works.rank``). One module,
+:mod:`catalog.store.identifiers`, writes both columns, always from the identifier rows
+(``attach``, ``detach``, and merging papers go through it).
+
+Provenance. ``field_sources`` maps a field ("title", "authors", "url", "venue", "year",
+"kind", "volume", "issue", "pages", "publisher", "doi", "published") to the source that
+gave its value ("arxiv", "crossref", "dblp", "openreview", "proceedings", "bib", "post");
+abstracts carry their source in their own rows. Which source may replace which is one
+rule, :func:`catalog.store.works.may_set`.
 """
 
 from __future__ import annotations
@@ -18,7 +37,7 @@ from datetime import UTC, datetime
 from datetime import date as Date
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -40,6 +59,7 @@ class Paper(SQLModel, table=True):
     __tablename__ = "paper"
 
     id: int | None = Field(default=None, primary_key=True)
+    # Copies of the paper's arXiv identifier and exported DOI (see the module docstring).
     arxiv_id: str | None = Field(default=None, unique=True, index=True)  # canonical, no version
     version: int | None = None  # latest version seen
     title: str
@@ -64,6 +84,36 @@ class Paper(SQLModel, table=True):
     # Last time `catalog sync` asked arXiv, and why it found nothing (None when it did).
     sync_attempted_at: datetime | None = None
     sync_error: str | None = None
+    created_at: datetime = Field(default_factory=_now)
+    # Where the paper was published, from a published record (Crossref, DBLP, ...).
+    year: int | None = None
+    kind: str | None = None  # one of catalog.records.WORK_KINDS
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    # "paper", or what a link that is not a paper is (catalog.sources.ids.ITEM_TYPES).
+    item_type: str = Field(
+        default="paper", sa_column=Column(String, nullable=False, server_default="paper")
+    )
+    field_sources: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+
+
+class PaperIdentifier(SQLModel, table=True):
+    """One identifier of a paper (canonical, see :class:`catalog.records.Identifier`) and
+    the source that gave it. Citation keys a merged paper gave up are kept here too, as
+    scheme "key", so that ``catalog show OLDKEY`` still finds the paper."""
+
+    __tablename__ = "paper_identifier"
+    __table_args__ = (UniqueConstraint("scheme", "value", name="uq_paper_identifier"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int | None = _fk("paper.id")
+    scheme: str
+    value: str
+    source: str  # "arxiv" | "crossref" | "dblp" | "openreview" | "proceedings" | "bib" | "post"
     created_at: datetime = Field(default_factory=_now)
 
 

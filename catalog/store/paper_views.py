@@ -8,6 +8,8 @@ SQLite, three times faster than ORM queries):
   DBAPI cursor of the same transaction (plain tuples);
 * authors are read from the author table once and put in order in Python, rather than
   joined row by row;
+* identifiers: the arXiv id is the paper row's own copy (a paper has at most one), so
+  only the other identifiers (DOIs, DBLP keys, ...: a fraction of the rows) are read;
 * columns read as the driver returns them (``type_coerce`` to a plain type skips
   SQLAlchemy's per-value processing: SQLite's date parser, ``json.loads``), then
   normalised here, where identical JSON texts are decoded once;
@@ -30,15 +32,17 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import String, Table, func, type_coerce
+from sqlalchemy import String, Table, func, text, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.sql import Select
 
 from catalog.gc_pause import paused_gc
-from catalog.records import PaperView
-from catalog.store.models import Abstract, Author, Paper, PaperAuthor
+from catalog.records import Identifier, PaperView
+from catalog.store.identifiers import ALIAS_SCHEME, identifier_order
+from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperIdentifier
+from catalog.store.provenance import preference
 
 _fromiso = date.fromisoformat
 _first = itemgetter(0)
@@ -50,10 +54,12 @@ __all__ = [
     "all_paper_views",
     "paper_views_by_id",
     "preferred",
+    "preferred_row",
 ]
 
-# Which abstract a paper shows when it has several: arXiv's own first.
-ABSTRACT_PREFERENCE = ("arxiv", "bib", "post")
+# Which abstract a paper shows when it has several: arXiv's own first, then a published
+# record's, then a .bib file's, then a post's (the precedence rule).
+ABSTRACT_PREFERENCE = preference("abstract")
 
 # Above this many ids, and at least 1/SCAN_SHARE of the catalog, scan the tables once
 # instead of querying 500 ids at a time.
@@ -64,9 +70,10 @@ _IN_CHUNK = 500  # ids per IN list: well under every backend's parameter limit
 # The paper columns a view shows (bookkeeping such as created_at is left unread).
 _TEXT_COLUMNS = (
     "id", "title", "arxiv_id", "version", "primary_category", "doi", "journal_ref",
-    "comment", "url", "citation_key", "venue", "entry_type",
+    "comment", "url", "citation_key", "venue", "entry_type", "year", "kind", "volume",
+    "issue", "pages", "publisher", "item_type",
 )  # fmt: skip
-_RAW_COLUMNS = ("published", "updated", "categories", "extra_fields")  # normalised below
+_RAW_COLUMNS = ("published", "updated", "categories", "extra_fields", "field_sources")
 
 
 def _table(model: Any) -> Table:
@@ -76,13 +83,19 @@ def _table(model: Any) -> Table:
 
 def preferred(rows: Sequence[tuple[str, str]]) -> str | None:
     """The abstract a paper shows among its (source, text) rows: arXiv's first."""
+    found = preferred_row(rows)
+    return found[1] if found else None
+
+
+def preferred_row(rows: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """The (source, text) row of the abstract a paper shows (:data:`ABSTRACT_PREFERENCE`)."""
     if len(rows) == 1:
-        return rows[0][1]
+        return rows[0]
     for source in ABSTRACT_PREFERENCE:
-        for src, txt in rows:
-            if src == source and txt:
-                return txt
-    return rows[0][1] if rows else None
+        for row in rows:
+            if row[0] == source and row[1]:
+                return row
+    return rows[0] if rows else None
 
 
 class _Decoder:
@@ -147,6 +160,15 @@ def _abstract_query(ids: list[int] | None) -> Select[Any]:
     return stmt if ids is None else stmt.where(table.c.paper_id.in_(ids))
 
 
+def _identifier_query(ids: list[int] | None) -> Select[Any]:
+    """Identifier rows other than arXiv ids (the paper row has those) and key aliases."""
+    table = _table(PaperIdentifier)
+    stmt = sa_select(
+        table.c.paper_id, table.c.scheme, table.c.value, table.c.source, table.c.id
+    ).where(text(f"scheme NOT IN ('arxiv', '{ALIAS_SCHEME}')"))  # no parameters: scans run it raw
+    return stmt if ids is None else stmt.where(table.c.paper_id.in_(ids))
+
+
 def _batches(conn: Connection, unique: list[int]) -> Iterable[list[int] | None]:
     """``None`` (one scan of everything) for many ids, else IN-sized chunks."""
     if len(unique) > SCAN_ABOVE:
@@ -181,6 +203,7 @@ def _read(
     rows: list[Any] = []
     authors: dict[int, list[str]] = {}
     abstracts: dict[int, list[tuple[str, str]]] = {}
+    others: dict[int, list[tuple[tuple[int, int, int], Identifier]]] = {}
     for batch in batches:
         scan = batch is None
         rows += _fetch(conn, _paper_query(batch), scan=scan)
@@ -191,27 +214,39 @@ def _read(
         if abstracts_too:
             for pid, source, text in _fetch(conn, _abstract_query(batch), scan=scan):
                 abstracts.setdefault(pid, []).append((source, text))
+        for pid, scheme, value, source, row_id in _fetch(conn, _identifier_query(batch), scan=scan):
+            key = identifier_order(scheme, source, row_id)
+            others.setdefault(pid, []).append((key, Identifier(scheme, value)))
     decode = _Decoder()
     day, decoded = decode.day, decode.decoded
     views: dict[int, PaperView] = {}
     for row in rows:
         # Unpacked by position: the order of _TEXT_COLUMNS + _RAW_COLUMNS.
         (pid, title, arxiv_id, version, primary_category, doi, journal_ref, comment, url,
-         citation_key, venue, entry_type, published, updated, categories, extra) = row  # fmt: skip
+         citation_key, venue, entry_type, year, kind, volume, issue, pages, publisher,
+         item_type, published, updated, categories, extra, sources) = row  # fmt: skip
         if wanted is not None and pid not in wanted:
             continue
         found = abstracts.get(pid)
+        shown = preferred_row(found) if found else None
         categories = decoded(categories)
         extra = decoded(extra)
+        sources = dict(decoded(sources)) if sources else {}
+        if shown is not None:
+            sources["abstract"] = shown[0]
+        idents = [Identifier("arxiv", arxiv_id)] if arxiv_id else []
+        if pid in others:
+            idents += [ident for _, ident in sorted(others[pid])]
+        published = _fromiso(published[:10]) if type(published) is str else day(published)
         views[pid] = PaperView(
             id=pid,
             title=title,
             authors=authors.get(pid) or [],
             arxiv_id=arxiv_id,
             version=version,
-            abstract=preferred(found) if found else None,
+            abstract=shown[1] if shown else None,
             # Most dates are SQLite's text: parse them here without a call.
-            published=_fromiso(published[:10]) if type(published) is str else day(published),
+            published=published,
             updated=_fromiso(updated[:10]) if type(updated) is str else day(updated),
             primary_category=primary_category,
             categories=list(categories) if categories else [],
@@ -223,6 +258,15 @@ def _read(
             venue=venue,
             entry_type=entry_type,
             extra_fields=dict(extra) if extra else {},
+            identifiers=idents,
+            year=year if year is not None else (published.year if published else None),
+            kind=kind,
+            volume=volume,
+            issue=issue,
+            pages=pages,
+            publisher=publisher,
+            item_type=item_type or "paper",
+            field_sources=sources,
         )
     return views
 

@@ -1,8 +1,13 @@
 """Storing parsed posts as sessions, many posts at a time.
 
-Idempotent: the same paper is one paper (matched by arXiv id, then by normalised URL,
-then by normalised title), and a re-imported post replaces its session's rows, so an
-edited post updates its session and an unchanged one is reported "unchanged".
+Idempotent: the same paper is one paper (matched by any identifier its link carries,
+arXiv id, DOI, OpenReview, PMLR, NeurIPS, ACL or DBLP id, then by normalised URL, then by
+normalised title), and a re-imported post replaces its session's rows, so an edited post
+updates its session and an unchanged one is reported "unchanged". The identifiers a row's
+link carries are attached to its paper. A link that is not a paper (a video, slides, a
+blog post, code: :func:`catalog.sources.ids.link_kind`) is an item of that type, matched
+by its URL only, never by its title. What a post says never overwrites what a source said
+(:mod:`catalog.store.provenance`).
 
 The work is set-based (a few statements per batch of posts, not per row), because a
 group's whole ``_posts/`` folder is imported at once: 1,000 posts of 10 rows would
@@ -17,23 +22,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, delete, update
+from sqlalchemy import Table, bindparam, delete, exists, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
 
+from catalog.records import Identifier
 from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
+from catalog.store.identifiers import attach_many
 from catalog.store.models import (
     Abstract,
     Author,
     Paper,
     PaperAuthor,
+    PaperIdentifier,
     Presentation,
     PresentationPaper,
     Presenter,
     Session,
 )
 from catalog.store.paper_views import preferred
+from catalog.store.provenance import may_set
 from catalog.store.search import bulk_index
 from catalog.store.sessions import session_views
 from catalog.text import presenter_key, title_key, url_key
@@ -69,6 +78,8 @@ class RowPaper:
     venue: str | None
     abstract: str | None
     footnote: Footnote | None
+    identifiers: tuple[Identifier, ...] = ()  # what its link carries (arXiv id first)
+    item_type: str = "paper"  # or what its link is: "video", "slides", "blog", "code", "web"
 
 
 # -- what a row is about -------------------------------------------------------------------
@@ -114,6 +125,27 @@ def _arxiv_links(row: Row) -> list[tuple[str, str]]:
     return list(found.items())
 
 
+def _identity(ref: RowPaper) -> RowPaper:
+    """``ref`` with the identifiers its link carries and what kind of item it is: a paper
+    when it has an identifier, no link (a title and maybe a footnote), or a link to a
+    paper (:func:`~catalog.sources.ids.link_kind`); a page of another kind ("web")
+    that the row's footnote gives authors for is taken for a paper too."""
+    from dataclasses import replace
+
+    from catalog.sources.ids import identifier_in_url, link_kind
+
+    idents = [Identifier("arxiv", ref.arxiv_id)] if ref.arxiv_id else []
+    found = identifier_in_url(ref.url) if ref.url else None
+    if found is not None and found not in idents and not (found.scheme == "arxiv" and idents):
+        idents.append(found)
+    kind = "paper"
+    if not idents and ref.url:
+        kind = link_kind(ref.url)
+        if kind == "web" and ref.footnote is not None and ref.footnote.authors:
+            kind = "paper"
+    return replace(ref, identifiers=tuple(idents), item_type=kind)
+
+
 def row_papers(row: Row, own: Footnote | None, by_label: Mapping[str, Footnote]) -> list[RowPaper]:
     """The papers a row is about; none for a survey talk (no link, no footnote of its own).
 
@@ -130,23 +162,25 @@ def row_papers(row: Row, own: Footnote | None, by_label: Mapping[str, Footnote])
         for i, (arxiv_id, url) in enumerate(links):
             fn = cited[i] if len(cited) == len(links) else (own if i == 0 else None)
             title = (fn.title if fn else None) or (titles[i] if len(titles) == len(links) else url)
-            papers.append(
+            papers.append(_identity(
                 RowPaper(arxiv_id, url, title, fn.authors if fn else [],
                          _venue(fn.venue if fn else None), fn.abstract if fn else None, fn)
-            )  # fmt: skip
+            ))  # fmt: skip
         return papers
     link = row_url(row)
     if not (row.arxiv_id or link or (own is not None and own.title)):
         return []
     return [
-        RowPaper(
-            arxiv_id=row.arxiv_id,
-            url=link,
-            title=row.title or (own.title if own else None) or link or "untitled",
-            authors=row.authors or (own.authors if own else []),
-            venue=_venue(row.venue) or _venue(own.venue if own else None),
-            abstract=(own.abstract if own else None) or row.abstract,
-            footnote=own,
+        _identity(
+            RowPaper(
+                arxiv_id=row.arxiv_id,
+                url=link,
+                title=row.title or (own.title if own else None) or link or "untitled",
+                authors=row.authors or (own.authors if own else []),
+                venue=_venue(row.venue) or _venue(own.venue if own else None),
+                abstract=(own.abstract if own else None) or row.abstract,
+                footnote=own,
+            )
         )
     ]
 
@@ -162,62 +196,91 @@ class _Known:
     arxiv_id: str | None
     url_key: str | None
     title_key: str
-    from_arxiv: bool  # described by arXiv: the post's authors and venue don't override
     venue: str | None
+    item_type: str
+    sources: dict[str, str]  # field_sources: who gave each field
+    has_ids: bool  # has any identifier: then it is never matched by title
+    changed: bool = False  # sources or item_type to write back
 
 
-_PAPER_COLUMNS = ("id", "arxiv_id", "url_key", "title_key", "synced_at", "venue")
+_PAPER_COLUMNS = ("id", "arxiv_id", "url_key", "title_key", "venue", "item_type", "field_sources")
 
 
 def _known(row: Any) -> _Known:
-    return _Known(row.id, row.arxiv_id, row.url_key, row.title_key, row.synced_at is not None,
-                  row.venue)  # fmt: skip
+    return _Known(row.id, row.arxiv_id, row.url_key, row.title_key, row.venue,
+                  row.item_type or "paper", dict(row.field_sources or {}),
+                  bool(row.has_ids))  # fmt: skip
 
 
 class _PaperIndex:
     """The catalogued papers a batch of posts may name, found the way ``find_paper_for``
-    finds one, and kept current as the batch adds papers."""
+    finds one (identifiers first), and kept current as the batch adds papers."""
 
     def __init__(self, s: DbSession, refs: Sequence[RowPaper]) -> None:
-        self.by_arxiv: dict[str, _Known] = {}
+        self.by_ident: dict[Identifier, _Known] = {}
         self.by_url: dict[str, _Known] = {}
-        self.by_title: dict[str, _Known] = {}  # papers without an arXiv id only
+        self.by_title: dict[str, _Known] = {}  # papers without identifiers only
         self.by_id: dict[int, _Known] = {}
         # Each key only for the refs the previous one did not find: most rows have an
-        # arXiv id, so URLs and titles are rarely asked for.
-        self.load(s, "arxiv_id", sorted({r.arxiv_id for r in refs if r.arxiv_id}))
-        rest = [r for r in refs if not (r.arxiv_id and r.arxiv_id in self.by_arxiv)]
+        # identifier, so URLs and titles are rarely asked for.
+        self.load_identifiers(s, sorted({i for r in refs for i in r.identifiers}))
+        rest = [r for r in refs if not any(i in self.by_ident for i in r.identifiers)]
         self.load(s, "url_key", sorted({k for r in rest if (k := url_key(r.url))}))
         rest = [r for r in rest if self.find(r) is None]
         self.load(s, "title_key", sorted({k for r in rest if (k := title_key(r.title))}))
 
+    def _columns(self) -> list[Any]:
+        table, ids = _paper_table(), _identifier_table().alias("any_id")
+        has_ids = exists().where(ids.c.paper_id == table.c.id, ids.c.scheme != "key")
+        return [table.c[name] for name in _PAPER_COLUMNS] + [has_ids.label("has_ids")]
+
     def load(self, s: DbSession, column: str, values: Sequence[str]) -> None:
         table = _paper_table()
-        columns = [table.c[name] for name in _PAPER_COLUMNS]
         for start in range(0, len(values), _CHUNK):
             chunk = values[start : start + _CHUNK]
-            stmt = sa_select(*columns).where(table.c[column].in_(chunk)).order_by(table.c.id)
-            for row in s.execute(stmt):
+            stmt = sa_select(*self._columns()).where(table.c[column].in_(chunk))
+            for row in s.execute(stmt.order_by(table.c.id)):
                 self.add(_known(row))
 
-    def add(self, paper: _Known) -> None:
-        self.by_id[paper.id] = paper
-        if paper.arxiv_id:
-            self.by_arxiv.setdefault(paper.arxiv_id, paper)
+    def load_identifiers(self, s: DbSession, idents: Sequence[Identifier]) -> None:
+        table, ids = _paper_table(), _identifier_table()
+        by_scheme: dict[str, list[str]] = {}
+        for ident in idents:
+            by_scheme.setdefault(ident.scheme, []).append(ident.value)
+        for scheme, values in sorted(by_scheme.items()):
+            for start in range(0, len(values), _CHUNK):
+                stmt = (
+                    sa_select(*self._columns(), ids.c.value.label("ident_value"))
+                    .join(ids, ids.c.paper_id == table.c.id)
+                    .where(ids.c.scheme == scheme, ids.c.value.in_(values[start : start + _CHUNK]))
+                    .order_by(table.c.id)
+                )
+                for row in s.execute(stmt):
+                    paper = self.by_id.get(row.id) or _known(row)
+                    self.add(paper)
+                    self.by_ident.setdefault(Identifier(scheme, row.ident_value), paper)
+
+    def add(self, paper: _Known, idents: Sequence[Identifier] = ()) -> None:
+        self.by_id.setdefault(paper.id, paper)
+        for ident in idents:
+            self.by_ident.setdefault(ident, paper)
         if paper.url_key:
             self.by_url.setdefault(paper.url_key, paper)
-        if not paper.arxiv_id and paper.title_key:
+        if not paper.has_ids and paper.item_type == "paper" and paper.title_key:
             self.by_title.setdefault(paper.title_key, paper)
 
     def find(self, ref: RowPaper) -> _Known | None:
-        if ref.arxiv_id and ref.arxiv_id in self.by_arxiv:
-            return self.by_arxiv[ref.arxiv_id]
+        for ident in ref.identifiers:
+            if ident in self.by_ident:
+                return self.by_ident[ident]
         key = url_key(ref.url)
         if key and key in self.by_url:
             paper = self.by_url[key]
             if not ref.arxiv_id or paper.arxiv_id in (None, ref.arxiv_id):
                 return paper
-        if ref.arxiv_id:  # a same-titled paper with another arXiv id is another paper
+        # A paper with an identifier is matched by it, or is new: a same-titled paper may
+        # be another one. Links that are not papers are matched by their URL only.
+        if ref.identifiers or ref.item_type != "paper":
             return None
         return self.by_title.get(title_key(ref.title))
 
@@ -226,10 +289,18 @@ def _paper_table() -> Table:
     return Paper.__table__  # type: ignore[attr-defined,no-any-return]
 
 
+def _identifier_table() -> Table:
+    return PaperIdentifier.__table__  # type: ignore[attr-defined,no-any-return]
+
+
 def _new_paper(ref: RowPaper, now: datetime) -> dict[str, Any]:
     url = ref.url or (f"https://arxiv.org/abs/{ref.arxiv_id}" if ref.arxiv_id else None)
+    sources = {"title": "post"}
+    if url:
+        sources["url"] = "post"
+    if ref.venue:
+        sources["venue"] = "post"
     return {
-        "arxiv_id": ref.arxiv_id,
         "title": ref.title,
         "title_key": title_key(ref.title),
         "url": url,
@@ -237,6 +308,8 @@ def _new_paper(ref: RowPaper, now: datetime) -> dict[str, Any]:
         "venue": ref.venue,
         "categories": [],
         "extra_fields": {},
+        "field_sources": sources,
+        "item_type": ref.item_type,
         "sync_source": "post",
         "created_at": now,
     }
@@ -248,27 +321,79 @@ def _resolve_papers(
     """The paper id of each ref (creating papers that are new), and the ids created."""
     index = _PaperIndex(s, refs)
     now = utcnow()
-    pending: dict[str, RowPaper] = {}  # new arXiv papers: inserted together below
+    table = _paper_table()
+    pending: dict[Identifier, RowPaper] = {}  # new papers with identifiers: added together
     for ref in refs:
-        if index.find(ref) is None and ref.arxiv_id:
-            pending.setdefault(ref.arxiv_id, ref)
-    insert_ignore_many(s, Paper, [_new_paper(r, now) for r in pending.values()], ["arxiv_id"])
-    before = set(index.by_id)
-    index.load(s, "arxiv_id", sorted(pending))
-    created = set(index.by_id) - before  # not in the catalog a moment ago
+        if ref.identifiers and index.find(ref) is None:
+            pending.setdefault(ref.identifiers[0], ref)
+    created: set[int] = set()
+    if pending:
+        news = list(pending.values())
+        rows = [_new_paper(r, now) for r in news]
+        stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        new_ids = list(s.execute(stmt, rows).scalars())
+        pairs = list(zip(new_ids, news, strict=True))
+        attached = attach_many(s, [(pid, i, "post") for pid, r in pairs for i in r.identifiers])
+        # Papers another writer added meanwhile (their first identifier is taken): theirs
+        # are the papers, ours go.
+        lost = {pid for pid, r in pairs if (pid, r.identifiers[0]) in attached.taken}
+        if lost:
+            s.execute(table.delete().where(table.c.id.in_(sorted(lost))))
+            index.load_identifiers(s, [r.identifiers[0] for pid, r in pairs if pid in lost])
+        for pid, ref, row in zip(new_ids, news, rows, strict=True):
+            if pid not in lost:
+                new = _Known(pid, ref.arxiv_id, row["url_key"], row["title_key"], row["venue"],
+                             ref.item_type, row["field_sources"], True)  # fmt: skip
+                index.add(new, ref.identifiers)
+                created.add(pid)
     ids: list[int] = []
     for ref in refs:
         paper = index.find(ref)
-        if paper is None:  # no arXiv id: one insert each (rare), found by URL or title after
+        if paper is None:  # no identifier: one insert each (rare), found by URL or title after
             row = _new_paper(ref, now)
-            result: Any = s.execute(_paper_table().insert().values(**row))
+            result: Any = s.execute(table.insert().values(**row))
             paper = _Known(result.inserted_primary_key[0], None, row["url_key"],
-                           row["title_key"], False, row["venue"])  # fmt: skip
+                           row["title_key"], row["venue"], ref.item_type,
+                           row["field_sources"], False)  # fmt: skip
             created.add(paper.id)
             index.add(paper)
         ids.append(paper.id)
+    _attach_seen(s, refs, ids, index)
     _fill_papers(s, refs, ids, created, index, seen_authors)
     return ids, created
+
+
+def _first(news: Sequence[RowPaper], new_ids: Sequence[int], pid: int) -> Identifier:
+    return news[list(new_ids).index(pid)].identifiers[0]
+
+
+def _attach_seen(
+    s: DbSession, refs: Sequence[RowPaper], ids: Sequence[int], index: _PaperIndex
+) -> None:
+    """Identifiers the rows' links carry that their papers do not have yet, attached
+    (one another paper has stays with it); a paper known only from posts whose link now
+    reads as another kind of item is retyped."""
+    items: dict[Identifier, int] = {}
+    for ref, pid in zip(refs, ids, strict=True):
+        paper = index.by_id[pid]
+        for ident in ref.identifiers:
+            if ident not in index.by_ident and ident not in items:
+                items[ident] = pid
+        only_posts = all(source == "post" for source in paper.sources.values())
+        if (
+            only_posts and not paper.has_ids and not ref.identifiers
+            and paper.url_key and paper.url_key == url_key(ref.url)
+            and paper.item_type != ref.item_type
+        ):  # fmt: skip
+            paper.item_type = ref.item_type
+            paper.changed = True
+    attached = attach_many(s, [(pid, ident, "post") for ident, pid in items.items()])
+    for pid, ident in attached.added:
+        paper = index.by_id[pid]
+        paper.has_ids = True
+        index.by_ident.setdefault(ident, paper)
+        if ident.scheme == "arxiv":
+            paper.arxiv_id = ident.value
 
 
 def _fill_papers(
@@ -287,13 +412,34 @@ def _fill_papers(
     authors: dict[int, list[str]] = {}
     for ref, paper_id in zip(refs, ids, strict=True):
         paper = index.by_id[paper_id]
-        if paper.from_arxiv:
-            continue
-        if ref.authors and paper_id not in authors:
+        sources = paper.sources
+        if (
+            ref.authors
+            and paper_id not in authors
+            and may_set("authors", sources.get("authors"), "post")
+        ):
             authors[paper_id] = list(dict.fromkeys(a for a in ref.authors if a))
-        if paper.venue is None and ref.venue:
+            if sources.get("authors") != "post":
+                sources["authors"] = "post"
+                paper.changed = True
+        # A venue is filled once: the first post that names one gives it.
+        if paper.venue is None and ref.venue and may_set("venue", sources.get("venue"), "post"):
             paper.venue = ref.venue
+            sources["venue"] = "post"
+            paper.changed = True
             s.execute(table.update().where(table.c.id == paper_id).values(venue=ref.venue))
+    dirty = [
+        {"b_id": p.id, "field_sources": p.sources, "item_type": p.item_type}
+        for p in index.by_id.values()
+        if p.changed
+    ]
+    if dirty:
+        s.connection().execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(field_sources=bindparam("field_sources"), item_type=bindparam("item_type")),
+            dirty,
+        )
     current: dict[int, list[str]] = {p: list(seen_authors[p]) for p in authors if p in seen_authors}
     known = sorted(set(authors) - created - set(current))  # new papers have no authors yet
     for start in range(0, len(known), _CHUNK):

@@ -17,7 +17,15 @@ from sqlmodel import col, select
 from catalog.errors import NotFound
 from catalog.records import PaperView, PresentationView, SessionView
 from catalog.store.catalog import Catalog, resolve_paper
-from catalog.store.models import Paper, Presentation, PresentationPaper, Presenter, Session
+from catalog.store.identifiers import ALIAS_SCHEME
+from catalog.store.models import (
+    Paper,
+    PaperIdentifier,
+    Presentation,
+    PresentationPaper,
+    Presenter,
+    Session,
+)
 from catalog.store.paper_views import all_paper_views, paper_views_by_id
 from catalog.store.sessions import session_views
 from catalog.text import presenter_key
@@ -206,7 +214,10 @@ def assign_citation_keys(
             table.c.citation_key.is_not(None)
         )
         stored: dict[int, str] = {i: k for i, k in s.execute(with_key)}
-        make = allocator(set(stored.values()))
+        # Keys merged papers gave up still name them: never given to another paper.
+        ids: Table = PaperIdentifier.__table__  # type: ignore[attr-defined]
+        aliases = sa_select(ids.c.value).where(ids.c.scheme == ALIAS_SCHEME)
+        make = allocator(set(stored.values()) | set(s.execute(aliases).scalars()))
         given: dict[int, str] = {}
         updates = []
         # Keys to store first: a key given for one export never pushes a stored one to

@@ -15,8 +15,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
 
-from catalog.records import PaperView, PresentationView, SessionView
-from catalog.store.catalog import _insert_ignore, paper_by_arxiv_id
+from catalog.records import Identifier, PaperView, PresentationView, SessionView
+from catalog.store.catalog import _insert_ignore
 from catalog.store.models import (
     Paper,
     Presentation,
@@ -43,23 +43,57 @@ def ensure_presenter(s: DbSession, name: str) -> int:
 
 
 def find_paper_for(
-    s: DbSession, *, arxiv_id: str | None, url: str | None, title: str | None
+    s: DbSession,
+    *,
+    arxiv_id: str | None,
+    url: str | None,
+    title: str | None,
+    identifiers: Sequence[Identifier] = (),
+    by_title: bool = True,
 ) -> Paper | None:
-    """The catalogued paper a row is about: by arXiv id, then URL, then title."""
-    if arxiv_id:
-        paper = paper_by_arxiv_id(s, arxiv_id)
-        if paper is not None:
-            return paper
+    """The catalogued paper a row or .bib entry is about: by any of its identifiers
+    (``arxiv_id`` among them), then URL, then title (unless ``by_title`` is false: a
+    link that is not a paper). A paper is never matched when it holds another arXiv,
+    PMLR or ACL id than the entry; by title, also not when both have DOIs and they
+    differ (a journal version may keep its conference version's title), nor when it
+    is not typed "paper"."""
+    from catalog.store.identifiers import exclusive_conflicts, identifiers_of, papers_by_identifier
+
+    idents = list(identifiers)
+    if arxiv_id and Identifier("arxiv", arxiv_id) not in idents:
+        idents.insert(0, Identifier("arxiv", arxiv_id))
+    owners = papers_by_identifier(s, idents)
+    # The owner of an arXiv (PMLR, ACL) id first: it names one paper.
+    for ident in sorted(
+        owners, key=lambda i: (i.scheme not in ("arxiv", "pmlr", "acl"), idents.index(i))
+    ):
+        if not exclusive_conflicts(s, owners[ident], idents):
+            return s.get(Paper, owners[ident])
     key = url_key(url)
     if key:
-        paper = s.execute(select(Paper).where(Paper.url_key == key).limit(1)).scalar_one_or_none()
-        if paper is not None and (not arxiv_id or paper.arxiv_id in (None, arxiv_id)):
+        for paper in s.execute(
+            select(Paper).where(Paper.url_key == key).order_by(col(Paper.id))
+        ).scalars():
+            if paper.id is not None and not exclusive_conflicts(s, paper.id, idents):
+                return paper
+    if not (by_title and title and title_key(title)):
+        return None
+    dois = {i.value for i in idents if i.scheme == "doi"}
+    stmt = (
+        select(Paper)
+        .where(Paper.title_key == title_key(title), col(Paper.item_type) == "paper")
+        .order_by(col(Paper.id))
+    )
+    candidates = list(s.execute(stmt.limit(20)).scalars())
+    held = identifiers_of(s, [p.id for p in candidates if p.id is not None])
+    for paper in candidates:
+        assert paper.id is not None
+        theirs = held.get(paper.id, [])
+        their_dois = {i.value for i in theirs if i.scheme == "doi"}
+        if dois and their_dois and not dois & their_dois:
+            continue
+        if not exclusive_conflicts(s, paper.id, idents):
             return paper
-    if title and title_key(title):
-        stmt = select(Paper).where(Paper.title_key == title_key(title))
-        if arxiv_id:  # a same-titled paper with another arXiv id is another paper
-            stmt = stmt.where(col(Paper.arxiv_id).is_(None))
-        return s.execute(stmt.limit(1)).scalar_one_or_none()
     return None
 
 

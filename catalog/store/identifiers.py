@@ -1,0 +1,299 @@
+"""A paper's identifiers: finding papers by them, attaching them, and the columns that copy them.
+
+Every function works inside the caller's transaction, like the building blocks of
+:mod:`catalog.store.catalog`. Each (scheme, value) belongs to one paper (a unique key):
+attaching is ``INSERT ... ON CONFLICT DO NOTHING`` followed by a look at who owns each
+identifier, so two writers attaching the same identifier at once end with one owner and
+the other told so, on SQLite and PostgreSQL alike.
+
+This module is the one place that writes ``paper.arxiv_id`` and ``paper.doi``: after
+every change of a paper's identifiers, :func:`refresh_id_columns` sets them from its rows
+(the arXiv id; the DOI of the strongest source, :mod:`catalog.store.provenance`). Why the
+columns exist at all is written down in :mod:`catalog.store.models`.
+
+A paper has at most one identifier of each :data:`EXCLUSIVE` scheme: two arXiv ids (or
+PMLR or ACL Anthology ids) name two papers, so a second one is refused rather than
+attached, and papers holding different ones are never merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Session as DbSession
+
+from catalog.records import SCHEMES, Identifier
+from catalog.store.models import Paper, PaperIdentifier
+from catalog.store.provenance import rank
+
+__all__ = [
+    "ALIAS_SCHEME",
+    "EXCLUSIVE",
+    "AttachResult",
+    "attach_identifiers",
+    "attach_many",
+    "detach_identifiers",
+    "exclusive_conflicts",
+    "identifier_order",
+    "identifiers_of",
+    "papers_by_identifier",
+    "refresh_id_columns",
+]
+
+EXCLUSIVE = frozenset({"arxiv", "pmlr", "acl"})
+# Citation keys a merged paper gave up (see catalog.store.works.merge_papers): kept as
+# identifiers so that they still find the paper, never shown among its identifiers.
+ALIAS_SCHEME = "key"
+_KNOWN = frozenset(SCHEMES) | {ALIAS_SCHEME}
+_SCHEME_POSITION = {scheme: i for i, scheme in enumerate(SCHEMES)}
+_CHUNK = 500
+
+
+def _table() -> Table:
+    return PaperIdentifier.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _papers() -> Table:
+    return Paper.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def identifier_order(scheme: str, source: str, row_id: int) -> tuple[int, int, int]:
+    """Sort key of a paper's identifier rows: schemes in :data:`SCHEMES` order, within a
+    scheme the strongest source's first (so a paper's first DOI is the one its ``doi``
+    column copies), then the oldest."""
+    strength = rank("doi", source) if scheme == "doi" else 0
+    return (_SCHEME_POSITION.get(scheme, len(SCHEMES)), -strength, row_id)
+
+
+@dataclass
+class AttachResult:
+    """What attaching identifiers did. ``taken`` maps (paper, identifier) to the other
+    paper that has it; ``refused`` says why an identifier was not attached otherwise
+    (a second arXiv id, ...)."""
+
+    added: list[tuple[int, Identifier]] = field(default_factory=list)
+    taken: dict[tuple[int, Identifier], int] = field(default_factory=dict)
+    refused: dict[tuple[int, Identifier], str] = field(default_factory=dict)
+
+
+def papers_by_identifier(s: DbSession, idents: Iterable[Identifier]) -> dict[Identifier, int]:
+    """The paper id of each identifier the catalog knows (the others are left out)."""
+    by_scheme: dict[str, set[str]] = {}
+    for ident in idents:
+        by_scheme.setdefault(ident.scheme, set()).add(ident.value)
+    table = _table()
+    found: dict[Identifier, int] = {}
+    for scheme, values in sorted(by_scheme.items()):
+        ordered = sorted(values)
+        for start in range(0, len(ordered), _CHUNK):
+            stmt = sa_select(table.c.value, table.c.paper_id).where(
+                table.c.scheme == scheme, table.c.value.in_(ordered[start : start + _CHUNK])
+            )
+            found.update({Identifier(scheme, v): pid for v, pid in s.execute(stmt)})
+    return found
+
+
+def identifiers_of(
+    s: DbSession, paper_ids: Iterable[int], *, aliases: bool = False
+) -> dict[int, list[Identifier]]:
+    """Each paper's identifiers, in :func:`identifier_order` (citation-key aliases only
+    with ``aliases``); papers without any are left out."""
+    table = _table()
+    ids = sorted(set(paper_ids))
+    rows: dict[int, list[tuple[tuple[int, int, int], Identifier]]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        stmt = sa_select(
+            table.c.paper_id, table.c.scheme, table.c.value, table.c.source, table.c.id
+        ).where(table.c.paper_id.in_(ids[start : start + _CHUNK]))
+        for pid, scheme, value, source, row_id in s.execute(stmt):
+            if scheme == ALIAS_SCHEME and not aliases:
+                continue
+            key = identifier_order(scheme, source, row_id)
+            rows.setdefault(pid, []).append((key, Identifier(scheme, value)))
+    return {pid: [ident for _, ident in sorted(found)] for pid, found in rows.items()}
+
+
+def _clashes(a: Iterable[Identifier], b: Iterable[Identifier]) -> list[str]:
+    """Each :data:`EXCLUSIVE` scheme in which ``a`` and ``b`` hold different values."""
+    reasons = []
+    a, b = list(a), list(b)
+    for scheme in sorted(EXCLUSIVE):
+        mine = {i.value for i in a if i.scheme == scheme}
+        theirs = {i.value for i in b if i.scheme == scheme}
+        if mine and theirs and mine != theirs:
+            reasons.append(f"different {scheme} ids ({', '.join(sorted(mine | theirs))})")
+    return reasons
+
+
+def exclusive_conflicts(s: DbSession, paper: int, other: int | Iterable[Identifier]) -> list[str]:
+    """Why ``paper`` and ``other`` (another paper, or a record's identifiers) cannot be
+    one paper: each scheme of :data:`EXCLUSIVE` in which they hold different values.
+    Empty when they may be one."""
+    if isinstance(other, int):
+        held = identifiers_of(s, [paper, other])
+        return _clashes(held.get(paper, []), held.get(other, []))
+    return _clashes(identifiers_of(s, [paper]).get(paper, []), other)
+
+
+def attach_identifiers(
+    s: DbSession, paper_id: int, idents: Iterable[Identifier], source: str
+) -> AttachResult:
+    """Attach ``idents`` to one paper, each remembering ``source``; see :func:`attach_many`."""
+    return attach_many(s, [(paper_id, ident, source) for ident in idents])
+
+
+def attach_many(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> AttachResult:
+    """Attach identifiers to papers: (paper id, identifier, source that gave it) each.
+
+    An identifier the paper already has is left as it is (its first source kept); one
+    another paper has is ``taken`` (never moved: merging is
+    :func:`catalog.store.works.merge_papers`'s decision); a second identifier of an
+    :data:`EXCLUSIVE` scheme is ``refused``. The papers' ``arxiv_id`` / ``doi`` columns
+    are brought up to date.
+    """
+    result = AttachResult()
+    for _pid, ident, _src in items:
+        if ident.scheme not in _KNOWN:
+            raise ValueError(f"unknown identifier scheme {ident.scheme!r}")
+    if not items:
+        return result
+    s.flush()  # pending ORM changes first: the columns below are written with Core
+    owners = papers_by_identifier(s, [ident for _, ident, _ in items])
+    paper_ids = sorted({pid for pid, _, _ in items})
+    held: dict[tuple[int, str], set[str]] = {}  # (paper, exclusive scheme) -> values
+    for pid, idents in identifiers_of(s, paper_ids).items():
+        for ident in idents:
+            if ident.scheme in EXCLUSIVE:
+                held.setdefault((pid, ident.scheme), set()).add(ident.value)
+    rows: list[dict[str, Any]] = []
+    from catalog.store.catalog import utcnow
+
+    now = utcnow()
+    for pid, ident, source in items:
+        owner = owners.get(ident)
+        if owner == pid:
+            continue
+        if owner is not None:
+            result.taken[(pid, ident)] = owner
+            continue
+        values = held.setdefault((pid, ident.scheme), set())
+        if ident.scheme in EXCLUSIVE and values and ident.value not in values:
+            result.refused[(pid, ident)] = (
+                f"the paper already has {ident.scheme} id {', '.join(sorted(values))}"
+            )
+            continue
+        values.add(ident.value)
+        owners[ident] = pid
+        rows.append(
+            {"paper_id": pid, "scheme": ident.scheme, "value": ident.value,
+             "source": source, "created_at": now}
+        )  # fmt: skip
+    if not rows:
+        return result
+    from catalog.store.catalog import insert_ignore_many
+
+    # Sorted: concurrent writers take the unique key's locks in one order.
+    rows.sort(key=lambda r: (r["scheme"], r["value"]))
+    insert_ignore_many(s, PaperIdentifier, rows, ["scheme", "value"])
+    # Who owns each now: a writer that got there first keeps it.
+    now_owned = papers_by_identifier(s, [Identifier(r["scheme"], r["value"]) for r in rows])
+    for row in rows:
+        ident = Identifier(row["scheme"], row["value"])
+        owner = now_owned.get(ident)
+        if owner == row["paper_id"]:
+            result.added.append((row["paper_id"], ident))
+        elif owner is not None:
+            result.taken[(row["paper_id"], ident)] = owner
+    refresh_id_columns(
+        s, {pid for pid, ident in result.added if ident.scheme in ("arxiv", "doi")}
+    )
+    return result
+
+
+def detach_identifiers(s: DbSession, paper_id: int, idents: Iterable[Identifier]) -> int:
+    """Remove identifiers from a paper (those it does not have are ignored); how many
+    went. The paper's ``arxiv_id`` / ``doi`` columns follow."""
+    table = _table()
+    gone = 0
+    for ident in sorted(set(idents)):
+        done: Any = s.execute(
+            delete(table).where(
+                table.c.paper_id == paper_id,
+                table.c.scheme == ident.scheme,
+                table.c.value == ident.value,
+            )
+        )
+        gone += int(done.rowcount or 0)
+    if gone:
+        refresh_id_columns(s, [paper_id])
+    return gone
+
+
+def refresh_id_columns(s: DbSession, paper_ids: Iterable[int]) -> None:
+    """Set ``paper.arxiv_id`` and ``paper.doi`` (and ``field_sources["doi"]``) of these
+    papers from their identifier rows: the one place that keeps the copies right."""
+    ids = sorted(set(paper_ids))
+    if not ids:
+        return
+    table, papers = _table(), _papers()
+    wanted: dict[int, dict[str, tuple[tuple[int, int, int], str, str] | None]] = {
+        pid: {"arxiv": None, "doi": None} for pid in ids
+    }
+    current: dict[int, tuple[str | None, str | None, dict[str, str]]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        stmt = sa_select(
+            table.c.paper_id, table.c.scheme, table.c.value, table.c.source, table.c.id
+        ).where(table.c.paper_id.in_(chunk), table.c.scheme.in_(("arxiv", "doi")))
+        for pid, scheme, value, source, row_id in s.execute(stmt):
+            key = identifier_order(scheme, source, row_id)
+            best = wanted[pid][scheme]
+            if best is None or key < best[0]:
+                wanted[pid][scheme] = (key, value, source)
+        columns = sa_select(
+            papers.c.id, papers.c.arxiv_id, papers.c.doi, papers.c.field_sources
+        ).where(papers.c.id.in_(chunk))
+        for row in s.execute(columns):
+            current[row.id] = (row.arxiv_id, row.doi, dict(row.field_sources or {}))
+    clear: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for pid, (arxiv_id, doi, sources) in current.items():
+        arxiv, best_doi = wanted[pid]["arxiv"], wanted[pid]["doi"]
+        new_arxiv = arxiv[1] if arxiv else None
+        new_doi = best_doi[1] if best_doi else None
+        new_sources = dict(sources)
+        if best_doi:
+            new_sources["doi"] = best_doi[2]
+        else:
+            new_sources.pop("doi", None)
+        if (new_arxiv, new_doi, new_sources) == (arxiv_id, doi, sources):
+            continue
+        if arxiv_id is not None and new_arxiv != arxiv_id:
+            clear.append({"b_id": pid})  # free the unique arXiv id before another takes it
+        updates.append(
+            {"b_id": pid, "arxiv_id": new_arxiv, "doi": new_doi, "field_sources": new_sources}
+        )
+    conn = s.connection()
+    if clear:
+        conn.execute(
+            papers.update().where(papers.c.id == bindparam("b_id")).values(arxiv_id=None), clear
+        )
+    if updates:
+        conn.execute(
+            papers.update()
+            .where(papers.c.id == bindparam("b_id"))
+            .values(
+                arxiv_id=bindparam("arxiv_id"),
+                doi=bindparam("doi"),
+                field_sources=bindparam("field_sources"),
+            ),
+            updates,
+        )
+    # ORM objects of these papers in the session now hold stale copies: reload them.
+    for obj in list(s.identity_map.values()):
+        if isinstance(obj, Paper) and obj.id in current:
+            s.expire(obj, ["arxiv_id", "doi", "field_sources"])
