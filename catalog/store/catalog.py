@@ -347,12 +347,12 @@ def arxiv_dois(text: str | None) -> list[str]:
 def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     """Add or refresh one paper from arXiv's answer, inside the caller's transaction.
 
-    The paper is the one with this arXiv id, else one known only by this title
-    (:func:`catalog.store.works.title_match`), else a new one. Its arXiv id and the DOIs
-    arXiv gives become its identifiers (an arXiv DOI it no longer gives is dropped); a
-    DOI that already belongs to another paper merges that paper into this one (the older
-    of the two survives and is the result's ``paper_id``), unless the other has another
-    arXiv id.
+    The paper is the one with this arXiv id, else (when no paper has arXiv's DOI) one
+    this title names (:func:`catalog.store.works.title_match`), else a new one. Its arXiv
+    id and the DOIs arXiv gives become its identifiers (an arXiv DOI it no longer gives
+    is dropped); a DOI that already belongs to another paper merges that paper into this
+    one (the older of the two survives and is the result's ``paper_id``), unless the
+    other has another arXiv id.
     """
     from catalog.records import Identifier
     from catalog.store.identifiers import (
@@ -370,9 +370,11 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     arxiv = Identifier("arxiv", rec.arxiv_id)
     # Locked (PostgreSQL; SQLite writers are serial anyway): a concurrent writer of the
     # same paper waits here, then reads what the first one committed.
+    dois = [Identifier("doi", d) for d in arxiv_dois(rec.doi)]
     paper = paper_by_arxiv_id(session, rec.arxiv_id, lock=True)
-    if paper is None:
-        paper = title_match(session, rec.title, rec.authors, unless="arxiv")
+    if paper is None and not papers_by_identifier(session, dois):
+        year = published.year if published else None
+        paper = title_match(session, rec.title, rec.authors, identifiers=[arxiv, *dois], year=year)
     status = "updated"
     old_authors: list[str] = []
     if paper is None:
@@ -403,7 +405,6 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     doi_before = paper.doi
 
     # arXiv's DOIs: another paper holding one is this paper, published.
-    dois = [Identifier("doi", d) for d in arxiv_dois(rec.doi)]
     merged: list[int] = []
     for other in sorted({p for p in papers_by_identifier(session, dois).values()} - {paper_id}):
         if not exclusive_conflicts(session, paper_id, other):

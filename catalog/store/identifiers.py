@@ -149,7 +149,7 @@ def attach_identifiers(
 def attach_many(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> AttachResult:
     """Attach identifiers to papers: (paper id, identifier, source that gave it) each.
 
-    An identifier the paper already has is left as it is (its first source kept); one
+    An identifier the paper already has keeps the strongest source that gave it; one
     another paper has is ``taken`` (never moved: merging is
     :func:`catalog.store.works.merge_papers`'s decision); a second identifier of an
     :data:`EXCLUSIVE` scheme is ``refused``. The papers' ``arxiv_id`` / ``doi`` columns
@@ -173,9 +173,11 @@ def attach_many(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> A
     from catalog.store.catalog import utcnow
 
     now = utcnow()
+    confirmed: list[tuple[int, Identifier, str]] = []
     for pid, ident, source in items:
         owner = owners.get(ident)
         if owner == pid:
+            confirmed.append((pid, ident, source))
             continue
         if owner is not None:
             result.taken[(pid, ident)] = owner
@@ -192,6 +194,7 @@ def attach_many(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> A
             {"paper_id": pid, "scheme": ident.scheme, "value": ident.value,
              "source": source, "created_at": now}
         )  # fmt: skip
+    _confirm(s, confirmed)
     if not rows:
         return result
     from catalog.store.catalog import insert_ignore_many
@@ -212,6 +215,38 @@ def attach_many(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> A
         s, {pid for pid, ident in result.added if ident.scheme in ("arxiv", "doi")}
     )
     return result
+
+
+def _source_rank(scheme: str, source: str | None) -> int:
+    """How strong a source is for an identifier: a DOI is a published field, the other
+    identifiers describe the paper (:mod:`catalog.store.provenance`)."""
+    return rank("doi" if scheme == "doi" else "title", source)
+
+
+def _confirm(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> None:
+    """Identifiers papers already have, given again by a source: each row keeps the
+    strongest source that gave it (a post's DOI that Crossref gives is Crossref's)."""
+    if not items:
+        return
+    table = _table()
+    current: dict[Identifier, str] = {}
+    for ident in {i for _, i, _ in items}:
+        stmt = sa_select(table.c.source).where(
+            table.c.scheme == ident.scheme, table.c.value == ident.value
+        )
+        current[ident] = s.execute(stmt).scalar_one()
+    stronger: dict[Identifier, str] = {}
+    for _pid, ident, source in items:
+        best = stronger.get(ident, current[ident])
+        if _source_rank(ident.scheme, source) > _source_rank(ident.scheme, best):
+            stronger[ident] = source
+    for ident, source in stronger.items():
+        s.execute(
+            table.update()
+            .where(table.c.scheme == ident.scheme, table.c.value == ident.value)
+            .values(source=source)
+        )
+    refresh_id_columns(s, {pid for pid, ident, _ in items if ident in stronger})
 
 
 def detach_identifiers(s: DbSession, paper_id: int, idents: Iterable[Identifier]) -> int:

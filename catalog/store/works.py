@@ -9,9 +9,10 @@
 * :func:`merge_papers` makes two papers one: talks, abstracts, versions, identifiers and
   authors are kept; each field keeps the stronger source's value; a stored citation key
   never changes (see the function).
-* :func:`title_match` is the paper known only by a title (from a post or a .bib file)
-  that a new record may describe: exact normalised title and agreeing authors, nothing
-  fuzzier (``catalog resolve`` weighs evidence; this is the store's last resort).
+* :func:`title_match` is the paper a record that names none of its identifiers may
+  describe: the exact normalised title, agreeing authors and years, no contradicting
+  identifier; nothing fuzzier (``catalog resolve`` weighs evidence; this is the store's
+  last resort).
 
 Everything runs inside the caller's transaction (``Catalog.write``), like
 :mod:`catalog.store.catalog`'s building blocks.
@@ -41,6 +42,7 @@ from catalog.store.identifiers import (
     EXCLUSIVE,
     attach_identifiers,
     exclusive_conflicts,
+    identifiers_of,
     papers_by_identifier,
     refresh_id_columns,
 )
@@ -129,28 +131,56 @@ def _authors_agree(a: Sequence[str], b: Sequence[str]) -> bool:
 
 
 def title_match(
-    s: DbSession, title: str, authors: Sequence[str], *, unless: str | None
+    s: DbSession,
+    title: str,
+    authors: Sequence[str],
+    *,
+    identifiers: Sequence[Identifier] = (),
+    year: int | None = None,
 ) -> Paper | None:
-    """The oldest paper known by ``title`` alone that a new record may describe: the same
-    normalised title, typed "paper" (never a video or blog post), without an identifier
-    of scheme ``unless`` (``None``: without any identifier), and sharing a family name
-    with ``authors`` when both name authors. ``None`` when there is no such paper."""
+    """The oldest paper a record without a known identifier may describe, by title: the
+    same normalised title, typed "paper" (never a video or blog post), and
+
+    * no identifier that contradicts the record's (another arXiv, PMLR or ACL id; DOIs,
+      when both have some and none is shared: a journal version may keep its conference
+      version's title);
+    * a paper known only by its title (from a post or .bib file) must share a family
+      name with ``authors`` when both name authors;
+    * a paper that has identifiers (a preprint, say) must name authors, share a family
+      name with ``authors``, and be within two years of ``year`` when both are known.
+
+    ``None`` when no paper is such. Nothing fuzzier: weighing evidence is the resolver's.
+    """
     key = title_key(title)
     if not key:
         return None
-    ids = _table(PaperIdentifier)
-    has = exists().where(ids.c.paper_id == col(Paper.id))
-    has = has.where(ids.c.scheme == unless) if unless else has.where(ids.c.scheme != ALIAS_SCHEME)
     stmt = (
         select(Paper)
-        .where(col(Paper.title_key) == key, col(Paper.item_type) == "paper", ~has)
+        .where(col(Paper.title_key) == key, col(Paper.item_type) == "paper")
         .order_by(col(Paper.id))
         .limit(20)
     )
-    for paper in s.execute(stmt).scalars():
+    candidates = [p for p in s.execute(stmt).scalars() if p.id is not None]
+    held = identifiers_of(s, [p.id for p in candidates if p.id is not None])
+    dois = {i.value for i in identifiers if i.scheme == "doi"}
+    for paper in candidates:
         assert paper.id is not None
-        if _authors_agree(author_names(s, paper.id), authors):
-            return paper
+        theirs = held.get(paper.id, [])
+        if exclusive_conflicts(s, paper.id, identifiers):
+            continue
+        their_dois = {i.value for i in theirs if i.scheme == "doi"}
+        if dois and their_dois and not dois & their_dois:
+            continue
+        names = author_names(s, paper.id)
+        if theirs:
+            if not (names and authors and _authors_agree(names, authors)):
+                continue
+            when = paper.year or (paper.published.year if paper.published else None)
+            if year is not None and when is not None and abs(year - when) > 2:
+                continue
+        elif not _authors_agree(names, authors):
+            continue
+        return paper
     return None
 
 
@@ -184,7 +214,7 @@ def store_work(s: DbSession, rec: WorkRecord, *, paper_id: int | None = None) ->
     candidates = list(dict.fromkeys([*given, *exclusive, *sorted(owners.values())]))
     status = "updated"
     if not candidates and rec.kind in _PAPER_KINDS:
-        found = title_match(s, rec.title, rec.authors, unless=None)
+        found = title_match(s, rec.title, rec.authors, identifiers=idents, year=rec.year)
         if found is not None and found.id is not None:
             candidates = [found.id]
     if not candidates:
