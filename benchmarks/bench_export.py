@@ -253,6 +253,9 @@ KINDS = [
 ]
 
 
+ARXIV_SOURCES = {"title": "arxiv", "authors": "arxiv", "url": "arxiv", "published": "arxiv"}
+
+
 def build_catalog(url: str, papers: list[PaperView]) -> None:
     """A catalog holding ``papers`` (arXiv metadata, authors in order, abstracts), written
     with bulk inserts in one transaction (adding 100,000 papers one upsert at a time
@@ -260,7 +263,7 @@ def build_catalog(url: str, papers: list[PaperView]) -> None:
     from datetime import UTC, datetime
 
     from catalog.store.catalog import Catalog, ensure_authors
-    from catalog.store.models import Abstract, Paper, PaperAuthor
+    from catalog.store.models import Abstract, Paper, PaperAuthor, PaperIdentifier
     from catalog.store.search import bulk_index
     from catalog.text import title_key
 
@@ -281,8 +284,20 @@ def build_catalog(url: str, papers: list[PaperView]) -> None:
                         "primary_category": p.primary_category, "categories": p.categories,
                         "doi": p.doi, "journal_ref": p.journal_ref, "extra_fields": {},
                         "sync_source": "arxiv", "created_at": datetime.now(UTC),
+                        "field_sources": {**ARXIV_SOURCES, **({"doi": "arxiv"} if p.doi else {})},
                     }
                     for p in papers
+                ],
+            )  # fmt: skip
+            # Their identifiers, as upsert_arxiv_record registers them.
+            conn.execute(
+                PaperIdentifier.__table__.insert(),  # type: ignore[attr-defined]
+                [
+                    {"paper_id": p.id, "scheme": scheme, "value": value, "source": "arxiv",
+                     "created_at": datetime.now(UTC)}
+                    for p in papers
+                    for scheme, value in (("arxiv", p.arxiv_id), ("doi", p.doi))
+                    if value
                 ],
             )  # fmt: skip
             conn.execute(

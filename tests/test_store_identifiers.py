@@ -624,3 +624,46 @@ def _talk(catalog: Catalog, *paper_ids: int) -> None:
             )
 
     catalog.write(work)
+
+
+def test_store_works_in_one_transaction_and_dry_run(catalog: Catalog) -> None:
+    (concrete,) = catalog.upsert_arxiv([CONCRETE])
+    published = replace(CROSSREF, title="Concrete: relaxing discrete variables", identifiers=(DOI,))
+    first = catalog.store_works([published])[0]
+    assert first.status == "added"
+    # Dry run: the results say what would change; nothing is kept.
+    would = catalog.store_works([CROSSREF], [concrete.paper_id], dry_run=True)
+    assert [m.gone for m in would[0].merged] == [first.paper_id]
+    assert count(catalog, Paper) == 2
+    # For real: the second record names the paper the first merged away, and is stored
+    # onto the survivor.
+    done = catalog.store_works([CROSSREF, DBLP], [concrete.paper_id, first.paper_id])
+    assert done[0].paper_id == done[1].paper_id == concrete.paper_id
+    assert count(catalog, Paper) == 1
+    found = catalog.papers_by_identifier([OPENREVIEW, Identifier("doi", "10.9999/none")])
+    assert list(found) == [OPENREVIEW] and found[OPENREVIEW].id == concrete.paper_id
+
+
+def test_bulk_and_per_id_views_agree_on_published_fields(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from catalog.store import paper_views
+
+    catalog.upsert_arxiv([CONCRETE, GUMBEL])
+    catalog.store_works([CROSSREF, DBLP])
+    with catalog.read() as s:
+        monkeypatch.setattr(paper_views, "SCAN_ABOVE", 10**9)
+        by_id = paper_views.paper_views_by_id(s, [1, 2])
+        monkeypatch.setattr(paper_views, "SCAN_ABOVE", 0)
+        scanned = paper_views.paper_views_by_id(s, [1, 2])
+        everything = paper_views.all_paper_views(s)
+    assert by_id == scanned == everything
+    concrete = next(p for p in everything if p.arxiv_id == "1611.00712")
+    assert concrete.identifiers == [ARXIV, DOI, *sorted(DBLP.identifiers)]
+    assert (concrete.year, concrete.kind, concrete.pages) == (2017, "proceedings", "1-20")
+    gumbel = next(p for p in everything if p.arxiv_id == "1611.01144")
+    assert (gumbel.year, gumbel.kind, gumbel.identifiers) == (
+        2016,
+        None,
+        [Identifier("arxiv", "1611.01144")],
+    )

@@ -366,7 +366,7 @@ def show(app: AppContext, ref: str, fmt: str) -> None:
     if fmt == "json":
         echo_json(paper_json(paper, versions))
         return
-    lines = [paper.title, ", ".join(paper.authors), ""]
+    lines = [paper.title, *([", ".join(paper.authors)] if paper.authors else []), ""]
     fields: list[tuple[str, Any]] = [
         *_identifier_lines(paper),
         ("type", paper.item_type if paper.item_type != "paper" else None),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
 
 from catalog.errors import NotFound
-from catalog.records import ArxivRecord, PaperView
+from catalog.records import ArxivRecord, Identifier, PaperView, WorkRecord
 from catalog.store.engine import WRITE_OPTION, is_transient, make_engine, resolve_url
 from catalog.store.migrate import ensure_schema
 from catalog.store.models import (
@@ -37,6 +37,7 @@ from catalog.text import title_key, url_key
 
 if TYPE_CHECKING:
     from catalog.store.search import SearchFilters, SearchResult
+    from catalog.store.works import WorkResult
 
 T = TypeVar("T")
 
@@ -136,6 +137,49 @@ class Catalog:
             return [done[i] for i in range(len(records))]
 
         return self.write(work)
+
+    # -- papers from other sources ----------------------------------------------
+
+    def store_works(
+        self,
+        records: Sequence[WorkRecord],
+        paper_ids: Sequence[int | None] | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> list[WorkResult]:
+        """Store records from Crossref, DBLP, OpenReview, ... in one transaction, each onto
+        the paper given beside it (``paper_ids``, ``None`` for "find or add it"): see
+        :func:`catalog.store.works.store_work`. With ``dry_run`` nothing is kept, and the
+        results say what would change."""
+        from catalog.store.works import store_work
+
+        targets = list(paper_ids) if paper_ids is not None else [None] * len(records)
+        if len(targets) != len(records):
+            raise ValueError("paper_ids must name one paper (or None) per record")
+        # Merges can remove a paper a later record names: follow it to the survivor.
+
+        def work(s: DbSession) -> list[WorkResult]:
+            moved: dict[int, int] = {}
+            results = []
+            for rec, target in zip(records, targets, strict=True):
+                while target is not None and target in moved:
+                    target = moved[target]
+                result = store_work(s, rec, paper_id=target)
+                for merge in result.merged:
+                    moved[merge.gone] = merge.kept
+                results.append(result)
+            return results
+
+        return self.write(work, dry_run=dry_run)
+
+    def papers_by_identifier(self, idents: Sequence[Identifier]) -> dict[Identifier, PaperView]:
+        """The catalogued paper of each identifier the catalog knows."""
+        from catalog.store.identifiers import papers_by_identifier
+
+        with self.read() as s:
+            owners = papers_by_identifier(s, idents)
+            views = {v.id: v for v in paper_views_by_id(s, sorted(set(owners.values())))}
+        return {ident: views[pid] for ident, pid in owners.items() if pid in views}
 
     # -- lookups ------------------------------------------------------------------
 
@@ -354,7 +398,6 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     one (the older of the two survives and is the result's ``paper_id``), unless the
     other has another arXiv id.
     """
-    from catalog.records import Identifier
     from catalog.store.identifiers import (
         attach_identifiers,
         detach_identifiers,
@@ -486,7 +529,6 @@ def resolve_paper(session: DbSession, ref: str) -> Paper:
     PMLR, NeurIPS, ACL or DBLP id, or a page URL carrying one), citation key (a key the
     paper gave up in a merge too) or catalog number."""
     from catalog.errors import InvalidIdentifier
-    from catalog.records import Identifier
     from catalog.sources.ids import parse_identifier
     from catalog.store.identifiers import ALIAS_SCHEME, papers_by_identifier
 
