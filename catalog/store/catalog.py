@@ -402,8 +402,8 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
         attach_identifiers,
         detach_identifiers,
         exclusive_conflicts,
-        identifiers_of,
         papers_by_identifier,
+        register_arxiv_id,
     )
     from catalog.store.provenance import may_set
     from catalog.store.works import merge_papers, title_match
@@ -415,7 +415,8 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     # same paper waits here, then reads what the first one committed.
     dois = [Identifier("doi", d) for d in arxiv_dois(rec.doi)]
     paper = paper_by_arxiv_id(session, rec.arxiv_id, lock=True)
-    if paper is None and not papers_by_identifier(session, dois):
+    known = paper is not None  # its column names the arXiv id: so does (or will) its row
+    if paper is None and not (dois and papers_by_identifier(session, dois)):
         year = published.year if published else None
         paper = title_match(session, rec.title, rec.authors, identifiers=[arxiv, *dois], year=year)
     status = "updated"
@@ -442,38 +443,38 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     else:
         assert paper.id is not None
         old_authors = author_names(session, paper.id)
-        attach_identifiers(session, paper.id, [arxiv], "arxiv")  # an adopted paper's
+        if known:
+            register_arxiv_id(session, paper.id, rec.arxiv_id)
+        else:  # a paper known by its title until now
+            attach_identifiers(session, paper.id, [arxiv], "arxiv")
     assert paper.id is not None
     paper_id = paper.id
     doi_before = paper.doi
 
     # arXiv's DOIs: another paper holding one is this paper, published.
     merged: list[int] = []
-    for other in sorted({p for p in papers_by_identifier(session, dois).values()} - {paper_id}):
+    owners = papers_by_identifier(session, dois) if dois else {}
+    for other in sorted(set(owners.values()) - {paper_id}):
         if not exclusive_conflicts(session, paper_id, other):
             keep, gone = min(paper_id, other), max(paper_id, other)
             merge_papers(session, keep, gone)
             merged.append(gone if keep == paper_id else paper_id)
             paper_id = keep
-    attach_identifiers(session, paper_id, dois, "arxiv")
-    stale = [
-        ident
-        for ident in identifiers_of(session, [paper_id]).get(paper_id, [])
-        if ident.scheme == "doi" and ident not in dois
-    ]
-    if stale:  # only the DOIs arXiv itself gave are arXiv's to withdraw
-        ids_table: Table = PaperIdentifier.__table__  # type: ignore[attr-defined]
-        from_arxiv = {
-            v
-            for (v,) in session.execute(
-                select(ids_table.c.value).where(
-                    ids_table.c.paper_id == paper_id,
-                    ids_table.c.scheme == "doi",
-                    ids_table.c.source == "arxiv",
-                )
-            )
-        }
-        detach_identifiers(session, paper_id, [i for i in stale if i.value in from_arxiv])
+    if dois:
+        attach_identifiers(session, paper_id, dois, "arxiv")
+    # A DOI arXiv gave before and gives no more is withdrawn (only arXiv's own: one a
+    # published record or a post gave stays). One query when there is none (most papers).
+    ids_table: Table = PaperIdentifier.__table__  # type: ignore[attr-defined]
+    from_arxiv = session.execute(
+        select(ids_table.c.value).where(
+            ids_table.c.paper_id == paper_id,
+            ids_table.c.scheme == "doi",
+            ids_table.c.source == "arxiv",
+        )
+    ).scalars()
+    stale = [Identifier("doi", v) for v in from_arxiv if Identifier("doi", v) not in dois]
+    if stale:
+        detach_identifiers(session, paper_id, stale)
     paper = session.get(Paper, paper_id)
     assert paper is not None
 
@@ -516,9 +517,10 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
     if rec.version > 1 and published is not None:
         version_rows.append({"paper_id": paper_id, "version": 1, "date": published, "seen_at": now})
     _insert_ignore(session, PaperVersion, version_rows, ["paper_id", "version"])
-    session.refresh(paper, ["doi"])
-    if status == "updated" and paper.doi != doi_before:
-        changes["doi"] = (doi_before, paper.doi)
+    if status == "updated" and (dois or stale or merged):
+        session.refresh(paper, ["doi"])
+        if paper.doi != doi_before:
+            changes["doi"] = (doi_before, paper.doi)
     if status == "updated" and not changes and not merged:
         status = "unchanged"
     return UpsertResult(rec.arxiv_id, status, paper_id, changes, merged)

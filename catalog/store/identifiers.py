@@ -42,6 +42,7 @@ __all__ = [
     "identifiers_of",
     "papers_by_identifier",
     "refresh_id_columns",
+    "register_arxiv_id",
 ]
 
 EXCLUSIVE = frozenset({"arxiv", "pmlr", "acl"})
@@ -81,20 +82,38 @@ class AttachResult:
 
 
 def papers_by_identifier(s: DbSession, idents: Iterable[Identifier]) -> dict[Identifier, int]:
-    """The paper id of each identifier the catalog knows (the others are left out)."""
+    """The paper id of each identifier the catalog knows (the others are left out).
+    arXiv ids are looked up in ``paper.arxiv_id``, their exact copy: the indexed hot key."""
+    return _owners(s, idents, rows_only=False)
+
+
+def _owners(
+    s: DbSession, idents: Iterable[Identifier], *, rows_only: bool
+) -> dict[Identifier, int]:
     by_scheme: dict[str, set[str]] = {}
     for ident in idents:
         by_scheme.setdefault(ident.scheme, set()).add(ident.value)
-    table = _table()
+    table, papers = _table(), _papers()
     found: dict[Identifier, int] = {}
     for scheme, values in sorted(by_scheme.items()):
         ordered = sorted(values)
         for start in range(0, len(ordered), _CHUNK):
-            stmt = sa_select(table.c.value, table.c.paper_id).where(
-                table.c.scheme == scheme, table.c.value.in_(ordered[start : start + _CHUNK])
-            )
+            chunk = ordered[start : start + _CHUNK]
+            if scheme == "arxiv" and not rows_only:
+                stmt = sa_select(papers.c.arxiv_id, papers.c.id).where(
+                    papers.c.arxiv_id.in_(chunk)
+                )
+            else:
+                stmt = sa_select(table.c.value, table.c.paper_id).where(
+                    table.c.scheme == scheme, table.c.value.in_(chunk)
+                )
             found.update({Identifier(scheme, v): pid for v, pid in s.execute(stmt)})
     return found
+
+
+def _row_owners(s: DbSession, idents: Sequence[Identifier]) -> dict[Identifier, int]:
+    """The paper of each identifier row (not the column copies, which may lag)."""
+    return _owners(s, idents, rows_only=True)
 
 
 def identifiers_of(
@@ -202,8 +221,8 @@ def attach_many(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> A
     # Sorted: concurrent writers take the unique key's locks in one order.
     rows.sort(key=lambda r: (r["scheme"], r["value"]))
     insert_ignore_many(s, PaperIdentifier, rows, ["scheme", "value"])
-    # Who owns each now: a writer that got there first keeps it.
-    now_owned = papers_by_identifier(s, [Identifier(r["scheme"], r["value"]) for r in rows])
+    # Who owns each row now: a writer that got there first keeps it.
+    now_owned = _row_owners(s, [Identifier(r["scheme"], r["value"]) for r in rows])
     for row in rows:
         ident = Identifier(row["scheme"], row["value"])
         owner = now_owned.get(ident)
@@ -229,12 +248,17 @@ def _confirm(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> None
     if not items:
         return
     table = _table()
-    current: dict[Identifier, str] = {}
-    for ident in {i for _, i, _ in items}:
+    current: dict[Identifier, str | None] = {}
+    for pid, ident, source in items:
+        if ident in current:
+            continue
         stmt = sa_select(table.c.source).where(
             table.c.scheme == ident.scheme, table.c.value == ident.value
         )
-        current[ident] = s.execute(stmt).scalar_one()
+        current[ident] = s.execute(stmt).scalar_one_or_none()
+        if current[ident] is None and ident.scheme == "arxiv":  # only the column had it
+            register_arxiv_id(s, pid, ident.value, source)
+            current[ident] = source
     stronger: dict[Identifier, str] = {}
     for _pid, ident, source in items:
         best = stronger.get(ident, current[ident])
@@ -247,6 +271,17 @@ def _confirm(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> None
             .values(source=source)
         )
     refresh_id_columns(s, {pid for pid, ident, _ in items if ident in stronger})
+
+
+def register_arxiv_id(s: DbSession, paper_id: int, arxiv_id: str, source: str = "arxiv") -> None:
+    """Make sure the paper whose ``arxiv_id`` column holds ``arxiv_id`` has its identifier
+    row: one idempotent statement (sync calls this for every paper it refreshes; a
+    database filled by hand, or by a script that wrote only the column, is mended)."""
+    from catalog.store.catalog import insert_ignore_many, utcnow
+
+    row = {"paper_id": paper_id, "scheme": "arxiv", "value": arxiv_id, "source": source,
+           "created_at": utcnow()}  # fmt: skip
+    insert_ignore_many(s, PaperIdentifier, [row], ["scheme", "value"])
 
 
 def detach_identifiers(s: DbSession, paper_id: int, idents: Iterable[Identifier]) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, delete, exists, update
+from sqlalchemy import Table, bindparam, delete, exists, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col, select
@@ -231,7 +231,8 @@ class _PaperIndex:
 
     def _columns(self) -> list[Any]:
         table, ids = _paper_table(), _identifier_table().alias("any_id")
-        has_ids = exists().where(ids.c.paper_id == table.c.id, ids.c.scheme != "key")
+        some_id = exists().where(ids.c.paper_id == table.c.id, ids.c.scheme != "key")
+        has_ids = or_(table.c.arxiv_id.is_not(None), some_id)
         return [table.c[name] for name in _PAPER_COLUMNS] + [has_ids.label("has_ids")]
 
     def load(self, s: DbSession, column: str, values: Sequence[str]) -> None:
@@ -249,12 +250,17 @@ class _PaperIndex:
             by_scheme.setdefault(ident.scheme, []).append(ident.value)
         for scheme, values in sorted(by_scheme.items()):
             for start in range(0, len(values), _CHUNK):
-                stmt = (
-                    sa_select(*self._columns(), ids.c.value.label("ident_value"))
-                    .join(ids, ids.c.paper_id == table.c.id)
-                    .where(ids.c.scheme == scheme, ids.c.value.in_(values[start : start + _CHUNK]))
-                    .order_by(table.c.id)
-                )
+                chunk = values[start : start + _CHUNK]
+                if scheme == "arxiv":  # the paper row's own copy: no join (most rows)
+                    stmt = sa_select(*self._columns(), table.c.arxiv_id.label("ident_value"))
+                    stmt = stmt.where(table.c.arxiv_id.in_(chunk)).order_by(table.c.id)
+                else:
+                    stmt = (
+                        sa_select(*self._columns(), ids.c.value.label("ident_value"))
+                        .join(ids, ids.c.paper_id == table.c.id)
+                        .where(ids.c.scheme == scheme, ids.c.value.in_(chunk))
+                        .order_by(table.c.id)
+                    )
                 for row in s.execute(stmt):
                     paper = self.by_id.get(row.id) or _known(row)
                     self.add(paper)
