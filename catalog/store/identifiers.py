@@ -43,6 +43,7 @@ __all__ = [
     "papers_by_identifier",
     "refresh_id_columns",
     "register_arxiv_id",
+    "release_id_columns",
 ]
 
 EXCLUSIVE = frozenset({"arxiv", "pmlr", "acl"})
@@ -282,6 +283,13 @@ def register_arxiv_id(s: DbSession, paper_id: int, arxiv_id: str, source: str = 
     row = {"paper_id": paper_id, "scheme": "arxiv", "value": arxiv_id, "source": source,
            "created_at": utcnow()}  # fmt: skip
     insert_ignore_many(s, PaperIdentifier, [row], ["scheme", "value"])
+
+
+def release_id_columns(s: DbSession, paper_id: int) -> None:
+    """Empty a paper's copied columns before its identifiers move to another paper (a
+    merge): the unique arXiv id is free for the paper that takes it."""
+    papers = _papers()
+    s.execute(papers.update().where(papers.c.id == paper_id).values(arxiv_id=None, doi=None))
 
 
 def detach_identifiers(s: DbSession, paper_id: int, idents: Iterable[Identifier]) -> int:

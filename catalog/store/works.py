@@ -45,6 +45,7 @@ from catalog.store.identifiers import (
     identifiers_of,
     papers_by_identifier,
     refresh_id_columns,
+    release_id_columns,
 )
 from catalog.store.models import (
     Abstract,
@@ -379,10 +380,18 @@ def merge_papers(s: DbSession, keep: int, gone: int) -> MergeResult:
     values["item_type"] = "paper" if "paper" in (a["item_type"], b["item_type"]) else a["item_type"]
     values["created_at"] = min(a["created_at"], b["created_at"])
     alias = None
+    # biblatex key aliases of both (gone's own included when both had keys).
+    aliases = [
+        k.strip()
+        for row in (a, b)
+        for k in str((row["extra_fields"] or {}).get("ids", "")).split(",")
+        if k.strip()
+    ]
     if b["citation_key"] and a["citation_key"]:
         alias = b["citation_key"]
-        known = [k.strip() for k in str(extra.get("ids", "")).split(",") if k.strip()]
-        extra["ids"] = ", ".join(dict.fromkeys([*known, alias]))
+        aliases.append(alias)
+    if aliases:
+        extra["ids"] = ", ".join(dict.fromkeys(aliases))
     values["extra_fields"] = extra
     values["field_sources"] = sources
 
@@ -390,7 +399,8 @@ def merge_papers(s: DbSession, keep: int, gone: int) -> MergeResult:
     _move_children(s, keep, gone, take_authors)
     # Free gone's unique keys before keep takes them, then drop it (its remaining rows,
     # duplicates of keep's, go with it).
-    s.execute(papers.update().where(papers.c.id == gone).values(arxiv_id=None, citation_key=None))
+    release_id_columns(s, gone)
+    s.execute(papers.update().where(papers.c.id == gone).values(citation_key=None))
     _expire(s, [keep, gone])
     for obj in list(s.identity_map.values()):
         if isinstance(obj, Paper) and obj.id == gone:
