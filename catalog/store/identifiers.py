@@ -36,10 +36,12 @@ __all__ = [
     "AttachResult",
     "attach_identifiers",
     "attach_many",
+    "attach_new",
     "detach_identifiers",
     "exclusive_conflicts",
     "identifier_order",
     "identifiers_of",
+    "new_paper_columns",
     "papers_by_identifier",
     "refresh_id_columns",
     "register_arxiv_id",
@@ -311,6 +313,57 @@ def detach_identifiers(s: DbSession, paper_id: int, idents: Iterable[Identifier]
     return gone
 
 
+def _copies(rows: Iterable[tuple[str, str, str, int]]) -> tuple[str | None, str | None, str | None]:
+    """What a paper's copied columns hold, from its (scheme, value, source, row id)
+    identifier rows: (arXiv id, DOI, the DOI's source). The DOI is the first in
+    :func:`identifier_order`: the strongest source's, then the oldest."""
+    best: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+    for scheme, value, source, row_id in rows:
+        if scheme not in ("arxiv", "doi"):
+            continue
+        key = identifier_order(scheme, source, row_id)
+        if scheme not in best or key < best[scheme][0]:
+            best[scheme] = (key, value, source)
+    arxiv, doi = best.get("arxiv"), best.get("doi")
+    return (arxiv[1] if arxiv else None, doi[1] if doi else None, doi[2] if doi else None)
+
+
+def new_paper_columns(idents: Sequence[Identifier], source: str) -> dict[str, Any]:
+    """The copied columns (``arxiv_id``, ``doi``, ``field_sources["doi"]``) of a new paper
+    whose identifiers will be ``idents``, all from ``source``, for callers that insert
+    many papers at once and then :func:`attach_new` their identifiers: the same choice
+    :func:`refresh_id_columns` makes."""
+    rows = [(i.scheme, i.value, source, n) for n, i in enumerate(idents)]
+    arxiv_id, doi, doi_source = _copies(rows)
+    return {"arxiv_id": arxiv_id, "doi": doi, "doi_source": doi_source}
+
+
+def attach_new(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> AttachResult:
+    """Attach identifiers to papers inserted just now with :func:`new_paper_columns`:
+    no identifier of theirs to compare with, so only the unique key decides; one another
+    paper took meanwhile is ``taken`` (its new paper is the caller's to drop)."""
+    result = AttachResult()
+    if not items:
+        return result
+    from catalog.store.catalog import insert_ignore_many, utcnow
+
+    now = utcnow()
+    ordered = sorted(items, key=lambda item: (item[1].scheme, item[1].value))
+    rows = [
+        {"paper_id": pid, "scheme": i.scheme, "value": i.value, "source": src, "created_at": now}
+        for pid, i, src in ordered
+    ]
+    insert_ignore_many(s, PaperIdentifier, rows, ["scheme", "value"])
+    owners = _row_owners(s, [i for _, i, _ in ordered])
+    for pid, ident, _src in items:
+        owner = owners.get(ident)
+        if owner == pid:
+            result.added.append((pid, ident))
+        elif owner is not None:
+            result.taken[(pid, ident)] = owner
+    return result
+
+
 def refresh_id_columns(s: DbSession, paper_ids: Iterable[int]) -> None:
     """Set ``paper.arxiv_id`` and ``paper.doi`` (and ``field_sources["doi"]``) of these
     papers from their identifier rows: the one place that keeps the copies right."""
@@ -318,9 +371,7 @@ def refresh_id_columns(s: DbSession, paper_ids: Iterable[int]) -> None:
     if not ids:
         return
     table, papers = _table(), _papers()
-    wanted: dict[int, dict[str, tuple[tuple[int, int, int], str, str] | None]] = {
-        pid: {"arxiv": None, "doi": None} for pid in ids
-    }
+    held: dict[int, list[tuple[str, str, str, int]]] = {pid: [] for pid in ids}
     current: dict[int, tuple[str | None, str | None, dict[str, str]]] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -328,10 +379,7 @@ def refresh_id_columns(s: DbSession, paper_ids: Iterable[int]) -> None:
             table.c.paper_id, table.c.scheme, table.c.value, table.c.source, table.c.id
         ).where(table.c.paper_id.in_(chunk), table.c.scheme.in_(("arxiv", "doi")))
         for pid, scheme, value, source, row_id in s.execute(stmt):
-            key = identifier_order(scheme, source, row_id)
-            best = wanted[pid][scheme]
-            if best is None or key < best[0]:
-                wanted[pid][scheme] = (key, value, source)
+            held[pid].append((scheme, value, source, row_id))
         columns = sa_select(
             papers.c.id, papers.c.arxiv_id, papers.c.doi, papers.c.field_sources
         ).where(papers.c.id.in_(chunk))
@@ -340,12 +388,10 @@ def refresh_id_columns(s: DbSession, paper_ids: Iterable[int]) -> None:
     clear: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for pid, (arxiv_id, doi, sources) in current.items():
-        arxiv, best_doi = wanted[pid]["arxiv"], wanted[pid]["doi"]
-        new_arxiv = arxiv[1] if arxiv else None
-        new_doi = best_doi[1] if best_doi else None
+        new_arxiv, new_doi, doi_source = _copies(held[pid])
         new_sources = dict(sources)
-        if best_doi:
-            new_sources["doi"] = best_doi[2]
+        if doi_source:
+            new_sources["doi"] = doi_source
         else:
             new_sources.pop("doi", None)
         if (new_arxiv, new_doi, new_sources) == (arxiv_id, doi, sources):

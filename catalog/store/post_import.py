@@ -29,7 +29,7 @@ from sqlmodel import col, select
 
 from catalog.records import Identifier
 from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
-from catalog.store.identifiers import attach_many
+from catalog.store.identifiers import attach_many, attach_new, new_paper_columns
 from catalog.store.models import (
     Abstract,
     Author,
@@ -135,9 +135,11 @@ def _identity(ref: RowPaper) -> RowPaper:
     from catalog.sources.ids import identifier_in_url, link_kind
 
     idents = [Identifier("arxiv", ref.arxiv_id)] if ref.arxiv_id else []
-    found = identifier_in_url(ref.url) if ref.url else None
-    if found is not None and found not in idents and not (found.scheme == "arxiv" and idents):
-        idents.append(found)
+    # Most links are the arXiv links the parser read the id from already.
+    if ref.url and not (ref.arxiv_id and "arxiv.org/" in ref.url):
+        found = identifier_in_url(ref.url)
+        if found is not None and found not in idents and not (found.scheme == "arxiv" and idents):
+            idents.append(found)
     kind = "paper"
     if not idents and ref.url:
         kind = link_kind(ref.url)
@@ -299,14 +301,22 @@ def _identifier_table() -> Table:
     return PaperIdentifier.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-def _new_paper(ref: RowPaper, now: datetime) -> dict[str, Any]:
+def _new_paper(ref: RowPaper, now: datetime, *, identified: bool = False) -> dict[str, Any]:
+    """A new paper's row; ``identified``: with the columns that copy its identifiers,
+    which :func:`~catalog.store.identifiers.attach_new` attaches next."""
     url = ref.url or (f"https://arxiv.org/abs/{ref.arxiv_id}" if ref.arxiv_id else None)
     sources = {"title": "post"}
     if url:
         sources["url"] = "post"
     if ref.venue:
         sources["venue"] = "post"
+    copies: dict[str, Any] = {}
+    if identified:
+        copies = new_paper_columns(ref.identifiers, "post")
+        if copies.pop("doi_source"):
+            sources["doi"] = "post"
     return {
+        **copies,
         "title": ref.title,
         "title_key": title_key(ref.title),
         "url": url,
@@ -335,11 +345,27 @@ def _resolve_papers(
     created: set[int] = set()
     if pending:
         news = list(pending.values())
-        rows = [_new_paper(r, now) for r in news]
-        stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-        new_ids = list(s.execute(stmt, rows).scalars())
+        rows = [_new_paper(r, now, identified=True) for r in news]
+        # Papers with an arXiv id (most) in one statement, found again by that id (the
+        # unique column decides between concurrent writers); the others one insert each.
+        with_arxiv = [row for row in rows if row["arxiv_id"]]
+        insert_ignore_many(s, Paper, with_arxiv, ["arxiv_id"])
+        by_arxiv: dict[str, int] = {}
+        wanted = sorted(row["arxiv_id"] for row in with_arxiv)
+        for start in range(0, len(wanted), _CHUNK):
+            stmt = sa_select(table.c.arxiv_id, table.c.id).where(
+                table.c.arxiv_id.in_(wanted[start : start + _CHUNK])
+            )
+            by_arxiv.update(dict(s.execute(stmt).all()))
+        new_ids = []
+        for row in rows:
+            if row["arxiv_id"]:
+                new_ids.append(by_arxiv[row["arxiv_id"]])
+            else:
+                done: Any = s.execute(table.insert().values(**row))
+                new_ids.append(done.inserted_primary_key[0])
         pairs = list(zip(new_ids, news, strict=True))
-        attached = attach_many(s, [(pid, i, "post") for pid, r in pairs for i in r.identifiers])
+        attached = attach_new(s, [(pid, i, "post") for pid, r in pairs for i in r.identifiers])
         # Papers another writer added meanwhile (their first identifier is taken): theirs
         # are the papers, ours go.
         lost = {pid for pid, r in pairs if (pid, r.identifiers[0]) in attached.taken}
