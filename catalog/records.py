@@ -17,7 +17,7 @@ from typing import Any
 SCHEMES = ("arxiv", "doi", "dblp", "openreview", "acl", "pmlr", "neurips")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Identifier:
     """One identifier of a paper, canonical: ``value`` is what the catalog stores and
     compares (an arXiv id without version; a DOI in lower case; a DBLP key
