@@ -667,3 +667,20 @@ def test_bulk_and_per_id_views_agree_on_published_fields(
         None,
         [Identifier("arxiv", "1611.01144")],
     )
+
+
+def test_a_records_identifiers_are_stored_canonical(catalog: Catalog) -> None:
+    (concrete,) = catalog.upsert_arxiv([CONCRETE])
+    sloppy = replace(
+        CROSSREF,
+        identifiers=(
+            Identifier("doi", "10.5555/CONCRETE.2017"),
+            Identifier("arxiv", "arXiv:1611.00712v2"),
+            Identifier("doi", "not-a-doi"),
+        ),
+    )
+    result = catalog.write(lambda s: store_work(s, sloppy))
+    assert result.paper_id == concrete.paper_id  # found by its arXiv id, written loosely
+    assert result.identifiers_added == [DOI]
+    assert result.invalid == [Identifier("doi", "not-a-doi")]
+    assert ids_of(catalog, concrete.paper_id) == [ARXIV, DOI]

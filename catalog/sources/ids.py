@@ -40,6 +40,7 @@ __all__ = [
     "ITEM_TYPES",
     "InvalidIdentifier",
     "canonical_doi",
+    "canonical_identifier",
     "identifier_in_url",
     "identifier_url",
     "link_kind",
@@ -433,6 +434,19 @@ def _bare(s: str) -> tuple[Identifier | None, str]:
     if re.fullmatch(r"[0-9]+[.v/][0-9.v/]*|[A-Za-z][A-Za-z.-]*/[0-9]+(?:v[0-9]*)?|[0-9]{7,9}", s):
         return None, f"as an arXiv id: {arxiv_hint}"
     return None, "expected an arXiv id, a DOI (10....), a page URL, or scheme:value"
+
+
+def canonical_identifier(ident: Identifier) -> Identifier | None:
+    """``ident`` in its canonical form (``arxiv:1611.00712v2`` gives ``1611.00712``, a DOI
+    in lower case, an arXiv DOI the arXiv id), or None when its value is not one of its
+    scheme's. For records from sources, whose values the catalog compares as stored."""
+    try:
+        found = parse_identifier(f"{ident.scheme}:{ident.value}")
+    except InvalidIdentifier:
+        return None
+    if found.scheme == ident.scheme or (ident.scheme == "doi" and found.scheme == "arxiv"):
+        return found
+    return None
 
 
 def identifier_in_url(url: str) -> Identifier | None:

@@ -103,7 +103,8 @@ class WorkResult:
     PMLR or ACL id; nothing was stored, ``reason`` says why). ``changes`` maps each field
     that changed to (old, new); ``merged`` lists the papers merged into this one;
     ``taken`` the record's identifiers left with another paper (it could not be merged,
-    ``reason`` says why)."""
+    ``reason`` says why); ``invalid`` those that are no identifier of their scheme
+    (the others are stored canonical: ``arxiv:1611.00712v2`` as ``1611.00712``)."""
 
     paper_id: int
     status: str
@@ -111,6 +112,7 @@ class WorkResult:
     identifiers_added: list[Identifier] = field(default_factory=list)
     merged: list[MergeResult] = field(default_factory=list)
     taken: dict[Identifier, int] = field(default_factory=dict)
+    invalid: list[Identifier] = field(default_factory=list)  # not of their scheme: dropped
     reason: str | None = None
 
 
@@ -204,7 +206,16 @@ def store_work(s: DbSession, rec: WorkRecord, *, paper_id: int | None = None) ->
     record's abstract is kept beside the others (one per source); every identifier is
     attached. Fields only arXiv gives (versions, categories, dates) are never touched.
     """
-    idents = list(dict.fromkeys(rec.identifiers))
+    from catalog.sources.ids import canonical_identifier
+
+    idents: list[Identifier] = []
+    invalid: list[Identifier] = []
+    for given_ident in dict.fromkeys(rec.identifiers):
+        found = canonical_identifier(given_ident)
+        if found is None:
+            invalid.append(given_ident)
+        elif found not in idents:
+            idents.append(found)
     owners = papers_by_identifier(s, idents)
     if paper_id is not None and s.get(Paper, paper_id) is None:
         raise NotFound(f"no paper #{paper_id} in the catalog")
@@ -215,9 +226,9 @@ def store_work(s: DbSession, rec: WorkRecord, *, paper_id: int | None = None) ->
     candidates = list(dict.fromkeys([*given, *exclusive, *sorted(owners.values())]))
     status = "updated"
     if not candidates and rec.kind in _PAPER_KINDS:
-        found = title_match(s, rec.title, rec.authors, identifiers=idents, year=rec.year)
-        if found is not None and found.id is not None:
-            candidates = [found.id]
+        match = title_match(s, rec.title, rec.authors, identifiers=idents, year=rec.year)
+        if match is not None and match.id is not None:
+            candidates = [match.id]
     if not candidates:
         candidates = [_new_paper(s, rec.title, rec.source)]
         status = "added"
@@ -225,8 +236,9 @@ def store_work(s: DbSession, rec: WorkRecord, *, paper_id: int | None = None) ->
     own = {pid: [i for i, p in owners.items() if p == pid] for pid in candidates}
     reasons = exclusive_conflicts(s, target, idents)
     if reasons:
-        return WorkResult(target, "refused", reason=f"the record names {'; '.join(reasons)}")
-    result = WorkResult(target, status)
+        said = f"the record names {'; '.join(reasons)}"
+        return WorkResult(target, "refused", invalid=invalid, reason=said)
+    result = WorkResult(target, status, invalid=invalid)
     for other in candidates[1:]:
         why = exclusive_conflicts(s, target, other)
         if why:
