@@ -1,4 +1,4 @@
-"""Migration 0006 on a database made by the previous head (0005), with data, on SQLite and
+"""Migration 0007 on a database made by the previous head (0006), with data, on SQLite and
 PostgreSQL: identifiers carried over (DOIs lower-cased; a DOI two papers share stays with
 one, the other keeps its text), provenance filled in, and the schema takes new writes."""
 
@@ -40,10 +40,10 @@ _PAPERS = [
 ]  # fmt: skip
 
 
-def _make_0005_database(url: str) -> None:
+def _make_0006_database(url: str) -> None:
     engine = make_engine(url)
     try:
-        assert upgrade(engine, "0005") == (None, "0005")
+        assert upgrade(engine, "0006") == (None, "0006")
         with engine.begin() as conn:
             for pid, arxiv_id, doi, title, link, venue, kind, key, synced, source in _PAPERS:
                 conn.execute(
@@ -74,11 +74,11 @@ def _make_0005_database(url: str) -> None:
         engine.dispose()
 
 
-def test_upgrade_from_0005_carries_identifiers_over(db_url: str) -> None:
-    _make_0005_database(db_url)
+def test_upgrade_from_0006_carries_identifiers_over(db_url: str) -> None:
+    _make_0006_database(db_url)
     with Catalog.open(db_url) as catalog:  # migrates to head
         with catalog.engine.connect() as conn:
-            assert current_revision(conn) == HEAD == "0006"
+            assert current_revision(conn) == HEAD == "0007"
         with catalog.read() as s:
             held = identifiers_of(s, range(1, 7))
         assert held == {
@@ -129,8 +129,8 @@ def test_upgrade_from_0005_carries_identifiers_over(db_url: str) -> None:
         assert paper.field_sources["doi"] == "crossref"  # the published record's, now
 
 
-def test_downgrade_to_0005_and_back(db_url: str) -> None:
-    _make_0005_database(db_url)
+def test_downgrade_to_0006_and_back(db_url: str) -> None:
+    _make_0006_database(db_url)
     from alembic import command
 
     engine = make_engine(db_url)
@@ -139,11 +139,11 @@ def test_downgrade_to_0005_and_back(db_url: str) -> None:
         with engine.begin() as conn:
             config = alembic_config()
             config.attributes["connection"] = conn
-            command.downgrade(config, "0005")
-            assert current_revision(conn) == "0005"
+            command.downgrade(config, "0006")
+            assert current_revision(conn) == "0006"
             dois = conn.execute(text("SELECT id, doi FROM paper ORDER BY id")).all()
         assert dois[0] == (1, "10.5555/concrete.2017")
-        assert upgrade(engine) == ("0005", HEAD)
+        assert upgrade(engine) == ("0006", HEAD)
     finally:
         engine.dispose()
     with Catalog.open(db_url) as catalog:
@@ -157,7 +157,7 @@ def test_views_of_migrated_papers_agree(
     """The bulk path and the per-id path read the migrated rows alike."""
     from catalog.store import paper_views
 
-    _make_0005_database(db_url)
+    _make_0006_database(db_url)
     monkeypatch.setattr(paper_views, "SCAN_ABOVE", 0 if scan else 10**9)
     with Catalog.open(db_url) as catalog:
         with catalog.read() as s:

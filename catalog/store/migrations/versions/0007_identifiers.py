@@ -16,11 +16,12 @@
   -> source), filled for existing papers from what is known of them: arXiv's fields for
   papers synced from arXiv, else the post or .bib file that added them.
 
-Plain ADD COLUMN (no table copy): a copy would drop 0003's FTS triggers on paper.
+Plain ADD COLUMN (no table copy): a copy would drop the search triggers on paper (0003,
+0006).
 The DOI rule is copied here, not imported: a migration must do tomorrow what it does today.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
