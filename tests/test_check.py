@@ -65,7 +65,7 @@ def test_seed_findings_exactly(tmp_path: Path) -> None:
 def test_seed_own_footnotes(tmp_path: Path) -> None:
     post = parse_post(seed_text(), "2018-07-31-Generative18.md")
     own = own_footnotes(post)
-    assert {post.rows[i].line: fn.label for i, fn in own.items()} == {
+    assert {post.rows[i].line: fn.label for (i, _k), fn in own.items()} == {
         12: "4", 13: "3", 15: "5", 17: "2", 18: "1"
     }
 
@@ -102,7 +102,7 @@ FIXTURE_FINDINGS: dict[str, Expected] = {
     "2019-03-05-headings.md": [],
     "2019-03-12-broken-yaml.md": [(3, "frontmatter-invalid", None, None)],
     "2019-03-19-malformed.md": [
-        (10, "table-malformed", None, None),
+        (10, "table-short-row", None, None),
         (11, "table-malformed", None, None),
         (13, "table-malformed", None, None),
         (15, "table-malformed", None, None),
@@ -196,7 +196,9 @@ def test_nas_survey_gets_its_own_footnote() -> None:
     # [^1] to the NAS-with-RL row (exact) and the survey's footnote to the short title.
     post = read_post(FIXTURES / "2019-04-02-nas-nos.md")
     own = own_footnotes(post)
-    assert {post.rows[i].line: fn.label for i, fn in own.items()} == {13: "1", 14: "2", 15: "3"}
+    assert {post.rows[i].line: fn.label for (i, _k), fn in own.items()} == {
+        13: "1", 14: "2", 15: "3"
+    }
 
 
 # ------------------------------------------------------------------- with catalog

@@ -298,18 +298,26 @@ def test_unknown_columns_are_kept() -> None:
 def test_malformed_tables() -> None:
     post = fixture("2019-03-19-malformed.md")
     assert [(f.line, f.code) for f in post.findings] == [
-        (10, "table-malformed"),
+        (10, "table-short-row"),  # GFM and kramdown render the missing cell empty
         (11, "table-malformed"),
         (13, "table-malformed"),
         (15, "table-malformed"),
     ]
-    assert "row has 3 cells; the header has 4" in post.findings[0].message
+    assert post.findings[0].severity == "warning"
+    assert all(f.severity == "error" for f in post.findings[1:])
+    assert post.findings[0].message == (
+        "row has 3 cells; the header has 4 (the missing cells render empty)"
+    )
     assert "row has 5 cells; the header has 4" in post.findings[1].message
     assert "not followed by a blank line" in post.findings[2].message
     assert "no separator row" in post.findings[3].message
     # rows are still read, short and long alike, and the table after the bad header too
     assert [r.line for r in post.rows] == [10, 11, 12, 16]
     assert post.rows[0].slides_links == []
+    # the short row's missing cell is there, empty, under its header
+    assert [(c.name, c.header, c.text) for c in post.rows[0].cells][-1] == (
+        "slides", "Our Slides", ""
+    )
     assert post.rows[1].cells[-1].name == "extra"
 
 

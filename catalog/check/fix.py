@@ -40,7 +40,9 @@ def fix_post(text: str, post: Post, findings: Sequence[Finding]) -> str:
         if f.code == "footnote-missing":
             if f.suggest in done:
                 continue
-            at = row.title_end + shift
+            # After the title of the paper the finding names (a row may name several).
+            entry = next((e for e in row.papers if e.title_column == f.column), None)
+            at = (entry.title_end if entry is not None else row.title_end) + shift
             edits.setdefault(f.line, []).append((at, at, " " + new))
         else:
             if f.label is None:

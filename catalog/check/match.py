@@ -1,39 +1,49 @@
-"""Which footnote is about which row's paper: pairwise scores and one assignment per post.
+"""Which footnote is about which paper of a post: pair scores and one assignment per table.
 
-Every row is scored against every footnote (titles, and abstracts when the catalog knows
-the row's paper); the whole post is then solved at once with
-:func:`scipy.optimize.linear_sum_assignment`, so a rotation of footnotes is recognised
-as one and each row gets its own footnote, or none when no pair clears the threshold.
+The unit is a paper a row names (:class:`~catalog.posts.model.PaperEntry`; most rows
+name one). Titles compare after normalising (case, accents, punctuation), with hyphens
+and spaces folded ("White-box" = "Whitebox" = "White box"), and a leading ``Name:``
+system prefix or a trailing venue on either side set aside; a footnote whose text
+starts with the paper's title is about that paper, whatever follows.
+
+Assignment, per table: first the obvious one, each paper keeping the footnote it cites
+when that footnote is about it and no other paper of the table claims it. Only the
+papers left over are scored against the footnotes left over and solved as an
+assignment problem (:mod:`catalog.check.assign`), so a rotation of references is
+recognised as one and each paper gets its own footnote, or none when no pair clears
+the threshold. A post whose references are right costs one score per paper.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from catalog.check.assign import assign, assign_sparse
 from catalog.check.findings import KnownPaper
-from catalog.posts.model import Footnote, Post, Row
-from catalog.posts.text import STOPWORDS, normalize_title
+from catalog.posts.model import Footnote, PaperEntry, Post, Row
+from catalog.posts.text import STOPWORDS, looks_like_venue, normalize_title
 
 __all__ = [
-    "TITLE_THRESHOLD",
     "ABSTRACT_THRESHOLD",
+    "TITLE_THRESHOLD",
     "Candidate",
+    "EntrySide",
+    "PostMatch",
     "Side",
-    "title_similarity",
-    "title_contains",
     "abstract_similarity",
-    "pair_score",
     "assign",
+    "entry_has_paper",
     "match_post",
     "own_footnotes",
+    "pair_score",
     "row_has_paper",
-    "PostMatch",
-    "RowSide",
+    "title_contains",
+    "title_similarity",
 ]
 
 # Pairs scoring below these are "not the same paper".
@@ -42,8 +52,18 @@ ABSTRACT_THRESHOLD = 0.60
 # Each content word present in one title only costs this much: "Neural Architecture Search
 # with RL" vs "Neural Optimizer Search with RL" differ by two words and do not match.
 WORD_PENALTY = 0.12
-# A row keeps the footnote it already cites when scores tie.
-CITED_BONUS = 0.001
+# A match found only once a "Name:" prefix or a venue is set aside ranks below a
+# direct one; a footnote that merely starts with the title ranks below both.
+VARIANT_DISCOUNT = 0.05
+STARTS_WITH_SCORE = 0.85
+# Above this many (paper, footnote) pairs, a paper is scored only against the footnotes
+# that share its rarer words (see _candidates); below it, against every footnote.
+PAIR_BUDGET = 4000
+_TOP_CANDIDATES = 20
+_COMMON = 200  # a word in more footnotes than this does not pick candidates
+
+_NAME_PREFIX = re.compile(r"^\s*([^:]{1,40}?)\s*:\s+(\S.*)$", re.S)
+_TEXT_WORDS = 60  # words of a footnote's text looked at by the starts-with rule
 
 
 def _word_in(token: str, tokens: frozenset[str], joined: str) -> bool:
@@ -74,24 +94,63 @@ def _stem(token: str) -> str:
 class _TitleKey:
     norm: str  # normalised title
     joined: str  # without spaces
+    tokens: tuple[str, ...]  # every word of ``norm``
     stems: frozenset[str]  # stemmed content words
     content: int  # number of content words
+    rest: _TitleKey | None = None  # after a leading "Name:" (a system's name)
+    no_venue: _TitleKey | None = None  # without a trailing venue ("..., ICML 2018")
+
+
+def _key_of(norm: str) -> _TitleKey:
+    tokens = tuple(norm.split())
+    words = [t for t in tokens if t not in STOPWORDS]
+    return _TitleKey(norm, norm.replace(" ", ""), tokens,
+                     frozenset(_stem(t) for t in words), len(words))
 
 
 @lru_cache(maxsize=8192)
 def _title_key(title: str) -> _TitleKey:
-    norm = normalize_title(title)
-    words = [t for t in norm.split() if t not in STOPWORDS]
-    return _TitleKey(norm, norm.replace(" ", ""), frozenset(_stem(t) for t in words), len(words))
+    key = _key_of(normalize_title(title))
+    rest = None
+    if ":" in title:
+        m = _NAME_PREFIX.match(title)
+        if m and len(m.group(1).split()) <= 3:
+            candidate = _title_key(m.group(2))
+            if candidate.content >= 3:
+                rest = candidate
+    no_venue = _without_venue(key)
+    if rest is None and no_venue is None:
+        return key
+    return _TitleKey(key.norm, key.joined, key.tokens, key.stems, key.content, rest, no_venue)
 
 
-def title_similarity(a: str, b: str) -> float:
-    """Similarity in [0, 1] of two titles (raw or normalised), strict about content words.
+def _without_venue(key: _TitleKey) -> _TitleKey | None:
+    tokens = key.tokens
+    for k in (3, 2, 1):
+        if len(tokens) > k + 1 and looks_like_venue(" ".join(tokens[-k:])):
+            shorter = _key_of(" ".join(tokens[:-k]))
+            if shorter.content >= 2:
+                return shorter
+    return None
 
-    ``max(ratio, token_sort_ratio)`` minus :data:`WORD_PENALTY` for each content word
-    found in only one of the titles (plurals, typos and split compounds forgiven).
-    """
-    ka, kb = _title_key(a), _title_key(b)
+
+def _merge_compounds(a: tuple[str, ...], b: frozenset[str]) -> tuple[str, ...]:
+    """``a`` with adjacent words joined where ``b`` writes them as one ("white box" when
+    the other title says "whitebox")."""
+    out: list[str] = []
+    i = 0
+    while i < len(a):
+        if i + 1 < len(a) and a[i] + a[i + 1] in b:
+            out.append(a[i] + a[i + 1])
+            i += 2
+        else:
+            out.append(a[i])
+            i += 1
+    return tuple(out)
+
+
+def _core(ka: _TitleKey, kb: _TitleKey) -> float:
+    """Similarity of two title keys as written (no prefix or venue set aside)."""
     if not ka.norm or not kb.norm:
         return 0.0
     if ka.norm == kb.norm or ka.joined == kb.joined:
@@ -104,9 +163,51 @@ def title_similarity(a: str, b: str) -> float:
     base = max(fuzz.ratio(ka.norm, kb.norm), fuzz.token_sort_ratio(ka.norm, kb.norm)) / 100.0
     if base < TITLE_THRESHOLD:
         return base  # penalties only lower it: already no match (the common case)
+    # Hyphens and spaces fold: "Black-box" (two words once normalised) is "Blackbox".
+    set_a, set_b = frozenset(ka.tokens), frozenset(kb.tokens)
+    merged_a, merged_b = _merge_compounds(ka.tokens, set_b), _merge_compounds(kb.tokens, set_a)
+    if merged_a != ka.tokens or merged_b != kb.tokens:
+        ka, kb = _key_of(" ".join(merged_a)), _key_of(" ".join(merged_b))
     unmatched = sum(1 for t in ka.stems if not _word_in(t, kb.stems, kb.joined))
     unmatched += sum(1 for t in kb.stems if not _word_in(t, ka.stems, ka.joined))
     return max(0.0, base - WORD_PENALTY * unmatched)
+
+
+def _forms(key: _TitleKey, other: _TitleKey) -> list[_TitleKey]:
+    """``key`` and the forms it may be compared in against ``other``: without a trailing
+    venue; without a ``Name:`` prefix when ``other`` has none (two titles with different
+    system names and one subtitle are two papers)."""
+    out = [key]
+    if key.no_venue is not None:
+        out.append(key.no_venue)
+    if key.rest is not None and other.rest is None:
+        out.append(key.rest)
+        if key.rest.no_venue is not None:
+            out.append(key.rest.no_venue)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def title_similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1] of two titles (raw or normalised), strict about content words.
+
+    ``max(ratio, token_sort_ratio)`` minus :data:`WORD_PENALTY` for each content word
+    found in only one of the titles (plurals, typos, split compounds and hyphenation
+    forgiven). When that is no match, the titles are compared again with a ``Name:``
+    prefix or a trailing venue set aside (a match found so scores a little lower).
+    """
+    ka, kb = _title_key(a), _title_key(b)
+    best = _core(ka, kb)
+    if best >= TITLE_THRESHOLD:
+        return best
+    for fa in _forms(ka, kb):
+        for fb in _forms(kb, ka):
+            if fa is ka and fb is kb:
+                continue
+            score = _core(fa, fb)
+            if score >= TITLE_THRESHOLD:
+                best = max(best, max(TITLE_THRESHOLD, score - VARIANT_DISCOUNT))
+    return best
 
 
 def title_contains(a: str, b: str) -> bool:
@@ -119,8 +220,51 @@ def title_contains(a: str, b: str) -> bool:
     return all(_word_in(t, big.stems, big.joined) for t in small.stems)
 
 
-def _abstract_tokens(text: str) -> set[str]:
-    return {t for t in normalize_title(text).split() if len(t) > 2 and t not in STOPWORDS}
+@dataclass(frozen=True)
+class _TextKey:
+    """The start of a footnote's text, for the starts-with rule."""
+
+    joined: str  # the first words, normalised, without spaces
+    ends: frozenset[int]  # offsets in ``joined`` where a word ends
+
+
+def _text_key(text: str) -> _TextKey:
+    words = normalize_title(" ".join(text.split()[:_TEXT_WORDS])).split()
+    ends, total = set(), 0
+    for w in words:
+        total += len(w)
+        ends.add(total)
+    return _TextKey("".join(words), frozenset(ends))
+
+
+@lru_cache(maxsize=8192)
+def _text_keys(text: str) -> tuple[_TextKey, ...]:
+    """Keys of the text, and of the text after a ``Name:`` prefix when it has one."""
+    keys = [_text_key(text)]
+    if ":" in text[:60]:
+        m = _NAME_PREFIX.match(" ".join(text[:2000].split()))
+        if m and len(m.group(1).split()) <= 3:
+            keys.append(_text_key(m.group(2)))
+    return tuple(keys)
+
+
+def _text_starts_with(text: str, title: _TitleKey) -> bool:
+    """Does the footnote's text begin with the title (as whole words, spaces and hyphens
+    folded), or with a ``Name:`` prefix and then the title?"""
+    for form in (title, title.no_venue):
+        if form is None or form.content < 2:
+            continue
+        for key in _text_keys(text):
+            if key.joined.startswith(form.joined) and len(form.joined) in key.ends:
+                return True
+    return False
+
+
+def _abstract_tokens(text: str) -> frozenset[str]:
+    return frozenset(t for t in normalize_title(text).split() if len(t) > 2 and t not in STOPWORDS)
+
+
+_abstract_key = lru_cache(maxsize=4096)(_abstract_tokens)
 
 
 def abstract_similarity(a: str, b: str) -> float:
@@ -129,7 +273,7 @@ def abstract_similarity(a: str, b: str) -> float:
     Containment rather than Jaccard, so a footnote holding a shortened abstract still
     matches; abstracts of different papers in one field share few content words.
     """
-    ta, tb = _abstract_tokens(a), _abstract_tokens(b)
+    ta, tb = _abstract_key(a), _abstract_key(b)
     if not ta or not tb:
         return 0.0
     if min(len(ta), len(tb)) < 6:
@@ -139,10 +283,12 @@ def abstract_similarity(a: str, b: str) -> float:
 
 @dataclass(frozen=True)
 class Side:
-    """One side of a pair: a title and/or an abstract (either may be missing)."""
+    """One side of a pair: a title and/or an abstract (either may be missing); for a
+    footnote, also its whole text (the starts-with rule reads it)."""
 
     title: str | None
     abstract: str | None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,11 +301,17 @@ class Candidate:
     abstract_score: float | None
 
 
+NO_MATCH = Candidate(0.0, "", 0.0, None)
+
+
 def pair_score(row: Side, footnote: Side) -> Candidate:
-    """Score a row (its title; its catalogued abstract when known) against a footnote."""
+    """Score a paper (its title; its catalogued abstract when known) against a footnote."""
     t = 0.0
     if row.title and footnote.title:
         t = title_similarity(row.title, footnote.title)
+    if t < TITLE_THRESHOLD and row.title and footnote.text:
+        if _text_starts_with(footnote.text, _title_key(row.title)):
+            t = STARTS_WITH_SCORE  # "Title (Venue) Abstract ...": about this paper
     ab: float | None = None
     if row.abstract and footnote.abstract:
         ab = abstract_similarity(row.abstract, footnote.abstract)
@@ -173,38 +325,6 @@ def pair_score(row: Side, footnote: Side) -> Candidate:
     return Candidate(0.0, "", t, ab)
 
 
-def assign(
-    scores: Sequence[Sequence[float]], cited: Sequence[Sequence[bool]] | None = None
-) -> dict[int, int]:
-    """Row index -> footnote index, maximising the total score over pairs scoring > 0.
-
-    ``cited[i][j]`` marks pairs where row i already cites footnote j; they win ties.
-    """
-    n = len(scores)
-    m = len(scores[0]) if n else 0
-    if not n or not m:
-        return {}
-    # Most posts need no solver: each row's only candidate is nobody else's.
-    candidates = [[j for j in range(m) if scores[i][j] > 0] for i in range(n)]
-    if all(len(c) <= 1 for c in candidates):
-        owners = [c[0] for c in candidates if c]
-        if len(owners) == len(set(owners)):
-            return {i: c[0] for i, c in enumerate(candidates) if c}
-    from scipy.optimize import linear_sum_assignment  # lazy: heavy import
-
-    cost = [
-        [
-            -(scores[i][j] + (CITED_BONUS if cited is not None and cited[i][j] else 0.0))
-            if scores[i][j] > 0
-            else 0.0
-            for j in range(m)
-        ]
-        for i in range(n)
-    ]
-    rows, cols = linear_sum_assignment(cost)
-    return {int(i): int(j) for i, j in zip(rows, cols, strict=True) if scores[i][j] > 0}
-
-
 # --------------------------------------------------------------------------- per post
 
 
@@ -216,61 +336,175 @@ _SURVEY = re.compile(
 )
 
 
+def entry_has_paper(entry: PaperEntry) -> bool:
+    """Is this a paper of its own (so it may have a footnote), not a survey talk?"""
+    return bool(entry.title) and not _SURVEY.match(entry.title)
+
+
 def row_has_paper(row: Row) -> bool:
-    """Does the row present one paper (so it may have a footnote of its own)?"""
-    return bool(row.title) and not _SURVEY.match(row.title)
+    """Does the row present one paper or more (so it may have footnotes of its own)?"""
+    return any(entry_has_paper(e) for e in row.papers)
 
 
 @dataclass
-class RowSide:
-    """A row as the matcher sees it."""
+class EntrySide:
+    """A paper of a row, as the matcher sees it."""
 
+    row_index: int
+    entry_index: int
     row: Row
+    entry: PaperEntry
     has_paper: bool
-    known: KnownPaper | None  # the catalog's entry for the row's arXiv id (None if unknown)
+    known: KnownPaper | None  # the catalog's entry for its arXiv id (None if unknown)
     known_ok: bool  # the catalog title agrees with the row's title (the link is right)
     side: Side
 
 
 @dataclass
 class PostMatch:
-    """The matching of one post: per-row info, pair scores, and row -> own footnote."""
+    """The matching of one post: its papers, and paper -> its own footnote.
 
-    rows: list[RowSide]
-    scores: list[list[Candidate]]  # [row index][footnote index]
-    own: dict[int, int]  # row index -> footnote index (the footnote about its paper)
+    ``own`` maps an index of ``entries`` to an index of ``post.footnotes``; ``score``
+    gives any pair's :class:`Candidate` (computed on demand).
+    """
+
+    entries: list[EntrySide]
+    footnote_sides: list[Side]
+    own: dict[int, int] = field(default_factory=dict)
+    _scores: dict[tuple[int, int], Candidate] = field(default_factory=dict)
+
+    def score(self, u: int, j: int) -> Candidate:
+        found = self._scores.get((u, j))
+        if found is None:
+            info = self.entries[u]
+            found = pair_score(info.side, self.footnote_sides[j]) if info.has_paper else NO_MATCH
+            self._scores[(u, j)] = found
+        return found
+
+    def of_row(self, i: int) -> list[int]:
+        """Indexes into ``entries`` of row ``i``'s papers."""
+        return [u for u, e in enumerate(self.entries) if e.row_index == i]
 
 
 def _footnote_side(fn: Footnote) -> Side:
     if fn.kind == "note":
-        return Side(fn.text, None)  # a note may still name a paper
-    return Side(fn.title, fn.abstract)
+        return Side(fn.text, None, fn.text)  # a note may still name a paper
+    return Side(fn.title, fn.abstract, fn.text)
+
+
+def _entry_sides(
+    post: Post, lookup: Callable[[str], KnownPaper | None] | None
+) -> list[EntrySide]:
+    out: list[EntrySide] = []
+    for i, row in enumerate(post.rows):
+        for k, entry in enumerate(row.papers):
+            has_paper = entry_has_paper(entry)
+            untitled = not entry.title and entry.arxiv_id is not None
+            known = None
+            if lookup is not None and entry.arxiv_id and (has_paper or untitled):
+                known = lookup(entry.arxiv_id)
+            if untitled:
+                # A paper the row names only by its link: the catalog says what it is.
+                side = Side(known.title, known.abstract) if known else Side(None, None)
+                out.append(EntrySide(i, k, row, entry, known is not None, known, True, side))
+                continue
+            ok = known is not None and title_similarity(entry.title, known.title) >= TITLE_THRESHOLD
+            # The catalog's abstract counts only when the link is right.
+            abstract = known.abstract if ok and known is not None else None
+            side = Side(entry.title or None, abstract)
+            out.append(EntrySide(i, k, row, entry, has_paper, known, ok, side))
+    return out
 
 
 def match_post(post: Post, lookup: Callable[[str], KnownPaper | None] | None = None) -> PostMatch:
-    """Score every paper row against every footnote and assign footnotes to rows."""
-    sides: list[RowSide] = []
-    for row in post.rows:
-        has_paper = row_has_paper(row)
-        known = None
-        if has_paper and row.arxiv_id and lookup is not None:
-            known = lookup(row.arxiv_id)
-        ok = known is not None and title_similarity(row.title, known.title) >= TITLE_THRESHOLD
-        # The catalog's abstract counts only when the link is right.
-        abstract = known.abstract if ok and known is not None else None
-        sides.append(RowSide(row, has_paper, known, ok, Side(row.title or None, abstract)))
-    fsides = [_footnote_side(fn) for fn in post.footnotes]
-    none = Candidate(0.0, "", 0.0, None)
-    scores = [[pair_score(rs.side, fs) if rs.has_paper else none for fs in fsides]
-              for rs in sides]
-    cited = [[fn.label in rs.row.labels for fn in post.footnotes] for rs in sides]
-    own = assign([[c.score for c in r] for r in scores], cited)
-    return PostMatch(sides, scores, own)
+    """Match each paper of the post to the footnote about it (see the module docstring)."""
+    entries = _entry_sides(post, lookup)
+    m = PostMatch(entries, [_footnote_side(fn) for fn in post.footnotes])
+    first: dict[str, int] = {}
+    for j, fn in enumerate(post.footnotes):
+        first.setdefault(fn.label, j)
+    claimed: set[int] = set()
+    tables: dict[int, list[int]] = {}
+    for u, info in enumerate(entries):
+        if info.has_paper:
+            tables.setdefault(info.row.table, []).append(u)
+    for units in tables.values():
+        # The obvious assignment: each paper keeps the best footnote it cites, if that
+        # footnote is about it and no other paper of the table keeps it too.
+        keeps: dict[int, int] = {}
+        for u in units:
+            cited = [first[label] for label in entries[u].entry.labels if label in first]
+            best = max(cited, key=lambda j: m.score(u, j).score, default=None)
+            if best is not None and best not in claimed and m.score(u, best).score > 0:
+                keeps[u] = best
+        taken: dict[int, int] = {}
+        for j in keeps.values():
+            taken[j] = taken.get(j, 0) + 1
+        for u, j in keeps.items():
+            if taken[j] == 1:
+                m.own[u] = j
+                claimed.add(j)
+        rest = [u for u in units if u not in m.own]
+        if not rest:
+            continue
+        free = [j for j in range(len(post.footnotes)) if j not in claimed]
+        edges: dict[tuple[int, int], float] = {}
+        cited_pairs: list[tuple[int, int]] = []
+        for u, js in _candidates(m, rest, free).items():
+            labels = set(entries[u].entry.labels)
+            for j in js:
+                score = m.score(u, j).score
+                if score > 0:
+                    edges[(u, j)] = score
+                    if post.footnotes[j].label in labels:
+                        cited_pairs.append((u, j))
+        for u, j in assign_sparse(edges, cited_pairs).items():
+            m.own[u] = j
+            claimed.add(j)
+    return m
+
+
+def _candidates(m: PostMatch, units: list[int], free: list[int]) -> dict[int, Iterable[int]]:
+    """The footnotes each paper is scored against: all of them, unless that is more than
+    :data:`PAIR_BUDGET` pairs (a hostile post); then those sharing its rarer words."""
+    if len(units) * len(free) <= PAIR_BUDGET:
+        return {u: free for u in units}
+    with_abstracts = any(m.entries[u].side.abstract for u in units)
+    index: dict[str, list[int]] = {}
+    for j in free:
+        for token in _index_tokens(m.footnote_sides[j], with_abstracts):
+            index.setdefault(token, []).append(j)
+    out: dict[int, Iterable[int]] = {}
+    for u in units:
+        weights: dict[int, float] = {}
+        for token in _index_tokens(m.entries[u].side, with_abstracts):
+            postings = index.get(token)
+            if not postings or len(postings) > _COMMON:
+                continue
+            w = 1.0 / len(postings)
+            for j in postings:
+                weights[j] = weights.get(j, 0.0) + w
+        out[u] = sorted(weights, key=lambda j: (-weights[j], j))[:_TOP_CANDIDATES]
+    return out
+
+
+def _index_tokens(side: Side, with_abstracts: bool) -> set[str]:
+    tokens: set[str] = set()
+    for text in (side.title, side.text):
+        if text:
+            tokens.update(_title_key(" ".join(text.split()[:_TEXT_WORDS])).stems)
+    if with_abstracts and side.abstract:
+        tokens.update(_abstract_key(side.abstract))
+    return tokens
 
 
 def own_footnotes(
     post: Post, lookup: Callable[[str], KnownPaper | None] | None = None
-) -> dict[int, Footnote]:
-    """Row index -> the footnote that is about that row's paper (whatever the row cites)."""
+) -> dict[tuple[int, int], Footnote]:
+    """(row index, paper index in the row) -> the footnote about that paper, whatever the
+    row cites."""
     m = match_post(post, lookup)
-    return {i: post.footnotes[j] for i, j in m.own.items()}
+    return {
+        (m.entries[u].row_index, m.entries[u].entry_index): post.footnotes[j]
+        for u, j in m.own.items()
+    }

@@ -1,8 +1,9 @@
 """The checks behind ``catalog check``: :func:`check_post`.
 
-Parse findings (frontmatter-invalid, table-malformed) come from the parser; this module
-adds the footnote, link and catalog checks. Footnote checks rest on one assignment of
-footnotes to rows for the whole post (see :mod:`catalog.check.match`).
+Parse findings (frontmatter-invalid, table-malformed, table-short-row, table-too-large,
+file-too-large) come from the parser; this module adds the footnote, link and catalog
+checks. Footnote checks rest on one assignment of footnotes to the papers the rows name
+(see :mod:`catalog.check.match`); a row naming several papers is checked per paper.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from catalog.check.findings import Finding, KnownPaper, make_finding
 from catalog.check.match import (
     ABSTRACT_THRESHOLD,
     TITLE_THRESHOLD,
-    Candidate,
-    RowSide,
+    EntrySide,
+    PostMatch,
     abstract_similarity,
     match_post,
     title_contains,
     title_similarity,
 )
-from catalog.posts.model import Footnote, Post, Row
+from catalog.posts.model import Footnote, FootnoteRef, Post, Row
 
 __all__ = ["check_post", "Lookup", "shorten"]
 
@@ -63,39 +64,39 @@ class _Checker:
 
     def run(self) -> list[Finding]:
         m = match_post(self.post, self.lookup)
-        self.catalog_checks(m.rows)
-        self.footnote_checks(m.rows, m.own, m.scores)
+        self.catalog_checks(m.entries)
+        self.footnote_checks(m)
         self.link_checks()
         return sorted(self.out, key=lambda f: (f.line, f.column, f.code, f.label or ""))
 
     # -- catalog (lookup) ----------------------------------------------------------
 
-    def catalog_checks(self, infos: list[RowSide]) -> None:
+    def catalog_checks(self, infos: list[EntrySide]) -> None:
         for info in infos:
-            row, known = info.row, info.known
+            row, entry, known = info.row, info.entry, info.known
             if known is None:
                 continue
             if not info.known_ok:
-                link = next((lk for lk in row.paper_links if lk.url), None)
-                self.add(row.line, link.column if link else row.title_column, "title-mismatch",
+                link = next((lk for lk in entry.links if lk.url), None)
+                self.add(row.line, link.column if link else entry.title_column,
+                         "title-mismatch",
                          f'the link is arXiv:{known.arxiv_id} "{shorten(known.title)}"; '
-                         f'this row\'s title is "{shorten(row.title)}" (wrong link?)')
+                         f'this row\'s title is "{shorten(entry.title)}" (wrong link?)')
                 continue
-            if row.abstract and known.abstract:
-                ab = abstract_similarity(row.abstract, known.abstract)
+            if entry.abstract and known.abstract:
+                ab = abstract_similarity(entry.abstract, known.abstract)
                 if ab < ABSTRACT_THRESHOLD:
-                    self.add(row.line, row.title_column, "abstract-mismatch",
+                    self.add(row.line, entry.title_column, "abstract-mismatch",
                              f"the quoted abstract is not the abstract of arXiv:"
                              f"{known.arxiv_id} (word overlap {ab:.2f})")
 
     # -- footnotes -------------------------------------------------------------------
 
-    def footnote_checks(
-        self, infos: list[RowSide], own: dict[int, int], scores: list[list[Candidate]]
-    ) -> None:
+    def footnote_checks(self, m: PostMatch) -> None:
         post, defs = self.post, self.defs
         fns = post.footnotes
-        owner = {j: i for i, j in own.items()}  # footnote index -> row index
+        infos = m.entries
+        owner = {j: u for u, j in m.own.items()}  # footnote index -> paper index
 
         # footnote-duplicate
         first: dict[str, Footnote] = {}
@@ -116,44 +117,44 @@ class _Checker:
             j = self.index_of[id(fn)]
             about = ""
             if j in owner:
-                about = f'; it is about the paper on line {infos[owner[j]].row.line}'
+                about = f"; it is about the paper on line {infos[owner[j]].row.line}"
             self.add(fn.line, fn.column, "footnote-unused",
                      f"[^{label}] is not cited{about}", label=label)
 
         # footnote-shared
         citing: dict[str, int] = {}
-        for info in infos:
-            for label in info.row.labels:
+        for row in post.rows:
+            for label in row.labels:
                 if label in citing and label in defs:
-                    ref = next(r for r in info.row.refs if r.label == label)
+                    ref = next(r for r in row.refs if r.label == label)
                     self.add(ref.line, ref.column, "footnote-shared",
                              f"[^{label}] is also cited by the row on line {citing[label]}",
                              label=label)
                 else:
-                    citing.setdefault(label, info.row.line)
+                    citing.setdefault(label, row.line)
 
-        for i, info in enumerate(infos):
-            self.row_footnotes(i, info, own, owner, scores)
+        for u in range(len(infos)):
+            self.entry_footnotes(u, m, owner)
 
-        for ref in post.other_refs:
+        # References in prose, and in rows outside any paper of theirs.
+        loose: list[FootnoteRef] = list(post.other_refs)
+        for row in post.rows:
+            claimed = {(r.line, r.column) for e in row.papers for r in e.refs}
+            loose.extend(r for r in row.refs if (r.line, r.column) not in claimed)
+        for ref in loose:
             if ref.label not in defs:
                 self.add(ref.line, ref.column, "footnote-undefined",
                          f"[^{ref.label}] is cited but no footnote defines it", label=ref.label)
 
-    def row_footnotes(
-        self,
-        i: int,
-        info: RowSide,
-        own: dict[int, int],
-        owner: dict[int, int],
-        scores: list[list[Candidate]],
-    ) -> None:
-        row, fns, defs = info.row, self.post.footnotes, self.defs
-        mine = fns[own[i]] if i in own else None
-        labels = row.labels
+    def entry_footnotes(self, u: int, m: PostMatch, owner: dict[int, int]) -> None:
+        info = m.entries[u]
+        entry, defs = info.entry, self.defs
+        fns = self.post.footnotes
+        mine = fns[m.own[u]] if u in m.own else None
+        labels = entry.labels
         suggest = mine.label if mine is not None and mine.label not in labels else None
 
-        undefined = [ref for ref in row.refs if ref.label not in defs]
+        undefined = [ref for ref in entry.refs if ref.label not in defs]
         for ref in undefined:
             hint = f"; use [^{suggest}]" if suggest else ""
             self.add(ref.line, ref.column, "footnote-undefined",
@@ -162,14 +163,14 @@ class _Checker:
         if not info.has_paper:
             return
 
-        paper_refs = [ref for ref in row.refs
+        paper_refs = [ref for ref in entry.refs
                       if ref.label in defs and defs[ref.label].kind != "note"]
         if mine is not None and mine.label in labels:
             self.abstract_check(info, mine)
-            return  # the row cites its own footnote; other refs may be further papers
+            return  # it cites its own footnote; other refs may be further papers
         if not paper_refs:
             if mine is not None and not undefined:
-                self.add(row.line, row.title_column, "footnote-missing",
+                self.add(info.row.line, entry.title_column, "footnote-missing",
                          f'this row cites no footnote; [^{mine.label}] is about its paper '
                          f'"{shorten(mine.title or mine.text)}"',
                          label=None, suggest=mine.label)
@@ -181,43 +182,43 @@ class _Checker:
             seen.add(ref.label)
             fn = defs[ref.label]
             j = self.index_of[id(fn)]
-            cand = scores[i][j]
+            cand = m.score(u, j)
             if cand.score > 0:
-                continue  # about this row's paper too (another row got it: footnote-shared)
+                continue  # about this paper too (another paper got it: footnote-shared)
             other = owner.get(j)
             judged = fn.kind == "paper" or other is not None or cand.abstract_score is not None
             if not judged:
                 continue  # an abstract we cannot compare: not called a mismatch
-            if other is None and mine is None and fn.title and title_contains(row.title, fn.title):
+            title = info.side.title or ""
+            if other is None and mine is None and fn.title and title_contains(title, fn.title):
                 continue  # a shortened title ("FBGAN for DNA") citing the full one: plausible
             self.add(ref.line, ref.column, "footnote-mismatch",
-                     self.mismatch_message(ref.label, fn, info, other, suggest),
+                     self.mismatch_message(ref.label, fn, info, m, other, suggest),
                      label=ref.label, suggest=suggest)
 
-    def mismatch_message(self, label: str, fn: Footnote, info: RowSide, other: int | None,
-                         suggest: str | None) -> str:
-        row = info.row
+    def mismatch_message(self, label: str, fn: Footnote, info: EntrySide, m: PostMatch,
+                         other: int | None, suggest: str | None) -> str:
         if fn.title:
             about = f'[^{label}] is about "{shorten(fn.title)}"'
         elif other is not None:
-            other_row = self.post.rows[other]
-            about = (f'[^{label}] holds the abstract of "{shorten(other_row.title)}" '
-                     f"(line {other_row.line})")
+            theirs = m.entries[other]
+            about = (f'[^{label}] holds the abstract of "{shorten(theirs.side.title or "")}" '
+                     f"(line {theirs.row.line})")
         else:
             about = f"[^{label}] holds an abstract that is not this paper's"
             if info.known is not None and info.known_ok:
                 about += f" (arXiv:{info.known.arxiv_id})"
         tail = f"use [^{suggest}]" if suggest else "no footnote is about this paper"
-        return f'{about}; this row\'s paper is "{shorten(row.title)}"; {tail}'
+        return f'{about}; this row\'s paper is "{shorten(info.side.title or "")}"; {tail}'
 
-    def abstract_check(self, info: RowSide, fn: Footnote) -> None:
+    def abstract_check(self, info: EntrySide, fn: Footnote) -> None:
         known = info.known
         if known is None or not info.known_ok or not known.abstract or not fn.abstract:
             return
         ab = abstract_similarity(fn.abstract, known.abstract)
         if ab >= ABSTRACT_THRESHOLD:
             return
-        ref = next(r for r in info.row.refs if r.label == fn.label)
+        ref = next(r for r in info.entry.refs if r.label == fn.label)
         self.add(ref.line, ref.column, "abstract-mismatch",
                  f"[^{fn.label}] has the title of this row's paper but its abstract is not "
                  f"the abstract of arXiv:{known.arxiv_id} (word overlap {ab:.2f})",

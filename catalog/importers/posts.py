@@ -27,6 +27,8 @@ BATCH = 200
 class ImportSummary:
     imported: list[PostImport] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # "path:line: message": imported, but the post has a problem worth fixing.
+    warnings: list[str] = field(default_factory=list)
 
 
 def catalog_lookup(
@@ -47,6 +49,7 @@ def import_posts(
 ) -> ImportSummary:
     from catalog.check.match import own_footnotes
     from catalog.posts.parse import read_post
+    from catalog.posts.tables import NO_SEPARATOR
 
     # Parsing and storing 1,000 posts allocates millions of small objects without
     # cycles: the collector would only rescan them (see catalog.gc_pause).
@@ -59,13 +62,24 @@ def import_posts(
             except CatalogError as exc:
                 summary.failed.append((str(path), str(exc)))
                 continue
-            broken = [f for f in post.findings if f.code == "frontmatter-invalid"]
+            # Importing with broken front matter would wipe the session's title, term and
+            # tags; a file or table too large to read would drop its talks: refuse instead.
+            broken = [f for f in post.findings
+                      if f.code in ("frontmatter-invalid", "file-too-large", "table-too-large")]
             if broken:
-                # Importing would wipe the session's title, term and tags: refuse instead.
                 summary.failed.append((str(path), f"line {broken[0].line}: {broken[0].message}"))
                 continue
+            for f in post.findings:
+                if f.code == "table-malformed" and f.message == NO_SEPARATOR:
+                    summary.warnings.append(
+                        f"{path}:{f.line}: table header has no separator row (| --- | --- |) "
+                        "after it: its rows are imported, but the page does not show them as "
+                        "a table; add one"
+                    )
             posts.append(post)
-        lookup = catalog_lookup(catalog, [r.arxiv_id for p in posts for r in p.rows if r.arxiv_id])
+        lookup = catalog_lookup(
+            catalog, [e.arxiv_id for p in posts for r in p.rows for e in r.papers if e.arxiv_id]
+        )
         items = [(post, own_footnotes(post, lookup)) for post in posts]
         for start in range(0, len(items), BATCH):
             batch = items[start : start + BATCH]

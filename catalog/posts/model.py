@@ -11,7 +11,17 @@ from typing import Any, Literal
 
 from catalog.check.findings import Finding
 
-__all__ = ["Footnote", "FootnoteRef", "Link", "Post", "Row", "Cell", "FootnoteKind", "Style"]
+__all__ = [
+    "Cell",
+    "Footnote",
+    "FootnoteKind",
+    "FootnoteRef",
+    "Link",
+    "PaperEntry",
+    "Post",
+    "Row",
+    "Style",
+]
 
 FootnoteKind = Literal["paper", "abstract", "note"]
 Style = Literal["table", "headings"]
@@ -49,8 +59,35 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class PaperEntry:
+    """One paper a row names: most rows name one; a joint talk names several (a paper
+    cell split by ``<br>``, `` + `` or one titled link each). Import stores one paper per
+    entry and check matches each entry to its own footnote."""
+
+    title: str  # cleaned title ("" when the row gives only a link)
+    raw_title: str  # the part of the cell (or the heading) it was read from
+    authors: list[str] = field(default_factory=list)
+    venue: str | None = None
+    links: list[Link] = field(default_factory=list)  # this paper's links, its URL first
+    refs: list[FootnoteRef] = field(default_factory=list)  # footnote refs written with it
+    arxiv_id: str | None = None  # from the first of ``links`` that is an arXiv link
+    abstract: str | None = None  # an Abstract column, or a headings entry's abstract
+    title_column: int = 1  # 1-based column where the title text starts
+    title_end: int = 0  # 0-based offset just past the title text (where a ref goes)
+
+    @property
+    def labels(self) -> list[str]:
+        """Labels cited with this paper, in order, without repeats."""
+        return list(dict.fromkeys(ref.label for ref in self.refs))
+
+
+@dataclass(frozen=True)
 class Row:
-    """One talk: a table row, or a heading in a headings-style post."""
+    """One talk: a table row, or a heading in a headings-style post.
+
+    ``title``, ``authors``, ``arxiv_id``, ... describe the row as a whole (for a row
+    naming one paper, that paper); ``papers`` lists each paper it names.
+    """
 
     line: int
     raw: str  # the line as written (without the line ending)
@@ -70,15 +107,12 @@ class Row:
     table: int = 0  # which table of the post (0-based); headings rows: 0
     title_column: int = 1  # 1-based column where the title text starts
     title_end: int = 0  # 0-based offset just past the title cell text (where a ref goes)
+    papers: list[PaperEntry] = field(default_factory=list)  # each paper the row names
 
     @property
     def labels(self) -> list[str]:
         """Labels this row cites, in order, without repeats."""
-        seen: list[str] = []
-        for ref in self.refs:
-            if ref.label not in seen:
-                seen.append(ref.label)
-        return seen
+        return list(dict.fromkeys(ref.label for ref in self.refs))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,15 @@
-"""Parse a Jekyll reading-group post: front matter, paper tables (or headings), footnotes.
+"""Parse a reading-group post: front matter, paper tables (or headings), footnotes.
 
-The parser never raises on content: broken YAML and malformed tables become findings in
-``Post.findings``. Only :func:`read_post` raises (:class:`~catalog.errors.PostReadError`)
-when the file itself cannot be read. Stdlib + PyYAML (imported lazily) only.
+Jekyll posts (YAML front matter), Hugo posts (TOML between ``+++`` lines) and README-style
+pages without front matter (one session per file, dated from the file name, the front
+matter or the first heading that holds a date). Tables are read by
+:mod:`catalog.posts.tables`, front matter by :mod:`catalog.posts.frontmatter`.
+
+The parser never raises on content: broken front matter, malformed tables and a file
+over :data:`MAX_POST_BYTES` become findings in ``Post.findings``. Only :func:`read_post`
+raises (:class:`~catalog.errors.PostReadError`) when the file cannot be read as text (a
+missing or unreadable file, NUL bytes, bytes that are not UTF-8). Stdlib + PyYAML
+(imported lazily) only.
 """
 
 from __future__ import annotations
@@ -15,12 +22,23 @@ from typing import Any
 
 from catalog.check.findings import Finding, make_finding
 from catalog.errors import PostReadError
-from catalog.posts.model import Cell, Footnote, FootnoteKind, FootnoteRef, Link, Post, Row
+from catalog.posts.frontmatter import read_front_matter
+from catalog.posts.inline import (
+    NON_PAPER_LINK_TEXT,
+    REF,
+    clean_title,
+    first_arxiv,
+    links,
+    refs,
+)
+from catalog.posts.model import Footnote, FootnoteKind, FootnoteRef, Link, PaperEntry, Post, Row
+from catalog.posts.tables import COLUMN_NAMES, read_table
 from catalog.posts.text import looks_like_venue, split_names, split_title_authors, strip_markup
 from catalog.sources.arxiv.ids import arxiv_id_from_url
 
 __all__ = [
     "COLUMN_NAMES",
+    "MAX_POST_BYTES",
     "FootnoteContent",
     "clean_title",
     "parse_footnote_text",
@@ -28,67 +46,60 @@ __all__ = [
     "read_post",
 ]
 
-# Header text (lowercased, markup stripped) -> canonical column name.
-COLUMN_NAMES: dict[str, str] = {
-    **dict.fromkeys(
-        ["presenter", "presenters", "speaker", "speakers", "presented by", "who"], "presenter"
-    ),
-    **dict.fromkeys(
-        ["papers", "paper", "title", "titles", "topic", "topics", "reading", "readings"],
-        "paper",
-    ),
-    **dict.fromkeys(
-        ["paper url", "paper urls", "url", "urls", "link", "links", "pdf", "paper link",
-         "paper links", "arxiv", "paper pdf"],
-        "url",
-    ),
-    **dict.fromkeys(
-        ["our slides", "our presentation", "our presentations", "slides", "presentation",
-         "presentations", "our slide"],
-        "slides",
-    ),
-    **dict.fromkeys(["index", "#", "no", "no.", "id", "num"], "index"),
-}
+# Bytes a post may have for check and import to read it. The largest posts of a real
+# site are tens of kilobytes; a larger file is reported (file-too-large) and skipped.
+MAX_POST_BYTES = 1_000_000
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-# Lines that start another block (so they end a table without a blank line).
-_BLOCK_START = re.compile(
-    r"^\s{0,3}(?:```|~~~|>|[-+*]\s|\d{1,9}[.)]\s|(?:[-*_]\s*){3,}$|<|\{:|\{%|\$\$)"
-)
 _DEF = re.compile(r"^( {0,3})\[\^([^\]\s]+)\]:[ \t]?(.*)$")
-_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_SEP_CELL = re.compile(r"^\s*:?-+:?\s*$")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _BULLET = re.compile(r"^\s*[-+*][ \t]+(.*)$")
 _QUOTE = re.compile(r"^\s*>[ \t]?(.*)$")
-# [text](url "title") with one level of balanced parentheses in the URL; images excluded.
-_LINK = re.compile(
-    r"(?<!!)\[([^\[\]]*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?"
-    r"(?:\s+\"[^\"]*\")?\s*\)"
-)
-_BARE_URL = re.compile(r"<?(https?://[^\s<>|\]\[()]+(?:\([^\s()]*\)[^\s<>|\]\[()]*)*)>?")
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 _DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 _SENTENCE = re.compile(r"[a-z0-9)\]]\.\s+[A-Z]")
-_GENERIC_LINK_TEXT = frozenset(
-    "pdf url link paper arxiv html code slides slide abs abstract here web page site "
-    "github video openreview".split()
-)
 _PRESENTER_BULLET = re.compile(
     r"^\s*(?:\*\*)?(?:presenters?|speakers?|presented by)(?:\*\*)?\s*[:\-]\s*(.*)$", re.I
 )
 _ABSTRACT_BULLET = re.compile(r"^\s*(?:\*\*)?abstract(?:\*\*)?\s*:\s*(.*)$", re.I)
-_NON_PAPER_LINK_TEXT = frozenset("code github video blog website project talk poster".split())
+_AUTHORS_BULLET = re.compile(r"^\s*(?:\*\*)?(?:authors?|by)(?:\*\*)?\s*:\s*(.*)$", re.I)
 _SURROUNDING_QUOTES = re.compile(r'^[\"“”\']\s*(.*?)\s*[\"“”\']$', re.S)
+_HEADING_NUMBER = re.compile(r"^(?:paper\s+)?\d{1,3}\s*[.):]\s+", re.I)
+_AUTHOR_SEP = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+# Pages whose name says nothing about the session: their folder names it.
+_FOLDER_NAMED = frozenset({"readme", "index", "_index"})
+_MONTHS = {m: i for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_MONTH_FIRST = re.compile(
+    r"\b([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+_DAY_FIRST = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})\b")
 
 
 def read_post(path: Path) -> Post:
-    """Read and parse a post file; PostReadError names the file when it cannot be read."""
+    """Read and parse a post file; PostReadError names the file when it cannot be read.
+
+    A file over :data:`MAX_POST_BYTES` is not parsed: the post returned holds one
+    ``file-too-large`` finding and nothing else.
+    """
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_POST_BYTES + 1)
+            size = len(data)
+            if size > MAX_POST_BYTES:
+                fh.seek(0, 2)
+                size = fh.tell()
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise PostReadError(f"{path}: cannot read post: {reason}") from exc
+    if size > MAX_POST_BYTES:
+        return _too_large(str(path), size)
+    nul = data.find(b"\0")
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        raise PostReadError(
+            f"{path}: not a text file (NUL byte on line {line}); posts are UTF-8 Markdown"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -101,7 +112,63 @@ def read_post(path: Path) -> Post:
 
 def parse_post(text: str, path: str) -> Post:
     """Parse a post's text. ``path`` is used for findings, the slug and the date."""
+    if len(text) > MAX_POST_BYTES and len(text.encode("utf-8")) > MAX_POST_BYTES:
+        return _too_large(path, len(text.encode("utf-8")))
     return _Parser(text, path).parse()
+
+
+def _too_large(path: str, size: int) -> Post:
+    slug = post_slug(path)
+    finding = make_finding(
+        path, 1, 1, "file-too-large",
+        f"post is {size:,} bytes, more than the {MAX_POST_BYTES:,} that check and import "
+        "read; it is skipped",
+    )
+    return Post(path=path, slug=slug, title=slug, front_matter={}, date=_name_date(slug),
+                style="table", findings=[finding])
+
+
+def post_slug(path: str) -> str:
+    """The session's slug: the file's name without suffix, or its folder's name for a
+    README.md / index.md (a Hugo page bundle, a README-style reading list)."""
+    p = PurePath(path)
+    if p.stem.lower() in _FOLDER_NAMED and p.parent.name not in ("", ".", ".."):
+        return p.parent.name
+    return p.stem
+
+
+def _name_date(slug: str) -> date | None:
+    m = _DATED_NAME.match(slug)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            pass
+    return None
+
+
+def text_date(text: str) -> date | None:
+    """A date written in ``text``: ``2019-03-05``, ``March 5, 2019``, ``5 Mar 2019``."""
+    for m in _ISO_DATE.finditer(text):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+    for m in _MONTH_FIRST.finditer(text):
+        month = _MONTHS.get(m.group(1).lower())
+        if month:
+            try:
+                return date(int(m.group(3)), month, int(m.group(2)))
+            except ValueError:
+                continue
+    for m in _DAY_FIRST.finditer(text):
+        month = _MONTHS.get(m.group(2).lower())
+        if month:
+            try:
+                return date(int(m.group(3)), month, int(m.group(1)))
+            except ValueError:
+                continue
+    return None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -112,101 +179,6 @@ def _split_lines(text: str) -> list[str]:
     if text.startswith("\ufeff"):
         text = text[1:]
     return [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
-
-
-def _unescaped_pipes(line: str) -> list[int]:
-    out = []
-    i = line.find("|")
-    while i != -1:
-        backslashes = 0
-        j = i - 1
-        while j >= 0 and line[j] == "\\":
-            backslashes += 1
-            j -= 1
-        if backslashes % 2 == 0:
-            out.append(i)
-        i = line.find("|", i + 1)
-    return out
-
-
-def _cell_spans(line: str) -> list[tuple[int, int]] | None:
-    """0-based [start, end) spans of each cell's stripped text; None if not a table line."""
-    pipes = _unescaped_pipes(line)
-    if not pipes:
-        return None
-    left = len(line) - len(line.lstrip())
-    right = len(line.rstrip())
-    bounds = [left - 1] + pipes + [right]
-    if pipes[0] == left:
-        bounds = bounds[1:]  # leading pipe
-    if pipes[-1] == right - 1 and len(bounds) > 1:
-        bounds = bounds[:-1]  # trailing pipe
-    spans = []
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        s, e = a + 1, b
-        while s < e and line[s].isspace():
-            s += 1
-        while e > s and line[e - 1].isspace():
-            e -= 1
-        spans.append((s, e))
-    return spans
-
-
-def _is_separator(line: str) -> bool:
-    spans = _cell_spans(line)
-    if not spans:
-        return False
-    return all(_SEP_CELL.match(line[s:e]) for s, e in spans)
-
-
-def _column_name(header: str) -> str:
-    key = strip_markup(header).strip().strip(":").strip().lower()
-    return COLUMN_NAMES.get(key, key)
-
-
-def _links(text: str, line: int, offset: int) -> list[Link]:
-    """Markdown links and bare URLs in ``text`` (which starts at 0-based ``offset``)."""
-    found: list[tuple[int, Link]] = []
-    masked = text
-    for m in _LINK.finditer(text):
-        found.append((m.start(), Link(m.group(1).strip(), m.group(2).strip(), line,
-                                      offset + m.start() + 1)))
-        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
-    if "http" in masked:
-        for m in _BARE_URL.finditer(masked):
-            found.append((m.start(), Link("", m.group(1), line, offset + m.start() + 1)))
-    found.sort(key=lambda t: t[0])
-    return [lk for _, lk in found]
-
-
-def _refs(text: str, line: int, offset: int, cell: str) -> list[FootnoteRef]:
-    if "[^" not in text:
-        return []
-    return [FootnoteRef(m.group(1), line, offset + m.start() + 1, cell)
-            for m in _REF.finditer(text)]
-
-
-def clean_title(text: str) -> tuple[str, list[str], str | None]:
-    """A paper cell's text -> (title, authors, venue).
-
-    Footnote refs and bare URLs go; ``[Title](url)`` keeps its text unless the text is a
-    generic word like "PDF"; venue suffixes and trailing author lists are peeled off.
-    """
-    text = _REF.sub(" ", text)
-
-    def link_text(m: re.Match[str]) -> str:
-        t = m.group(1).strip()
-        return " " if t.lower() in _GENERIC_LINK_TEXT else t
-
-    text = _LINK.sub(link_text, text)
-    if "http" in text:
-        text = _BARE_URL.sub(" ", text)
-    text = strip_markup(text)
-    text = text.strip(" -–—:;")
-    if not text:
-        return "", [], None
-    title, authors, venue = split_title_authors(text)
-    return title.strip(" -–—:;"), list(authors), venue
 
 
 def _word_count(text: str) -> int:
@@ -328,60 +300,16 @@ class _Parser:
         self.footnotes: list[Footnote] = []
         self.other_refs: list[FootnoteRef] = []
         self.free: list[int] = []  # 0-based indexes of body lines not in tables/footnotes
-        self.fenced: set[int] = set()
         self.tables = 0
 
     def finding(self, line: int, column: int, code: str, message: str) -> None:
         self.findings.append(make_finding(self.path, line, column, code, message))
 
-    # -- front matter
-
-    def front_matter(self) -> tuple[dict[str, Any], int]:
-        lines = self.lines
-        if not lines or lines[0].rstrip() != "---":
-            return {}, 0
-        end = next((j for j in range(1, len(lines)) if lines[j].rstrip() in ("---", "...")),
-                   None)
-        if end is None:
-            self.finding(1, 1, "frontmatter-invalid",
-                         "front matter opened on line 1 is never closed with '---'")
-            return {}, 1
-        source = "\n".join(lines[1:end])
-        import yaml  # lazy: only posts with front matter pay for it
-
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        try:
-            data = yaml.load(source, Loader=loader)  # noqa: S506 - a safe loader
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            problem = exc.problem or exc.context or "invalid YAML"
-            if exc.context_mark is not None and "end of stream" in problem:
-                # "found unexpected end of stream": where the construct began says more.
-                mark = exc.context_mark
-            if exc.context and exc.context != problem:
-                problem = f"{exc.context}, {problem}"
-            line = mark.line + 2 if mark is not None else 1
-            column = mark.column + 1 if mark is not None else 1
-            line = min(max(line, 2), end)
-            self.finding(line, column, "frontmatter-invalid",
-                         f"front matter is not valid YAML: {problem}")
-            return {}, end + 1
-        except yaml.YAMLError as exc:
-            self.finding(1, 1, "frontmatter-invalid", f"front matter is not valid YAML: {exc}")
-            return {}, end + 1
-        if data is None:
-            return {}, end + 1
-        if not isinstance(data, dict):
-            self.finding(2, 1, "frontmatter-invalid",
-                         f"front matter is a {type(data).__name__}, not a mapping of keys")
-            return {}, end + 1
-        return {str(k): v for k, v in data.items()}, end + 1
-
-    # -- body
-
     def parse(self) -> Post:
-        fm, body = self.front_matter()
-        self.body(body)
+        fm = read_front_matter(self.lines)
+        if fm.error is not None:
+            self.finding(*fm.error[:2], "frontmatter-invalid", fm.error[2])
+        self.body(fm.body)
         style = "table"
         if not self.tables:
             self.heading_rows()
@@ -390,20 +318,20 @@ class _Parser:
         claimed = {r.line for r in self.rows}
         for i in self.free:
             if i + 1 not in claimed:
-                self.other_refs.extend(_refs(self.lines[i], i + 1, 0, "text"))
-        slug = PurePath(self.path).stem
+                self.other_refs.extend(refs(self.lines[i], i + 1, 0, "text"))
+        slug = post_slug(self.path)
         return Post(
             path=self.path,
             slug=slug,
-            title=self.post_title(fm, slug),
-            front_matter=fm,
-            date=self.post_date(fm, slug),
+            title=self.post_title(fm.data, slug),
+            front_matter=fm.data,
+            date=self.post_date(fm.data, slug),
             style="headings" if style == "headings" else "table",
             rows=self.rows,
             footnotes=self.footnotes,
             findings=sorted(self.findings, key=Finding.sort_key),
             other_refs=self.other_refs,
-            body_line=body + 1,
+            body_line=fm.body + 1,
         )
 
     def post_title(self, fm: dict[str, Any], slug: str) -> str:
@@ -416,14 +344,11 @@ class _Parser:
                 return strip_markup(m.group(2))
         return slug
 
-    @staticmethod
-    def post_date(fm: dict[str, Any], slug: str) -> date | None:
-        m = _DATED_NAME.match(slug)
-        if m:
-            try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                pass
+    def post_date(self, fm: dict[str, Any], slug: str) -> date | None:
+        """From the file name, else the front matter, else the first heading with a date."""
+        named = _name_date(slug)
+        if named is not None:
+            return named
         value = fm.get("date")
         if isinstance(value, datetime):
             return value.date()
@@ -434,6 +359,14 @@ class _Parser:
                 return date.fromisoformat(value.strip()[:10])
             except ValueError:
                 return None
+        if value is not None:
+            return None
+        for i in self.free:
+            line = self.lines[i]
+            if line.startswith("#") and _HEADING.match(line):
+                found = text_date(line)
+                if found is not None:
+                    return found
         return None
 
     def body(self, start: int) -> None:
@@ -445,23 +378,27 @@ class _Parser:
             line = lines[i]
             fence = _FENCE.match(line)
             if in_fence is not None:
-                self.fenced.add(i)
                 if fence and fence.group(1) == in_fence:
                     in_fence = None
                 i += 1
                 continue
             if fence:
                 in_fence = fence.group(1)
-                self.fenced.add(i)
                 i += 1
                 continue
             if line.startswith(("[^", " [^", "  [^", "   [^")) and _DEF.match(line):
                 i = self.footnote(i)
                 continue
             if "|" in line:
-                end = self.table(i)
-                if end is not None:
-                    i = end
+                found = read_table(lines, i, self.tables)
+                if found is not None:
+                    for line_no, column, code, message in found.findings:
+                        self.finding(line_no, column, code, message)
+                    if found.is_paper:
+                        self.tables += 1
+                        self.rows.extend(found.rows)
+                    self.other_refs.extend(found.refs)
+                    i = found.end
                     continue
             self.free.append(i)
             i += 1
@@ -517,138 +454,13 @@ class _Parser:
         )
         return j
 
-    # -- tables
-
-    def table(self, i: int) -> int | None:
-        """Parse a table whose header is line ``i``; return the index after it, or None."""
-        lines = self.lines
-        header = lines[i]
-        spans = _cell_spans(header)
-        if not spans:
-            return None
-        headers = [header[s:e] for s, e in spans]
-        names = [_column_name(h) for h in headers]
-        has_sep = i + 1 < len(lines) and "|" in lines[i + 1] and _is_separator(lines[i + 1])
-        is_paper = "paper" in names
-        if not has_sep:
-            recognised = sum(1 for nm in names if nm in COLUMN_NAMES.values())
-            if not (is_paper and recognised >= 2 and header.lstrip().startswith("|")):
-                return None
-            self.finding(i + 1, 1, "table-malformed",
-                         "table header has no separator row (| --- | --- |) after it")
-            first = i + 1
-        else:
-            sep_spans = _cell_spans(lines[i + 1]) or []
-            if len(sep_spans) != len(spans):
-                self.finding(i + 2, 1, "table-malformed",
-                             f"separator row has {len(sep_spans)} cells; "
-                             f"the header has {len(spans)}")
-            first = i + 2
-        if is_paper:
-            self.tables += 1
-        j = first
-        while j < len(lines):
-            ln = lines[j]
-            if not ln.strip():
-                break
-            cells = _cell_spans(ln)
-            if _DEF.match(ln) or _HEADING.match(ln) or (cells is None and _BLOCK_START.match(ln)):
-                break  # another block ends the table (kramdown IAL "{: .x}" included)
-            if cells is None:
-                self.finding(j + 1, 1, "table-malformed",
-                             f"table ending on line {j} is not followed by a blank line; "
-                             "this line would render as a table row")
-                break
-            if _is_separator(ln):
-                j += 1
-                continue
-            if is_paper:
-                self.table_row(j, cells, headers, names)
-            else:
-                self.other_refs.extend(_refs(ln, j + 1, 0, "text"))
-            j += 1
-        if not is_paper:
-            self.other_refs.extend(_refs(header, i + 1, 0, "text"))
-        return j
-
-    def table_row(
-        self, j: int, spans: list[tuple[int, int]], headers: list[str], names: list[str]
-    ) -> None:
-        ln = self.lines[j]
-        if all(s == e for s, e in spans):
-            return  # an empty row "| | |"
-        if len(spans) != len(headers):
-            self.finding(j + 1, 1, "table-malformed",
-                         f"row has {len(spans)} cells; the header has {len(headers)}")
-        cells: list[Cell] = []
-        for k, (s, e) in enumerate(spans):
-            if k < len(names):
-                cells.append(Cell(names[k], headers[k].strip(), ln[s:e], s, e))
-            else:
-                cells.append(Cell("extra", "", ln[s:e], s, e))
-        line = j + 1
-        presenter: str | None = None
-        raw_title = ""
-        title, authors, venue = "", list[str](), None
-        title_column, title_end = 1, len(ln.rstrip())
-        paper_links: list[Link] = []
-        cell_links: list[Link] = []
-        slides: list[Link] = []
-        other: list[Link] = []
-        refs: list[FootnoteRef] = []
-        index: str | None = None
-        seen_paper = False
-        for cell in cells:
-            refs.extend(_refs(cell.text, line, cell.start, cell.name))
-            links = _links(cell.text, line, cell.start)
-            if cell.name == "presenter":
-                who = strip_markup(_REF.sub(" ", cell.text))
-                presenter = presenter or (who or None)
-                other.extend(links)
-            elif cell.name == "paper" and not seen_paper:
-                seen_paper = True
-                raw_title = cell.text
-                title, authors, venue = clean_title(cell.text)
-                title_column, title_end = cell.start + 1, cell.end
-                cell_links.extend(links)
-            elif cell.name == "url":
-                paper_links.extend(links)
-            elif cell.name == "slides":
-                slides.extend(links)
-            elif cell.name == "index":
-                index = strip_markup(_REF.sub(" ", cell.text)) or None
-                other.extend(links)
-            else:
-                other.extend(links)
-        paper_links.extend(cell_links)
-        self.rows.append(
-            Row(
-                line=line,
-                raw=ln,
-                presenter=presenter,
-                title=title,
-                raw_title=raw_title,
-                authors=authors,
-                venue=venue,
-                paper_links=paper_links,
-                slides_links=slides,
-                other_links=other,
-                refs=refs,
-                arxiv_id=_first_arxiv(paper_links),
-                index=index,
-                cells=cells,
-                table=self.tables - 1,
-                title_column=title_column,
-                title_end=title_end,
-            )
-        )
-
     # -- headings-style posts
 
     def heading_rows(self) -> None:
         lines = self.lines
         free = self.free
-        heads = [k for k, i in enumerate(free) if _HEADING.match(lines[i])]
+        heads = [k for k, i in enumerate(free)
+                 if lines[i].startswith("#") and _HEADING.match(lines[i])]
         for pos, k in enumerate(heads):
             i = free[k]
             m = _HEADING.match(lines[i])
@@ -662,12 +474,18 @@ class _Parser:
                 self.rows.append(row)
 
     def heading_row(self, i: int, m: re.Match[str], section: list[int]) -> Row | None:
+        """A heading followed by bullets (links, presenter, authors, abstract, slides)
+        and a quoted abstract; a heading with none of these is a section heading."""
         lines = self.lines
         line = i + 1
         text_start = m.start(2)
         heading = m.group(2)
-        refs = _refs(heading, line, text_start, "paper")
-        head_links = _links(heading, line, text_start)
+        number = _HEADING_NUMBER.match(heading)
+        if number:  # "### 1. Title": the number is not part of the title
+            text_start += number.end()
+            heading = heading[number.end():]
+        found_refs = refs(heading, line, text_start, "paper")
+        head_links = links(heading, line, text_start)
         title, authors, venue = clean_title(heading)
         presenter: str | None = None
         paper_links: list[Link] = []
@@ -675,34 +493,42 @@ class _Parser:
         other: list[Link] = []
         quote: list[str] = []
         abstract_bullet: str | None = None
+        authors_bullet: list[str] | None = None
         for j in section:
             ln = lines[j]
             q = _QUOTE.match(ln)
             if q:
                 quote.append(q.group(1).strip())
-                refs.extend(_refs(ln, j + 1, 0, "text"))
+                found_refs.extend(refs(ln, j + 1, 0, "text"))
                 continue
             b = _BULLET.match(ln)
             if not b:
-                refs.extend(_refs(ln, j + 1, 0, "text"))
+                found_refs.extend(refs(ln, j + 1, 0, "text"))
                 continue
             body = b.group(1)
             offset = b.start(1)
-            refs.extend(_refs(ln, j + 1, 0, "bullet"))
-            links = _links(body, j + 1, offset)
+            found_refs.extend(refs(ln, j + 1, 0, "bullet"))
+            found = links(body, j + 1, offset)
             low = body.lower()
             pm = _PRESENTER_BULLET.match(body)
             am = _ABSTRACT_BULLET.match(body)
+            um = _AUTHORS_BULLET.match(body)
             if pm:
-                presenter = strip_markup(_LINK.sub(r"\1", pm.group(1))) or None
-                other.extend(links)
+                presenter = strip_markup(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", pm.group(1)))
+                presenter = presenter or None
+                other.extend(found)
             elif am:
                 abstract_bullet = am.group(1).strip()
+            elif um and not found:
+                names = strip_markup(REF.sub(" ", um.group(1))).strip().rstrip(".")
+                authors_bullet = split_names(names) or [
+                    n for n in _AUTHOR_SEP.split(names) if n.strip()
+                ]
             elif "slide" in low:
-                slides.extend(links)
-            elif links:
-                for lk in links:
-                    (other if lk.text.lower() in _NON_PAPER_LINK_TEXT else paper_links).append(lk)
+                slides.extend(found)
+            elif found:
+                for lk in found:
+                    (other if lk.text.lower() in NON_PAPER_LINK_TEXT else paper_links).append(lk)
             else:
                 stripped = strip_markup(body)
                 qm = _SURROUNDING_QUOTES.match(stripped)
@@ -715,32 +541,38 @@ class _Parser:
             if qm:
                 abstract = qm.group(1)
             abstract = strip_markup(abstract)
-        if not paper_links and not abstract and not slides:
+        if not paper_links and not abstract and not slides and not authors_bullet:
             return None  # a plain section heading, not a talk
+        if authors_bullet:
+            authors = authors_bullet
+        arxiv_id = first_arxiv(paper_links)
+        entry = PaperEntry(
+            title=title,
+            raw_title=heading,
+            authors=list(authors),
+            venue=venue,
+            links=[lk for lk in paper_links if lk.text.lower() not in NON_PAPER_LINK_TEXT],
+            refs=list(found_refs),
+            arxiv_id=arxiv_id,
+            abstract=abstract or None,
+            title_column=text_start + 1,
+            title_end=m.end(2),
+        )
         return Row(
             line=line,
             raw=lines[i],
             presenter=presenter,
             title=title,
             raw_title=heading,
-            authors=authors,
+            authors=list(authors),
             venue=venue,
             paper_links=paper_links,
             slides_links=slides,
             other_links=other,
-            refs=refs,
-            arxiv_id=_first_arxiv(paper_links),
+            refs=found_refs,
+            arxiv_id=arxiv_id,
             abstract=abstract or None,
             title_column=text_start + 1,
             title_end=m.end(2),
+            papers=[entry] if title or paper_links else [],
         )
-
-
-def _first_arxiv(links: list[Link]) -> str | None:
-    for link in links:
-        if link.url:
-            aid = arxiv_id_from_url(link.url)
-            if aid is not None:
-                return aid.id
-    return None
-

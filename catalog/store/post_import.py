@@ -48,7 +48,7 @@ from catalog.store.sessions import session_views
 from catalog.text import presenter_key, title_key, url_key
 
 if TYPE_CHECKING:
-    from catalog.posts.model import Footnote, Post, Row
+    from catalog.posts.model import Footnote, PaperEntry, Post, Row
     from catalog.records import SessionView
 
 # Rows per multi-row INSERT: well under SQLite's limit on bound variables.
@@ -113,16 +113,11 @@ def _other_links(row: Row, papers: Sequence[RowPaper]) -> list[dict[str, str]]:
     ]
 
 
-def _arxiv_links(row: Row) -> list[tuple[str, str]]:
-    """(arXiv id, URL) of each distinct arXiv paper link in the row, in order."""
-    from catalog.sources.arxiv.ids import arxiv_id_from_url
-
-    found: dict[str, str] = {}
-    for link in row.paper_links:
-        ident = arxiv_id_from_url(link.url) if link.url else None
-        if ident is not None:
-            found.setdefault(ident.id, link.url)
-    return list(found.items())
+def _entry_url(entry: PaperEntry) -> str | None:
+    for link in entry.links:
+        if link.url and not link.url.startswith("{{"):
+            return link.url
+    return None
 
 
 def _identity(ref: RowPaper) -> RowPaper:
@@ -148,43 +143,39 @@ def _identity(ref: RowPaper) -> RowPaper:
     return replace(ref, identifiers=tuple(idents), item_type=kind)
 
 
-def row_papers(row: Row, own: Footnote | None, by_label: Mapping[str, Footnote]) -> list[RowPaper]:
-    """The papers a row is about; none for a survey talk (no link, no footnote of its own).
+def row_papers(
+    row: Row, own: Mapping[int, Footnote], by_label: Mapping[str, Footnote]
+) -> list[RowPaper]:
+    """The papers a row is about, one per paper it names (``row.papers``), with the
+    footnote about each (``own``: index in ``row.papers`` -> footnote).
 
-    A row linking several arXiv papers (``[PDF](a) + [PDF](b)``, as ``export markdown``
-    writes a joint talk) is about each of them; their footnotes are the row's references
-    in the same order, and their titles the ``; ``-separated parts of the title cell.
+    A paper is one when it has an arXiv id, a link, a footnote with a title, or a
+    title with authors or an abstract (a headings entry without a link: imported by
+    its title, ready for ``catalog resolve``). A survey talk names none.
     """
-    # One link (most rows): the parser already found its arXiv id.
-    links = _arxiv_links(row) if len(row.paper_links) > 1 else []
-    if len(links) > 1:
-        titles = [t.strip() for t in row.title.split(";")] if row.title else []
-        cited = [by_label.get(label) for label in row.labels]
-        papers = []
-        for i, (arxiv_id, url) in enumerate(links):
-            fn = cited[i] if len(cited) == len(links) else (own if i == 0 else None)
-            title = (fn.title if fn else None) or (titles[i] if len(titles) == len(links) else url)
-            papers.append(_identity(
-                RowPaper(arxiv_id, url, title, fn.authors if fn else [],
-                         _venue(fn.venue if fn else None), fn.abstract if fn else None, fn)
-            ))  # fmt: skip
-        return papers
-    link = row_url(row)
-    if not (row.arxiv_id or link or (own is not None and own.title)):
-        return []
-    return [
-        _identity(
-            RowPaper(
-                arxiv_id=row.arxiv_id,
-                url=link,
-                title=row.title or (own.title if own else None) or link or "untitled",
-                authors=row.authors or (own.authors if own else []),
-                venue=_venue(row.venue) or _venue(own.venue if own else None),
-                abstract=(own.abstract if own else None) or row.abstract,
-                footnote=own,
+    papers = []
+    for k, entry in enumerate(row.papers):
+        fn = own.get(k)
+        if fn is None and not entry.title and len(entry.labels) == 1:
+            fn = by_label.get(entry.labels[0])  # named only by its link and its reference
+        link = _entry_url(entry)
+        described = bool(entry.title) and bool(entry.authors or entry.abstract)
+        if not (entry.arxiv_id or link or (fn is not None and fn.title) or described):
+            continue
+        papers.append(
+            _identity(
+                RowPaper(
+                    arxiv_id=entry.arxiv_id,
+                    url=link,
+                    title=entry.title or (fn.title if fn else None) or link or "untitled",
+                    authors=entry.authors or (fn.authors if fn else []),
+                    venue=_venue(entry.venue) or _venue(fn.venue if fn else None),
+                    abstract=(fn.abstract if fn else None) or entry.abstract,
+                    footnote=fn,
+                )
             )
         )
-    ]
+    return papers
 
 
 # -- papers ------------------------------------------------------------------------------------
@@ -532,21 +523,23 @@ def _presenters(s: DbSession, names: Sequence[str]) -> tuple[dict[str, int], set
 # -- posts ------------------------------------------------------------------------------------
 
 
-def store_posts(
-    s: DbSession, items: Sequence[tuple[Post, Mapping[int, Footnote]]]
-) -> list[PostImport]:
+# (row index, index in the row's papers) -> the footnote about that paper.
+OwnFootnotes = Mapping[tuple[int, int], "Footnote"]
+
+
+def store_posts(s: DbSession, items: Sequence[tuple[Post, OwnFootnotes]]) -> list[PostImport]:
     """Store parsed posts as sessions, inside the caller's transaction.
 
-    Each item pairs a post with its rows' own footnotes (row index -> the footnote that
-    is really about the row's paper, the checker's assignment), so each paper gets the
-    abstract written about it even when the post's references are rotated.
+    Each item pairs a post with its papers' own footnotes (the checker's assignment:
+    :func:`catalog.check.match.own_footnotes`), so each paper gets the abstract written
+    about it even when the post's references are rotated.
     """
     with bulk_index(s) as touched:
         return _store_posts(s, items, touched)
 
 
 def _store_posts(
-    s: DbSession, items: Sequence[tuple[Post, Mapping[int, Footnote]]], touched: set[int]
+    s: DbSession, items: Sequence[tuple[Post, OwnFootnotes]], touched: set[int]
 ) -> list[PostImport]:
     # Posts with the same slug (the same file named twice): the last one wins.
     latest = {post.slug: (post, own) for post, own in items}
@@ -561,9 +554,12 @@ def _store_posts(
     plan: list[list[tuple[int, list[int]]]] = []  # per post: (row index, indexes into refs)
     for post, own in items:
         by_label = {fn.label: fn for fn in post.footnotes}
+        per_row: dict[int, dict[int, Footnote]] = {}
+        for (i, k), fn in own.items():
+            per_row.setdefault(i, {})[k] = fn
         rows = []
         for i, row in enumerate(post.rows):
-            papers = row_papers(row, own.get(i), by_label)
+            papers = row_papers(row, per_row.get(i, {}), by_label)
             rows.append((i, list(range(len(refs), len(refs) + len(papers)))))
             refs.extend(papers)
         plan.append(rows)
