@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -14,6 +15,7 @@ class AppContext:
     def __init__(self, db_url: str | None) -> None:
         self.db_url = db_url
         self._catalog: Catalog | None = None
+        self._closers: list[Callable[[], None]] = []
 
     @property
     def catalog(self) -> Catalog:
@@ -24,21 +26,13 @@ class AppContext:
             self._catalog = Catalog.open(self.db_url)
         return self._catalog
 
-    def existing_catalog(self) -> Catalog | None:
-        """The catalog if there is one; never creates a database (for read-only linting)."""
-        from pathlib import Path
-
-        from sqlalchemy.engine import make_url
-
-        from catalog.store.engine import resolve_url
-
-        url = make_url(resolve_url(self.db_url))
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            if not Path(url.database).exists():
-                return None
-        return self.catalog
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Call ``closer`` when the command ends (a reader it opened, ...)."""
+        self._closers.append(closer)
 
     def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
         if self._catalog is not None:
             self._catalog.close()
             self._catalog = None

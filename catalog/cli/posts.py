@@ -82,6 +82,8 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
             + (f", {len(summary.failed)} failed" if summary.failed else ""),
             err=True,
         )
+    for warning in summary.warnings:
+        click.echo(f"catalog: warning: {warning}", err=True)
     for path, why in summary.failed:
         click.echo(f"catalog: error: {path}: {why}", err=True)
     if summary.failed or failed:
@@ -211,13 +213,15 @@ def check(
     if show_settings:
         _show_settings(resolver, files, paths or (Path("."),))
         return
-    catalog = app.existing_catalog()
+    from catalog.store.lookup import open_reader
+
+    reader = open_reader(app.db_url)  # None without a catalog: check never creates one
     lookup_for = None
-    if catalog is not None:
-        from catalog.importers.posts import catalog_lookup
+    if reader is not None:
+        app.on_close(reader.close)
 
         def lookup_for(post: Post) -> Lookup:
-            return catalog_lookup(catalog, [r.arxiv_id for r in post.rows if r.arxiv_id])
+            return reader.lookup(e.arxiv_id for r in post.rows for e in r.papers if e.arxiv_id)
 
     outcome = run_check(files, resolver, lookup_for=lookup_for, fix=fix, diff=show_diff)
     report = outcome.report

@@ -1,0 +1,144 @@
+"""What the catalog knows about the papers a post names, read without the ORM.
+
+``catalog check`` runs on every commit (pre-commit) and in CI; it only reads a few
+papers, so it does not pay for SQLModel and the mapped classes. :func:`open_reader`
+returns a :class:`CatalogReader` (or None when there is no catalog: a linter never
+creates one), whose queries are plain SQL: the standard library's ``sqlite3`` for a
+SQLite file, SQLAlchemy Core for any other URL.
+
+The reader answers by identifier. Today that is arXiv ids (:meth:`known_arxiv`); a
+lookup by another identifier (DOI, OpenReview id) is one more method of the same shape,
+returning :class:`~catalog.check.findings.KnownPaper` by identifier, so that the
+checker's ``title-mismatch`` can use it unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from catalog.check.findings import KnownPaper
+from catalog.errors import DatabaseError
+
+__all__ = ["CatalogReader", "Lookup", "open_reader"]
+
+Lookup = Callable[[str], KnownPaper | None]
+
+# Ids per query: well under SQLite's limit on bound variables.
+_CHUNK = 500
+
+# Papers described by arXiv (synced), with arXiv's abstract when the catalog has it.
+# Papers known only from posts are left out: their title is the post's own text, so
+# checking a post against it would prove nothing.
+_KNOWN_ARXIV = (
+    "SELECT paper.arxiv_id, paper.title, abstract.text FROM paper "
+    "LEFT OUTER JOIN abstract ON abstract.paper_id = paper.id AND abstract.source = 'arxiv' "
+    "WHERE paper.synced_at IS NOT NULL AND paper.arxiv_id IN ({marks})"
+)
+
+
+class CatalogReader:
+    """Read-only queries on an existing catalog. Use as a context manager, or close()."""
+
+    def __init__(self, query: Callable[[str, Sequence[str]], Iterable[tuple[Any, ...]]],
+                 close: Callable[[], None]) -> None:
+        self._query = query
+        self._close = close
+
+    def known_arxiv(self, arxiv_ids: Iterable[str]) -> dict[str, KnownPaper]:
+        """arXiv id -> what arXiv told the catalog about it (title, abstract), for the
+        ids the catalog has synced from arXiv."""
+        wanted = sorted(set(arxiv_ids))
+        found: dict[str, KnownPaper] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for arxiv_id, title, abstract in self._query(_KNOWN_ARXIV, chunk):
+                found[arxiv_id] = KnownPaper(arxiv_id, title, abstract)
+        return found
+
+    def lookup(self, arxiv_ids: Iterable[str]) -> Lookup:
+        """The checker's lookup over these ids (one query, then dictionary lookups)."""
+        return self.known_arxiv(arxiv_ids).get
+
+    def close(self) -> None:
+        self._close()
+
+    def __enter__(self) -> CatalogReader:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_reader(db_url: str | None) -> CatalogReader | None:
+    """A reader on the catalog at ``db_url`` (``--db``, else ``CATALOG_DB``, else
+    ``db/catalog.sqlite``), or None when that SQLite file does not exist."""
+    from catalog.store.engine import resolve_url
+
+    url = resolve_url(db_url)
+    path = _sqlite_path(url)
+    if path is not None:
+        return _sqlite_reader(path) if path.is_file() else None
+    if url.startswith("sqlite"):  # in memory: an empty catalog
+        return None
+    return _core_reader(url)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///PATH`` URL (any ``sqlite+driver``), else None."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not (scheme == "sqlite" or scheme.startswith("sqlite+")):
+        return None
+    rest = rest.split("?", 1)[0]
+    if rest in ("", ":memory:"):
+        return None
+    return Path(rest)
+
+
+def _sqlite_reader(path: Path) -> CatalogReader:
+    import sqlite3
+
+    try:
+        # mode=rw: never create a file, as sqlite3.connect(path) would.
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=60)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open the catalog {path}: {exc}") from None
+
+    def query(sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
+        marks = ", ".join("?" * len(values))
+        try:
+            return conn.execute(sql.format(marks=marks), list(values)).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []  # a database file that holds no catalog yet
+            raise DatabaseError(f"cannot read the catalog {path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"cannot read the catalog {path}: {exc}") from None
+
+    return CatalogReader(query, conn.close)
+
+
+def _core_reader(url: str) -> CatalogReader:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from catalog.store.engine import describe, make_engine
+
+    engine = make_engine(url)
+
+    def query(sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
+        names = [f"p{k}" for k in range(len(values))]
+        stmt = text(sql.format(marks=", ".join(f":{n}" for n in names)))
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(stmt, dict(zip(names, values,
+                                                                       strict=True)))]
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise DatabaseError(f"cannot read the catalog {describe(url)}: {reason}") from None
+
+    return CatalogReader(query, engine.dispose)
