@@ -20,13 +20,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-from rapidfuzz import fuzz
+from typing import TYPE_CHECKING
 
 from catalog.check.assign import assign, assign_sparse
 from catalog.check.findings import KnownPaper
 from catalog.posts.model import Footnote, PaperEntry, Post, Row
 from catalog.posts.text import STOPWORDS, looks_like_venue, normalize_title
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = [
     "ABSTRACT_THRESHOLD",
@@ -64,6 +66,21 @@ _COMMON = 200  # a word in more footnotes than this does not pick candidates
 
 _NAME_PREFIX = re.compile(r"^\s*([^:]{1,40}?)\s*:\s+(\S.*)$", re.S)
 _TEXT_WORDS = 60  # words of a footnote's text looked at by the starts-with rule
+_INDEX_WORDS = 25  # words of a footnote's text that pick it as a candidate
+
+
+_FUZZ: ModuleType | None = None
+
+
+def _fuzz() -> ModuleType:
+    """rapidfuzz.fuzz, imported the first time two titles are not simply equal: a post
+    whose references are right never needs it (``catalog check`` in a pre-commit hook)."""
+    global _FUZZ
+    if _FUZZ is None:
+        from rapidfuzz import fuzz
+
+        _FUZZ = fuzz
+    return _FUZZ
 
 
 def _word_in(token: str, tokens: frozenset[str], joined: str) -> bool:
@@ -75,7 +92,7 @@ def _word_in(token: str, tokens: frozenset[str], joined: str) -> bool:
     if len(token) >= 5:
         for other in tokens:
             if abs(len(other) - len(token)) <= 2 and len(other) >= 5:
-                if fuzz.ratio(token, other) >= 85:  # typos: "amoritzed" for "amortized"
+                if _fuzz().ratio(token, other) >= 85:  # typos: "amoritzed" for "amortized"
                     return True
     return False
 
@@ -160,7 +177,9 @@ def _core(ka: _TitleKey, kb: _TitleKey) -> float:
     # Relaxation ...") is the same paper when it is a whole-word prefix of 2+ content words.
     if short.content >= 2 and long_.norm.startswith(short.norm + " "):
         return 0.9
-    base = max(fuzz.ratio(ka.norm, kb.norm), fuzz.token_sort_ratio(ka.norm, kb.norm)) / 100.0
+    fuzz = _fuzz()
+    base = float(max(fuzz.ratio(ka.norm, kb.norm), fuzz.token_sort_ratio(ka.norm, kb.norm)))
+    base /= 100.0
     if base < TITLE_THRESHOLD:
         return base  # penalties only lower it: already no match (the common case)
     # Hyphens and spaces fold: "Black-box" (two words once normalised) is "Blackbox".
@@ -198,8 +217,8 @@ def title_similarity(a: str, b: str) -> float:
     """
     ka, kb = _title_key(a), _title_key(b)
     best = _core(ka, kb)
-    if best >= TITLE_THRESHOLD:
-        return best
+    if best >= 0.9:
+        return best  # equal, or one cut before its subtitle: nothing set aside does better
     for fa in _forms(ka, kb):
         for fb in _forms(kb, ka):
             if fa is ka and fb is kb:
@@ -251,7 +270,10 @@ def _text_keys(text: str) -> tuple[_TextKey, ...]:
 def _text_starts_with(text: str, title: _TitleKey) -> bool:
     """Does the footnote's text begin with the title (as whole words, spaces and hyphens
     folded), or with a ``Name:`` prefix and then the title?"""
-    for form in (title, title.no_venue):
+    forms = [title, title.no_venue]
+    if title.rest is not None:
+        forms += [title.rest, title.rest.no_venue]
+    for form in forms:
         if form is None or form.content < 2:
             continue
         for key in _text_keys(text):
@@ -277,7 +299,7 @@ def abstract_similarity(a: str, b: str) -> float:
     if not ta or not tb:
         return 0.0
     if min(len(ta), len(tb)) < 6:
-        return fuzz.ratio(normalize_title(a), normalize_title(b)) / 100.0
+        return float(_fuzz().ratio(normalize_title(a), normalize_title(b))) / 100.0
     return len(ta & tb) / min(len(ta), len(tb))
 
 
@@ -430,7 +452,9 @@ def match_post(post: Post, lookup: Callable[[str], KnownPaper | None] | None = N
             tables.setdefault(info.row.table, []).append(u)
     for units in tables.values():
         # The obvious assignment: each paper keeps the best footnote it cites, if that
-        # footnote is about it and no other paper of the table keeps it too.
+        # footnote is about it, no other paper of the table keeps it too, and no other
+        # paper of the table is closer to it ("Neural Architecture Search" citing the
+        # footnote of "Neural Architecture Search with RL", whose row cites another).
         keeps: dict[int, int] = {}
         for u in units:
             cited = [first[label] for label in entries[u].entry.labels if label in first]
@@ -440,8 +464,9 @@ def match_post(post: Post, lookup: Callable[[str], KnownPaper | None] | None = N
         taken: dict[int, int] = {}
         for j in keeps.values():
             taken[j] = taken.get(j, 0) + 1
+        rivals = _Rivals(m, units)
         for u, j in keeps.items():
-            if taken[j] == 1:
+            if taken[j] == 1 and not rivals.closer(u, j):
                 m.own[u] = j
                 claimed.add(j)
         rest = [u for u in units if u not in m.own]
@@ -462,6 +487,41 @@ def match_post(post: Post, lookup: Callable[[str], KnownPaper | None] | None = N
             m.own[u] = j
             claimed.add(j)
     return m
+
+
+class _Rivals:
+    """Is another paper of a table closer to a footnote than the paper that cites it?
+
+    Only papers sharing the footnote's rarer words can be (for a large table, they are
+    found through an index of the papers' words; for a small one, all are asked).
+    """
+
+    def __init__(self, m: PostMatch, units: list[int]) -> None:
+        self.m = m
+        self.units = units
+        self.index: dict[str, list[int]] | None = None
+
+    def closer(self, u: int, j: int) -> bool:
+        score = self.m.score(u, j).score
+        if score >= 1.0:
+            return False  # nothing is closer than the same title
+        return any(v != u and self.m.score(v, j).score > score for v in self.rivals(j))
+
+    def rivals(self, j: int) -> Iterable[int]:
+        if len(self.units) ** 2 <= PAIR_BUDGET:
+            return self.units
+        if self.index is None:
+            self.index = {}
+            for v in self.units:
+                for token in _index_tokens(self.m.entries[v].side, False):
+                    self.index.setdefault(token, []).append(v)
+        weights: dict[int, float] = {}
+        for token in _index_tokens(self.m.footnote_sides[j], False):
+            postings = self.index.get(token)
+            if postings and len(postings) <= _COMMON:
+                for v in postings:
+                    weights[v] = weights.get(v, 0.0) + 1.0 / len(postings)
+        return sorted(weights, key=lambda v: (-weights[v], v))[:_TOP_CANDIDATES]
 
 
 def _candidates(m: PostMatch, units: list[int], free: list[int]) -> dict[int, Iterable[int]]:
@@ -490,9 +550,10 @@ def _candidates(m: PostMatch, units: list[int], free: list[int]) -> dict[int, It
 
 def _index_tokens(side: Side, with_abstracts: bool) -> set[str]:
     tokens: set[str] = set()
-    for text in (side.title, side.text):
-        if text:
-            tokens.update(_title_key(" ".join(text.split()[:_TEXT_WORDS])).stems)
+    text = side.text or side.title  # a footnote's text starts with its title
+    if text:
+        words = normalize_title(" ".join(text.split()[:_INDEX_WORDS])).split()
+        tokens.update(_stem(t) for t in words if t not in STOPWORDS)
     if with_abstracts and side.abstract:
         tokens.update(_abstract_key(side.abstract))
     return tokens

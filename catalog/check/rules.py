@@ -183,9 +183,13 @@ class _Checker:
             fn = defs[ref.label]
             j = self.index_of[id(fn)]
             cand = m.score(u, j)
-            if cand.score > 0:
-                continue  # about this paper too (another paper got it: footnote-shared)
             other = owner.get(j)
+            if cand.score > 0 and (other is None or mine is None):
+                # About this paper too; when another paper has it and this one has no
+                # footnote of its own, that is footnote-shared, not a mismatch. A short
+                # title ("Neural Architecture Search") citing the footnote that is another
+                # row's, while its own is elsewhere, is a mismatch.
+                continue
             judged = fn.kind == "paper" or other is not None or cand.abstract_score is not None
             if not judged:
                 continue  # an abstract we cannot compare: not called a mismatch
