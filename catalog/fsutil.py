@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,8 @@ def atomic_open(path: Path, *, newline: str | None = "") -> Iterator[TextIO]:
     On any error the temporary file is removed and ``path`` is left as it was.
     ``newline=""`` writes text exactly as given (no platform newline translation).
     """
+    import tempfile  # lazy: commands that may write (check --fix) start faster
+
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)

@@ -130,10 +130,12 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_example_posts_import_and_check_clean(tmp_path: Path) -> None:
     result = run("import", str(EXAMPLES))
     assert result.exit_code == 0, result.stderr
-    assert "3 posts: 3 added" in result.stderr
+    posts = sorted(EXAMPLES.rglob("*.md"))
+    assert len(posts) == 10  # one post per table shape, and a README-style page
+    assert f"{len(posts)} posts: {len(posts)} added" in result.stderr
     checked = run("check", str(EXAMPLES), "--format", "json")
     report = json.loads(checked.output)
-    assert report == {"files": 3, "findings": [], "unreadable": []}
+    assert report == {"files": len(posts), "findings": [], "unreadable": []}
     assert checked.exit_code == 0
     # Heading-style post: two talks by Bill, each with its quoted abstract.
     paper = json.loads(run("show", "1412.6572", "--format", "json").output)

@@ -8,7 +8,6 @@ absence of a final newline) is kept.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 from catalog.check.findings import Finding
@@ -76,6 +75,8 @@ def _keepends(text: str) -> list[str]:
 def unified_diff(old: str, new: str, path: str) -> str:
     """A ``diff -u`` style patch (``a/path`` -> ``b/path`` for relative paths); "" when
     nothing changed."""
+    import difflib  # lazy: only --diff needs it
+
     a, b = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
     out: list[str] = []
     for line in difflib.unified_diff(_keepends(old), _keepends(new), fromfile=a, tofile=b):

@@ -60,7 +60,8 @@ def import_posts(
             try:
                 post = read_post(path)
             except CatalogError as exc:
-                summary.failed.append((str(path), str(exc)))
+                # The message names the file already: "PATH: not UTF-8 ...".
+                summary.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
                 continue
             # Importing with broken front matter would wipe the session's title, term and
             # tags; a file or table too large to read would drop its talks: refuse instead.
