@@ -82,9 +82,12 @@ title: Reliable19 - Testing
 
 | Presenter | Papers | Paper URL |
 | --- | --- | --- |
-| Ji | DeepXplore: Automated Whitebox Testing of Deep Learning Systems [^1] | [PDF](https://arxiv.org/abs/1705.06640) |
-| Ji | Black-box Adversarial Attacks with Limited Queries and Information [^2] | [PDF](https://arxiv.org/abs/1804.08598) |
-| Ji | Towards Evaluating the Robustness of Neural Networks [^3] | [PDF](https://arxiv.org/abs/1608.04644) |
+| Ji | DeepXplore: Automated Whitebox Testing of Deep Learning Systems [^1] | \
+[PDF](https://arxiv.org/abs/1705.06640) |
+| Ji | Black-box Adversarial Attacks with Limited Queries and Information [^2] | \
+[PDF](https://arxiv.org/abs/1804.08598) |
+| Ji | Towards Evaluating the Robustness of Neural Networks [^3] | \
+[PDF](https://arxiv.org/abs/1608.04644) |
 
 [^1]: Automated White-box Testing of Deep Learning Systems (SOSP 2017) Deep learning systems \
 are increasingly deployed in safety- and security-critical domains including self-driving \

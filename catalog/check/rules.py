@@ -142,7 +142,7 @@ class _Checker:
             claimed = {(r.line, r.column) for e in row.papers for r in e.refs}
             loose.extend(r for r in row.refs if (r.line, r.column) not in claimed)
         for ref in loose:
-            if ref.label not in defs:
+            if ref.label not in defs and ref.cell != "skipped":
                 self.add(ref.line, ref.column, "footnote-undefined",
                          f"[^{ref.label}] is cited but no footnote defines it", label=ref.label)
 

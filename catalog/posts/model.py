@@ -44,7 +44,9 @@ class FootnoteRef:
     label: str
     line: int
     column: int  # column of "[^"
-    cell: str  # "presenter", "paper", "url", "slides", "index", another header, or "text"
+    # "presenter", "paper", "url", "slides", "index", another header, "text", or "skipped"
+    # (in a table too large to read: it counts as a citation, and is not checked)
+    cell: str
 
 
 @dataclass(frozen=True)

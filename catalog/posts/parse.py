@@ -6,7 +6,8 @@ matter or the first heading that holds a date). Tables are read by
 :mod:`catalog.posts.tables`, front matter by :mod:`catalog.posts.frontmatter`.
 
 The parser never raises on content: broken front matter, malformed tables and a file
-over :data:`MAX_POST_BYTES` become findings in ``Post.findings``. Only :func:`read_post`
+over :data:`MAX_POST_BYTES` (or with more than :data:`MAX_FOOTNOTES` footnotes) become
+findings in ``Post.findings``. Only :func:`read_post`
 raises (:class:`~catalog.errors.PostReadError`) when the file cannot be read as text (a
 missing or unreadable file, NUL bytes, bytes that are not UTF-8). Stdlib + PyYAML
 (imported lazily) only.
@@ -38,6 +39,7 @@ from catalog.sources.arxiv.ids import arxiv_id_from_url
 
 __all__ = [
     "COLUMN_NAMES",
+    "MAX_FOOTNOTES",
     "MAX_POST_BYTES",
     "FootnoteContent",
     "clean_title",
@@ -49,9 +51,13 @@ __all__ = [
 # Bytes a post may have for check and import to read it. The largest posts of a real
 # site are tens of kilobytes; a larger file is reported (file-too-large) and skipped.
 MAX_POST_BYTES = 1_000_000
+# Footnote definitions a post may have (real posts have a few dozen); a post with more
+# is reported (file-too-large) and skipped, as one over the size limit is.
+MAX_FOOTNOTES = 10_000
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _DEF = re.compile(r"^( {0,3})\[\^([^\]\s]+)\]:[ \t]?(.*)$")
+_DEF_ANYWHERE = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:", re.MULTILINE)
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _BULLET = re.compile(r"^\s*[-+*][ \t]+(.*)$")
 _QUOTE = re.compile(r"^\s*>[ \t]?(.*)$")
@@ -112,17 +118,22 @@ def read_post(path: Path) -> Post:
 
 def parse_post(text: str, path: str) -> Post:
     """Parse a post's text. ``path`` is used for findings, the slug and the date."""
-    if len(text) > MAX_POST_BYTES and len(text.encode("utf-8")) > MAX_POST_BYTES:
+    if len(text) > MAX_POST_BYTES:
         return _too_large(path, len(text.encode("utf-8")))
+    if "[^" in text:
+        footnotes = sum(1 for _ in _DEF_ANYWHERE.finditer(text))
+        if footnotes > MAX_FOOTNOTES:
+            return _too_large(path, footnotes, "footnotes", MAX_FOOTNOTES)
     return _Parser(text, path).parse()
 
 
-def _too_large(path: str, size: int) -> Post:
+def _too_large(path: str, size: int, unit: str = "bytes", limit: int = MAX_POST_BYTES) -> Post:
     slug = post_slug(path)
+    verb = "is" if unit == "bytes" else "has"
     finding = make_finding(
         path, 1, 1, "file-too-large",
-        f"post is {size:,} bytes, more than the {MAX_POST_BYTES:,} that check and import "
-        "read; it is skipped",
+        f"post {verb} {size:,} {unit}, more than the {limit:,} that check and import read; "
+        "it is skipped",
     )
     return Post(path=path, slug=slug, title=slug, front_matter={}, date=_name_date(slug),
                 style="table", findings=[finding])
@@ -390,7 +401,7 @@ class _Parser:
                 i = self.footnote(i)
                 continue
             if "|" in line:
-                found = read_table(lines, i, self.tables)
+                found = read_table(lines, i, self.tables, len(self.rows))
                 if found is not None:
                     for line_no, column, code, message in found.findings:
                         self.finding(line_no, column, code, message)

@@ -13,8 +13,9 @@ papers each row names.
   or a header without a separator row, is ``table-malformed``. A header without a
   separator row is a table only when at least two of its names are familiar and one of
   them is the papers or their URLs.
-* A table of more than :data:`MAX_TABLE_ROWS` rows is not read (``table-too-large``);
-  its footnote references still count as citations.
+* A table of more than :data:`MAX_TABLE_ROWS` rows, or one that takes the post past
+  :data:`MAX_POST_ROWS`, is not read (``table-too-large``); its footnote references
+  still count as citations.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from catalog.posts.text import looks_like_name, looks_like_venue, split_names, s
 __all__ = [
     "COLUMN_NAMES",
     "MAX_COLUMNS",
+    "MAX_POST_ROWS",
     "MAX_TABLE_ROWS",
     "NO_SEPARATOR",
+    "SKIPPED",
     "TableRead",
     "cell_spans",
     "column_name",
@@ -49,6 +52,9 @@ __all__ = [
 # Rows a table may have for check and import to read it. Reading-group tables have a
 # few dozen; 3,000 rows took 45 s and 1.7 GB before the limit.
 MAX_TABLE_ROWS = 1000
+# Rows all the tables of one post may have together; a table that would go past it is
+# not read either (a post of a dozen full tables is no post: it would take seconds).
+MAX_POST_ROWS = 2000
 # Cells a table line may have; a line with more is not read as table cells.
 MAX_COLUMNS = 64
 
@@ -96,6 +102,9 @@ NO_SEPARATOR = (
     "table header has no separator row (| --- | --- |) after it, so it does not render as "
     "a table; add one"
 )
+
+# The ``cell`` of the references in a table that is not read (table-too-large).
+SKIPPED = "skipped"
 
 _SEP_CELL = re.compile(r"^\s*:?-+:?\s*$")
 _DEF = re.compile(r"^( {0,3})\[\^([^\]\s]+)\]:")
@@ -189,10 +198,13 @@ class TableRead:
     is_paper: bool = False  # a table of talks (its rows are ``rows``)
 
 
-def read_table(lines: list[str], i: int, table: int) -> TableRead | None:
+def read_table(
+    lines: list[str], i: int, table: int, rows_before: int = 0
+) -> TableRead | None:
     """The table whose header is ``lines[i]``, or None when that line starts no table.
 
-    ``table`` is the number given to its rows (``Row.table``) if it is a paper table.
+    ``table`` is the number given to its rows (``Row.table``) if it is a paper table;
+    ``rows_before`` the rows of the post's tables above it (see :data:`MAX_POST_ROWS`).
     """
     header = lines[i]
     spans = cell_spans(header)
@@ -237,13 +249,19 @@ def read_table(lines: list[str], i: int, table: int) -> TableRead | None:
     out.end = j
 
     named = [k for k, nm in enumerate(names) if nm == "paper"]
+    too_large = None
     if len(body) > MAX_TABLE_ROWS:
-        out.findings.append((i + 1, 1, "table-too-large",
-                             f"table has {len(body):,} rows, more than the {MAX_TABLE_ROWS:,} "
-                             "that check and import read; it is skipped (split it)"))
+        too_large = (f"table has {len(body):,} rows, more than the {MAX_TABLE_ROWS:,} that "
+                     "check and import read; it is skipped (split it)")
+    elif rows_before + len(body) > MAX_POST_ROWS:
+        too_large = (f"table has {len(body):,} rows; with the {rows_before:,} above it, the "
+                     f"post has more than the {MAX_POST_ROWS:,} that check and import read; "
+                     "it is skipped (split the post)")
+    if too_large is not None:
+        out.findings.append((i + 1, 1, "table-too-large", too_large))
         out.is_paper = bool(named)
-        for k in [i, *body]:
-            out.refs.extend(refs(lines[k], k + 1, 0, "text"))
+        for k in [i, *body]:  # citations all the same; but no finding of their own
+            out.refs.extend(refs(lines[k], k + 1, 0, SKIPPED))
         return out
 
     row_spans = {k: cell_spans(lines[k]) for k in body}
