@@ -134,15 +134,31 @@ def test_footnote_leaves_out_missing_parts() -> None:
     assert notes[1].endswith("/ Kaiming He, Xiangyu Zhang, Shaoqing Ren, Jian Sun </sup></sub>")
 
 
-def test_several_papers_in_one_row_join_links_with_plus() -> None:
+def test_several_papers_in_one_row_one_title_each_links_joined_with_plus() -> None:
     _, table, _ = split_post(render_session(SPECIAL_SESSION))
     row = cells(table[2])
-    assert row[1] == "Two papers \\| one row [^1] [^2]"
+    # The talk's text ("Two papers | one row") names no paper: each paper's own title.
+    assert row[1] == (
+        "Cost & Benefit: 100% of $5 for #1 via my_var, {braces}, ~tilde, ^hat and \\back [^1]"
+        " <br> $\\alpha$-Divergence and $O(n \\log n)$ Bounds for $N$-gram GANs with "
+        "$\\{x_i\\}$ [^2]"
+    )
     assert (
         row[2]
         == "[PDF](https://arxiv.org/abs/2101.00001) + [PDF](https://arxiv.org/abs/2103.00003)"
     )
     assert cells(table[5])[2] == "[PDF](https://doi.org/10.1109/CVPR.2016.90) + [PDF]()"
+
+
+def test_talk_wording_is_kept_only_where_it_names_the_paper() -> None:
+    _, table, _ = split_post(render_session(SEED_SESSION))
+    # The seed's wording carries authors: it names the paper, so it stays.
+    assert cells(table[2])[1].endswith("Andriy Mnih, Yee Whye Teh [^1]")
+    _, table, _ = split_post(render_session(SPECIAL_SESSION))
+    # "No presenter split line & entity" names another paper than its footnote's.
+    assert cells(table[3])[1] == (
+        "Sense & Sensitivity \\| A Study across Lines &lt;b&gt; and &lt;i&gt;Tags&lt;/i&gt; [^3]"
+    )
 
 
 def test_row_link_url_and_empty_presenter_and_slides() -> None:
@@ -185,8 +201,10 @@ def test_pipe_in_title_and_presenter_is_escaped() -> None:
 
 def test_newlines_collapse_to_spaces() -> None:
     _, table, notes = split_post(render_session(SPECIAL_SESSION))
-    assert cells(table[3])[1] == "No presenter split line & entity [^3]"
     assert "Line one line two" in notes[2]
+    survey = PresentationView(1, "A\nB", "Summary of\nthree papers &amp; more", [], None)
+    _, table, _ = split_post(render_session(SessionView("s", "S", presentations=[survey])))
+    assert cells(table[2])[:2] == ["A B", "Summary of three papers & more"]
 
 
 def test_html_entities_decoded_and_tags_escaped() -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "abstract_similarity",
     "assign",
     "entry_has_paper",
+    "names_paper",
     "match_post",
     "own_footnotes",
     "pair_score",
@@ -296,10 +297,11 @@ def abstract_similarity(a: str, b: str) -> float:
     matches; abstracts of different papers in one field share few content words.
     """
     ta, tb = _abstract_key(a), _abstract_key(b)
-    if not ta or not tb:
-        return 0.0
-    if min(len(ta), len(tb)) < 6:
-        return float(_fuzz().ratio(normalize_title(a), normalize_title(b))) / 100.0
+    if min(len(ta), len(tb)) < 6:  # too few words to count: compare the texts
+        na, nb = normalize_title(a), normalize_title(b)
+        if not na or not nb:
+            return 0.0
+        return float(_fuzz().ratio(na, nb)) / 100.0
     return len(ta & tb) / min(len(ta), len(tb))
 
 
@@ -345,6 +347,25 @@ def pair_score(row: Side, footnote: Side) -> Candidate:
         assert ab is not None
         return Candidate(ab, "abstract", t, ab)
     return Candidate(0.0, "", t, ab)
+
+
+def names_paper(cell: str, title: str, footnote_text: str) -> bool:
+    """Would ``catalog check`` take a paper cell written ``cell`` to name the paper
+    titled ``title`` whose footnote reads ``footnote_text`` (markup stripped)?
+
+    The exporter asks before it keeps a talk's own wording in a row: the row must name
+    the catalog's paper (no title-mismatch) and be about its footnote (no
+    footnote-mismatch), read as the parser reads them.
+    """
+    from catalog.posts.inline import clean_title
+    from catalog.posts.parse import parse_footnote_text
+
+    row_title = clean_title(cell)[0]
+    if not row_title or title_similarity(row_title, title) < TITLE_THRESHOLD:
+        return False
+    fn = parse_footnote_text(footnote_text)
+    side = Side(fn.title if fn.kind != "note" else footnote_text, fn.abstract, footnote_text)
+    return pair_score(Side(row_title, None), side).score > 0
 
 
 # --------------------------------------------------------------------------- per post

@@ -231,29 +231,33 @@ class _Checker:
     # -- links -----------------------------------------------------------------------
 
     def link_checks(self) -> None:
-        first_by_url: dict[str, Row] = {}
+        first_by_url: dict[str, tuple[Row, str]] = {}  # URL key -> (row, title) first seen
         for row in self.post.rows:
             for link in row.paper_links:
                 if not link.url.strip():
                     self.add(link.line, link.column, "link-empty",
                              f"empty link [{link.text}]() for the paper")
-            seen_here: set[str] = set()
-            for link in row.paper_links:
-                key = _url_key(link.url)
-                if key is None or key in seen_here:
-                    continue
-                seen_here.add(key)
-                prev = first_by_url.get(key)
-                if prev is None:
-                    first_by_url[key] = row
-                    continue
-                if not row.title or not prev.title:
-                    continue
-                if title_similarity(row.title, prev.title) >= TITLE_THRESHOLD:
-                    continue
-                self.add(link.line, link.column, "url-duplicate",
-                         f'{link.url} is also the link of "{shorten(prev.title)}" '
-                         f"(line {prev.line})")
+            # Each paper of the row with its own links (a row may name several).
+            for entry in row.papers or []:
+                title = entry.title or row.title
+                seen_here: set[str] = set()
+                for link in entry.links:
+                    key = _url_key(link.url)
+                    if key is None or key in seen_here:
+                        continue
+                    seen_here.add(key)
+                    prev = first_by_url.get(key)
+                    if prev is None:
+                        first_by_url[key] = (row, title)
+                        continue
+                    prev_row, prev_title = prev
+                    if not title or not prev_title:
+                        continue
+                    if title_similarity(title, prev_title) >= TITLE_THRESHOLD:
+                        continue
+                    self.add(link.line, link.column, "url-duplicate",
+                             f'{link.url} is also the link of "{shorten(prev_title)}" '
+                             f"(line {prev_row.line})")
 
 
 def _url_key(url: str) -> str | None:

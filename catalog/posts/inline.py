@@ -25,10 +25,11 @@ __all__ = [
     "title_link_text",
 ]
 
-REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-# [text](url "title") with one level of balanced parentheses in the URL; images excluded.
+REF = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?!:)")  # "\[^1]" is text
+# [text](url "title") with one level of balanced parentheses in the URL; images and
+# escaped brackets ("\[text](...)" is text) excluded.
 _LINK = re.compile(
-    r"(?<!!)\[([^\[\]]*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?"
+    r"(?<![!\\])\[([^\[\]]*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?"
     r"(?:\s+\"[^\"]*\")?\s*\)"
 )
 # <a href="url" ...>text</a>; the text may hold tags (<b>), not another link.

@@ -87,8 +87,8 @@ def _drop_comments(text: str) -> str:
 
 
 def strip_markup(text: str) -> str:
-    """HTML tags and comments, emphasis markers and escaped pipes removed; whitespace
-    collapsed."""
+    """HTML tags and comments, emphasis markers and escaped pipes removed, HTML entities
+    decoded (``&lt;b&gt;`` is the text a page shows as ``<b>``); whitespace collapsed."""
     if "<" in text:
         if "<!--" in text:
             text = _drop_comments(text)
@@ -96,11 +96,22 @@ def strip_markup(text: str) -> str:
     if "*" in text or "_" in text or "~" in text:
         text = _EMPHASIS.sub(r"\2", text)
     text = text.replace("\\|", "|")
+    if "\\[" in text or "\\]" in text:
+        text = text.replace("\\[", "[").replace("\\]", "]")
+    if "&" in text:
+        import html  # lazy: most cells hold no entity
+
+        text = html.unescape(text)
     return " ".join(text.split())
 
 
 def normalize_title(text: str) -> str:
-    """Matching key: accents, case, LaTeX commands/braces, URLs and punctuation set aside."""
+    """Matching key: accents, case, LaTeX commands/braces, URLs, HTML entities ("&amp;" is
+    "&") and punctuation set aside."""
+    if "&" in text:
+        import html
+
+        text = html.unescape(text)
     if "http" in text or "www." in text or "{{" in text:
         text = _URL.sub(" ", text)
     if "\\" in text:
