@@ -8,6 +8,7 @@ repetition), so a hostile megabyte-long line costs milliseconds. Stdlib only.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from catalog.sources.arxiv.ids import arxiv_id_from_url
 from catalog.posts.model import FootnoteRef, Link
@@ -136,11 +137,17 @@ def clean_title(text: str) -> tuple[str, list[str], str | None]:
     return title.strip(" -–—:;"), list(authors), venue
 
 
+@lru_cache(maxsize=4096)
+def _arxiv_of(url: str) -> str | None:
+    aid = arxiv_id_from_url(url)
+    return aid.id if aid is not None else None
+
+
 def first_arxiv(found: list[Link]) -> str | None:
     """The arXiv id of the first link that is an arXiv link."""
     for link in found:
         if link.url:
-            aid = arxiv_id_from_url(link.url)
+            aid = _arxiv_of(link.url)
             if aid is not None:
-                return aid.id
+                return aid
     return None

@@ -107,6 +107,7 @@ NO_SEPARATOR = (
 SKIPPED = "skipped"
 
 _SEP_CELL = re.compile(r"^\s*:?-+:?\s*$")
+_SEP_CHARS = re.compile(r"^[\s|:-]+$")
 _DEF = re.compile(r"^( {0,3})\[\^([^\]\s]+)\]:")
 _HEADING = re.compile(r"^#{1,6}[ \t]")
 # Lines that start another block (so they end a table without a blank line).
@@ -163,8 +164,8 @@ def cell_spans(line: str) -> list[tuple[int, int]] | None:
 
 def is_separator(line: str) -> bool:
     """``| --- | :---: |``: the separator row under a header."""
-    if "-" not in line:
-        return False
+    if "-" not in line or not _SEP_CHARS.match(line):
+        return False  # (most lines: one look at the first characters)
     spans = cell_spans(line)
     if not spans:
         return False
@@ -464,9 +465,6 @@ def _entries(
     abstract: str | None,
 ) -> list[PaperEntry]:
     """The papers a table row names (see the module docstring)."""
-    url_parts = [part for cell, _ in url_cells for part in _split(ln, cell.start, cell.end)]
-    url_parts = [p for p in url_parts
-                 if any(is_paper_link(lk) for lk in links(ln[p.start:p.end], line, p.start))]
     if paper_cell is None or not paper_cell.text:
         own = [lk for lk in paper_links if is_paper_link(lk)]
         if not own:
@@ -474,6 +472,12 @@ def _entries(
         start = url_cells[0][0].start if url_cells else 0
         return [PaperEntry("", "", links=own, refs=list(row_refs), arxiv_id=first_arxiv(own),
                            abstract=abstract, title_column=start + 1, title_end=start)]
+    url_parts: list[_Part] = []
+    text = paper_cell.text
+    if "+" in text or "<" in text or "](" in text or "href" in text:  # maybe several papers
+        url_parts = [part for cell, _ in url_cells for part in _split(ln, cell.start, cell.end)]
+        url_parts = [p for p in url_parts
+                     if any(is_paper_link(lk) for lk in links(ln[p.start:p.end], line, p.start))]
     parts = _paper_parts(ln, line, paper_cell, len(url_parts))
     if len(parts) == 1:
         own = [lk for lk in paper_links if is_paper_link(lk)]
@@ -524,6 +528,8 @@ def _joint_talk(
     """Posts written by earlier versions of ``catalog export markdown``: one text (the
     talk's, or the titles joined by "; "), one reference per paper, and one arXiv link
     per paper joined by " + ". Each paper is then its link and its reference."""
+    if len(own) < 2:
+        return None
     arxiv = [lk for lk in own if first_arxiv([lk])]
     cited = [r for r in row_refs if r.cell == "paper"]
     if len(arxiv) < 2 or len(cited) != len(arxiv):
@@ -591,6 +597,10 @@ def _paper_parts(ln: str, line: int, cell: Cell, url_parts: int) -> list[_Part]:
     parts; a part with several titled links is one paper per link; a part that is only
     authors or a venue belongs to the paper before it.
     """
+    text = cell.text
+    if ("+" not in text and "<" not in text
+            and text.count("](") < 2 and "href" not in text.lower()):
+        return [_Part(cell.start, cell.end)]  # one paper (most cells): nothing to split
     br_parts: list[_Part] = []
     pos = cell.start
     for m in _BR.finditer(ln, cell.start, cell.end):
