@@ -49,6 +49,8 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
         return
     files = find_posts(post_paths)
     summary = import_posts(app.catalog, files, dry_run=dry_run)
+    for warning in summary.warnings:
+        click.echo(f"catalog: warning: {warning}", err=True)
     verb = "would be " if dry_run else ""
     if fmt == "json":
         click.echo(
@@ -82,8 +84,6 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
             + (f", {len(summary.failed)} failed" if summary.failed else ""),
             err=True,
         )
-    for warning in summary.warnings:
-        click.echo(f"catalog: warning: {warning}", err=True)
     for path, why in summary.failed:
         click.echo(f"catalog: error: {path}: {why}", err=True)
     if summary.failed or failed:
