@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from catalog.check.assign import assign, assign_sparse
 from catalog.check.findings import KnownPaper
@@ -108,8 +107,7 @@ def _stem(token: str) -> str:
     return token
 
 
-@dataclass(frozen=True)
-class _TitleKey:
+class _TitleKey(NamedTuple):
     norm: str  # normalised title
     joined: str  # without spaces
     tokens: tuple[str, ...]  # every word of ``norm``
@@ -240,8 +238,7 @@ def title_contains(a: str, b: str) -> bool:
     return all(_word_in(t, big.stems, big.joined) for t in small.stems)
 
 
-@dataclass(frozen=True)
-class _TextKey:
+class _TextKey(NamedTuple):
     """The start of a footnote's text, for the starts-with rule."""
 
     joined: str  # the first words, normalised, without spaces
@@ -305,8 +302,7 @@ def abstract_similarity(a: str, b: str) -> float:
     return len(ta & tb) / min(len(ta), len(tb))
 
 
-@dataclass(frozen=True)
-class Side:
+class Side(NamedTuple):
     """One side of a pair: a title and/or an abstract (either may be missing); for a
     footnote, also its whole text (the starts-with rule reads it)."""
 
@@ -315,8 +311,7 @@ class Side:
     text: str | None = None
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A pair's score and what produced it ("title" or "abstract"); score 0 = no match."""
 
     score: float
@@ -389,8 +384,7 @@ def row_has_paper(row: Row) -> bool:
     return any(entry_has_paper(e) for e in row.papers)
 
 
-@dataclass
-class EntrySide:
+class EntrySide(NamedTuple):
     """A paper of a row, as the matcher sees it."""
 
     row_index: int
@@ -403,7 +397,6 @@ class EntrySide:
     side: Side
 
 
-@dataclass
 class PostMatch:
     """The matching of one post: its papers, and paper -> its own footnote.
 
@@ -411,10 +404,11 @@ class PostMatch:
     gives any pair's :class:`Candidate` (computed on demand).
     """
 
-    entries: list[EntrySide]
-    footnote_sides: list[Side]
-    own: dict[int, int] = field(default_factory=dict)
-    _scores: dict[tuple[int, int], Candidate] = field(default_factory=dict)
+    def __init__(self, entries: list[EntrySide], footnote_sides: list[Side]) -> None:
+        self.entries = entries
+        self.footnote_sides = footnote_sides
+        self.own: dict[int, int] = {}
+        self._scores: dict[tuple[int, int], Candidate] = {}
 
     def score(self, u: int, j: int) -> Candidate:
         found = self._scores.get((u, j))

@@ -12,7 +12,6 @@ PyYAML (imported lazily) and the standard library's ``tomllib`` only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,6 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
 
 
-@dataclass
 class FrontMatter:
     """What the front matter holds and where the body starts.
 
@@ -38,10 +36,14 @@ class FrontMatter:
     front matter does not parse; ``data`` is then empty.
     """
 
-    data: dict[str, Any] = field(default_factory=dict)
-    body: int = 0
-    error: tuple[int, int, str] | None = None
-    format: str | None = None  # "yaml" | "toml" | None
+    __slots__ = ("data", "body", "error", "format")
+
+    def __init__(self, data: dict[str, Any] | None = None, body: int = 0,
+                 error: tuple[int, int, str] | None = None, format: str | None = None) -> None:
+        self.data: dict[str, Any] = {} if data is None else data
+        self.body = body
+        self.error = error
+        self.format = format  # "yaml" | "toml" | None
 
 
 def read_front_matter(lines: list[str]) -> FrontMatter:

@@ -16,7 +16,6 @@ missing or unreadable file, NUL bytes, bytes that are not UTF-8). Stdlib + PyYAM
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -235,15 +234,19 @@ def _slash_cuts(text: str, limit: int = 8) -> list[tuple[int, int]]:
     return cuts
 
 
-@dataclass
 class FootnoteContent:
     """What a footnote holds, as :func:`parse_footnote_text` reads it."""
 
-    kind: FootnoteKind
-    title: str | None = None
-    authors: list[str] = field(default_factory=list)
-    venue: str | None = None
-    abstract: str | None = None
+    __slots__ = ("kind", "title", "authors", "venue", "abstract")
+
+    def __init__(self, kind: FootnoteKind, title: str | None = None,
+                 authors: list[str] | None = None, venue: str | None = None,
+                 abstract: str | None = None) -> None:
+        self.kind = kind
+        self.title = title
+        self.authors: list[str] = authors or []
+        self.venue = venue
+        self.abstract = abstract
 
 
 def parse_footnote_text(text: str) -> FootnoteContent:

@@ -21,7 +21,6 @@ papers each row names.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from catalog.posts.inline import (
     REF,
@@ -188,15 +187,15 @@ def column_name(header: str) -> str:
 # --------------------------------------------------------------------------- tables
 
 
-@dataclass
 class TableRead:
     """One table, as :func:`read_table` found it."""
 
-    end: int  # 0-based index of the first line after the table
-    rows: list[Row] = field(default_factory=list)
-    refs: list[FootnoteRef] = field(default_factory=list)  # refs outside paper rows
-    findings: list[tuple[int, int, str, str]] = field(default_factory=list)  # line, col, code, msg
-    is_paper: bool = False  # a table of talks (its rows are ``rows``)
+    def __init__(self, end: int) -> None:
+        self.end = end  # 0-based index of the first line after the table
+        self.rows: list[Row] = []
+        self.refs: list[FootnoteRef] = []  # refs outside paper rows
+        self.findings: list[tuple[int, int, str, str]] = []  # line, column, code, message
+        self.is_paper = False  # a table of talks (its rows are ``rows``)
 
 
 def read_table(
@@ -445,14 +444,17 @@ def _row(
     )
 
 
-@dataclass
 class _Part:
     """A part of a cell: [start, end) offsets in the line, and what was folded into it."""
 
-    start: int
-    end: int
-    authors: list[str] = field(default_factory=list)
-    venue: str | None = None
+    __slots__ = ("start", "end", "authors", "venue")
+
+    def __init__(self, start: int, end: int, authors: list[str] | None = None,
+                 venue: str | None = None) -> None:
+        self.start = start
+        self.end = end
+        self.authors = authors or []
+        self.venue = venue
 
 
 def _entries(
