@@ -177,9 +177,12 @@ _RULES = (
     ),
     Rule(
         "frontmatter-invalid", "error",
-        "the YAML front matter does not parse or is not a mapping",
-        "Jekyll cannot read the post's layout, title or date: the site fails to build, "
-        "or builds the post without them. Reported on the line of the YAML error.",
+        "the front matter (YAML, or Hugo's TOML between +++ lines) does not parse or is not "
+        "a mapping",
+        "Jekyll (or Hugo) cannot read the post's layout, title or date: the site fails to "
+        "build, or builds the post without them. Reported on the line of the error. YAML "
+        "aliases that expand the front matter past 10,000 values (an alias bomb) or that "
+        "refer to what contains them are refused too.",
         "---\nlayout: post\ntitle: [Generative18 - GANs\n---",
         "Fix the YAML at the line given: quote values that contain `: ` or start with "
         "`[`, `{`, `*`, `&` or `!`, and close the front matter with `---`.",
