@@ -34,14 +34,11 @@ class ImportSummary:
 def catalog_lookup(
     catalog: Catalog, arxiv_ids: Sequence[str]
 ) -> Callable[[str], KnownPaper | None]:
-    """A checker lookup over what arXiv told the catalog about these ids."""
-    known = catalog.arxiv_metadata(arxiv_ids)
+    """A checker lookup over what arXiv told the catalog about these ids (the read path
+    ``catalog check`` uses, over the catalog's engine)."""
+    from catalog.store.lookup import engine_reader
 
-    def lookup(arxiv_id: str) -> KnownPaper | None:
-        hit = known.get(arxiv_id)
-        return KnownPaper(arxiv_id, hit[0], hit[1]) if hit else None
-
-    return lookup
+    return engine_reader(catalog.engine).lookup(arxiv_ids)
 
 
 def import_posts(

@@ -240,30 +240,6 @@ class Catalog:
 
         return self.write(work)
 
-    def arxiv_metadata(self, arxiv_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
-        """Title and arXiv abstract of the papers among ``arxiv_ids`` that came from arXiv.
-
-        Papers known only from posts are left out: their title is the post's own text,
-        so checking a post against it would prove nothing.
-        """
-        wanted = sorted(set(arxiv_ids))
-        found: dict[str, tuple[str, str | None]] = {}
-        with self.read() as s:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                rows = s.execute(
-                    select(Paper.arxiv_id, Paper.title, Abstract.text)
-                    .outerjoin(
-                        Abstract,
-                        (col(Abstract.paper_id) == col(Paper.id))
-                        & (col(Abstract.source) == "arxiv"),
-                    )
-                    .where(col(Paper.arxiv_id).in_(chunk), col(Paper.synced_at).is_not(None))
-                )
-                for arxiv_id, title, abstract in rows:
-                    found[arxiv_id] = (title, abstract)
-        return found
-
     def versions(self, paper_id: int) -> list[tuple[int, datetime | None]]:
         with self.read() as s:
             rows = s.execute(

@@ -17,12 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalog.check.findings import KnownPaper
 from catalog.errors import DatabaseError
 
-__all__ = ["CatalogReader", "Lookup", "open_reader"]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+__all__ = ["CatalogReader", "Lookup", "engine_reader", "open_reader"]
 
 Lookup = Callable[[str], KnownPaper | None]
 
@@ -122,23 +125,33 @@ def _sqlite_reader(path: Path) -> CatalogReader:
     return CatalogReader(query, conn.close)
 
 
-def _core_reader(url: str) -> CatalogReader:
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
+def engine_reader(engine: Engine) -> CatalogReader:
+    """A reader over an engine the caller owns (``catalog import`` has the catalog open
+    already); closing the reader leaves the engine open."""
+    return CatalogReader(_core_query(engine), lambda: None)
 
-    from catalog.store.engine import describe, make_engine
+
+def _core_reader(url: str) -> CatalogReader:
+    from catalog.store.engine import make_engine
 
     engine = make_engine(url)
+    return CatalogReader(_core_query(engine), engine.dispose)
+
+
+def _core_query(engine: Engine) -> Callable[[str, Sequence[str]], list[tuple[Any, ...]]]:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
 
     def query(sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
         names = [f"p{k}" for k in range(len(values))]
         stmt = text(sql.format(marks=", ".join(f":{n}" for n in names)))
         try:
             with engine.connect() as conn:
-                return [tuple(r) for r in conn.execute(stmt, dict(zip(names, values,
-                                                                       strict=True)))]
+                rows = conn.execute(stmt, dict(zip(names, values, strict=True)))
+                return [tuple(r) for r in rows]
         except SQLAlchemyError as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-            raise DatabaseError(f"cannot read the catalog {describe(url)}: {reason}") from None
+            where = engine.url.render_as_string(hide_password=True)
+            raise DatabaseError(f"cannot read the catalog {where}: {reason}") from None
 
-    return CatalogReader(query, engine.dispose)
+    return query
