@@ -113,8 +113,6 @@ class _TitleKey(NamedTuple):
     tokens: tuple[str, ...]  # every word of ``norm``
     stems: frozenset[str]  # stemmed content words
     content: int  # number of content words
-    rest: _TitleKey | None = None  # after a leading "Name:" (a system's name)
-    no_venue: _TitleKey | None = None  # without a trailing venue ("..., ICML 2018")
 
 
 def _key_of(norm: str) -> _TitleKey:
@@ -126,18 +124,24 @@ def _key_of(norm: str) -> _TitleKey:
 
 @lru_cache(maxsize=8192)
 def _title_key(title: str) -> _TitleKey:
-    key = _key_of(normalize_title(title))
+    return _key_of(normalize_title(title))
+
+
+class _Variants(NamedTuple):
+    """Other forms of a title, worked out only when a comparison needs them."""
+
+    rest: str | None  # the title after a leading "Name:" (a system's name)
+    no_venue: _TitleKey | None  # the title without a trailing venue ("... ICML 2018")
+
+
+@lru_cache(maxsize=8192)
+def _variants(title: str) -> _Variants:
     rest = None
     if ":" in title:
         m = _NAME_PREFIX.match(title)
-        if m and len(m.group(1).split()) <= 3:
-            candidate = _title_key(m.group(2))
-            if candidate.content >= 3:
-                rest = candidate
-    no_venue = _without_venue(key)
-    if rest is None and no_venue is None:
-        return key
-    return _TitleKey(key.norm, key.joined, key.tokens, key.stems, key.content, rest, no_venue)
+        if m and len(m.group(1).split()) <= 3 and _title_key(m.group(2)).content >= 3:
+            rest = m.group(2)
+    return _Variants(rest, _without_venue(_title_key(title)))
 
 
 def _without_venue(key: _TitleKey) -> _TitleKey | None:
@@ -191,17 +195,19 @@ def _core(ka: _TitleKey, kb: _TitleKey) -> float:
     return max(0.0, base - WORD_PENALTY * unmatched)
 
 
-def _forms(key: _TitleKey, other: _TitleKey) -> list[_TitleKey]:
-    """``key`` and the forms it may be compared in against ``other``: without a trailing
-    venue; without a ``Name:`` prefix when ``other`` has none (two titles with different
-    system names and one subtitle are two papers)."""
-    out = [key]
-    if key.no_venue is not None:
-        out.append(key.no_venue)
-    if key.rest is not None and other.rest is None:
-        out.append(key.rest)
-        if key.rest.no_venue is not None:
-            out.append(key.rest.no_venue)
+def _forms(title: str, other: str) -> list[_TitleKey]:
+    """The title's key and the forms it may be compared in against ``other``: without a
+    trailing venue; without a ``Name:`` prefix when ``other`` has none (two titles with
+    different system names and one subtitle are two papers)."""
+    variants = _variants(title)
+    out = [_title_key(title)]
+    if variants.no_venue is not None:
+        out.append(variants.no_venue)
+    if variants.rest is not None and _variants(other).rest is None:
+        out.append(_title_key(variants.rest))
+        rest_no_venue = _variants(variants.rest).no_venue
+        if rest_no_venue is not None:
+            out.append(rest_no_venue)
     return out
 
 
@@ -218,8 +224,8 @@ def title_similarity(a: str, b: str) -> float:
     best = _core(ka, kb)
     if best >= 0.9:
         return best  # equal, or one cut before its subtitle: nothing set aside does better
-    for fa in _forms(ka, kb):
-        for fb in _forms(kb, ka):
+    for fa in _forms(a, b):
+        for fb in _forms(b, a):
             if fa is ka and fb is kb:
                 continue
             score = _core(fa, fb)
@@ -265,17 +271,23 @@ def _text_keys(text: str) -> tuple[_TextKey, ...]:
     return tuple(keys)
 
 
-def _text_starts_with(text: str, title: _TitleKey) -> bool:
+def _text_starts_with(text: str, title: str) -> bool:
     """Does the footnote's text begin with the title (as whole words, spaces and hyphens
     folded), or with a ``Name:`` prefix and then the title?"""
-    forms = [title, title.no_venue]
-    if title.rest is not None:
-        forms += [title.rest, title.rest.no_venue]
+    keys = _text_keys(text)
+    key = _title_key(title)
+    if key.content >= 2 and any(k.joined.startswith(key.joined) and len(key.joined) in k.ends
+                                for k in keys):
+        return True  # (the common case; the forms below are rarer)
+    variants = _variants(title)
+    forms = [variants.no_venue]
+    if variants.rest is not None:
+        forms += [_title_key(variants.rest), _variants(variants.rest).no_venue]
     for form in forms:
         if form is None or form.content < 2:
             continue
-        for key in _text_keys(text):
-            if key.joined.startswith(form.joined) and len(form.joined) in key.ends:
+        for k in keys:
+            if k.joined.startswith(form.joined) and len(form.joined) in k.ends:
                 return True
     return False
 
@@ -329,7 +341,7 @@ def pair_score(row: Side, footnote: Side) -> Candidate:
     if row.title and footnote.title:
         t = title_similarity(row.title, footnote.title)
     if t < TITLE_THRESHOLD and row.title and footnote.text:
-        if _text_starts_with(footnote.text, _title_key(row.title)):
+        if _text_starts_with(footnote.text, row.title):
             t = STARTS_WITH_SCORE  # "Title (Venue) Abstract ...": about this paper
     ab: float | None = None
     if row.abstract and footnote.abstract:

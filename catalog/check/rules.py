@@ -264,10 +264,10 @@ def _url_key(url: str) -> str | None:
     url = url.strip()
     if not url:
         return None
-    from catalog.sources.arxiv.ids import arxiv_id_from_url
+    from catalog.posts.inline import arxiv_of_url  # parsed once per URL, with the post
 
-    aid = arxiv_id_from_url(url)
+    aid = arxiv_of_url(url)
     if aid is not None:
-        return "arxiv:" + aid.id
+        return "arxiv:" + aid
     key = re.sub(r"^https?://(www\.)?", "", url, flags=re.I).rstrip("/")
     return key.removesuffix(".pdf").lower()

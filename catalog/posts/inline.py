@@ -18,6 +18,7 @@ __all__ = [
     "GENERIC_LINK_TEXT",
     "NON_PAPER_LINK_TEXT",
     "REF",
+    "arxiv_of_url",
     "clean_title",
     "first_arxiv",
     "is_paper_link",
@@ -138,7 +139,8 @@ def clean_title(text: str) -> tuple[str, list[str], str | None]:
 
 
 @lru_cache(maxsize=4096)
-def _arxiv_of(url: str) -> str | None:
+def arxiv_of_url(url: str) -> str | None:
+    """The arXiv id (no version) an arXiv link names, else None; each URL parsed once."""
     aid = arxiv_id_from_url(url)
     return aid.id if aid is not None else None
 
@@ -147,7 +149,7 @@ def first_arxiv(found: list[Link]) -> str | None:
     """The arXiv id of the first link that is an arXiv link."""
     for link in found:
         if link.url:
-            aid = _arxiv_of(link.url)
+            aid = arxiv_of_url(link.url)
             if aid is not None:
                 return aid
     return None
