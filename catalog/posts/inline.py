@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from catalog.sources.arxiv.ids import arxiv_id_from_url
 from catalog.posts.model import FootnoteRef, Link
 from catalog.posts.text import split_title_authors, strip_markup
+from catalog.sources.arxiv.ids import arxiv_id_from_url
 
 __all__ = [
     "GENERIC_LINK_TEXT",

@@ -34,7 +34,6 @@ from catalog.posts.inline import (
 from catalog.posts.model import Footnote, FootnoteKind, FootnoteRef, Link, PaperEntry, Post, Row
 from catalog.posts.tables import COLUMN_NAMES, read_table
 from catalog.posts.text import looks_like_venue, split_names, split_title_authors, strip_markup
-from catalog.sources.arxiv.ids import arxiv_id_from_url
 
 __all__ = [
     "COLUMN_NAMES",
