@@ -196,6 +196,8 @@ def _word_count(text: str) -> int:
 
 def _is_abstract_like(text: str) -> bool:
     """Long, or several sentences: an abstract (or a note), not a title."""
+    if text.count(" ") > 40:
+        return True  # (an abstract's hundreds of words need no counting)
     words = _word_count(text)
     if words > 25:
         return True
@@ -256,7 +258,7 @@ def parse_footnote_text(text: str) -> FootnoteContent:
     abstract; a short note. The first segment is the title only when it is short.
     """
     text = text.strip()
-    lowered = text.lower()
+    lowered = text[:10].lower()
     if lowered.startswith("abstract:") or lowered.startswith("abstract -"):
         rest = text[9:].strip(" -:")
         return FootnoteContent("abstract", abstract=rest or None)

@@ -54,6 +54,7 @@ _VENUE_ACRONYMS = (
     "nature|science|pnas|ieee|acm|tacl|jair|mlsys|sysml|ismb|recomb|bioinformatics|iclr-w|"
     "icml-w|workshop"
 )
+_VENUE_WORDS = frozenset(_VENUE_ACRONYMS.split("|"))
 _VENUE_RE = re.compile(
     rf"""^(?:
         (?:in\s+)?(?:{_VENUE_ACRONYMS})(?:\s*[-'’]?\s*(?:19|20)?\d{{2}})?
@@ -163,11 +164,27 @@ def looks_like_name(part: str) -> bool:
 def looks_like_venue(part: str) -> bool:
     """True for "ICLR17", "ICML 2018", "arxiv 2017", "(2016)", "arxiv Submitted on 5 Apr 2018"."""
     part = part.strip().strip("()").strip()
-    return bool(part) and bool(_VENUE_RE.match(part))
+    if not part:
+        return False
+    if not any(ch.isdigit() for ch in part):
+        # Without a year only "ICML", "ICML workshop", "arxiv preprint ...", "Submitted
+        # on ...", "Proceedings of ..." are venues: most parts (names) are ruled out here.
+        first = part.split(None, 2)
+        word = first[1] if first[0].lower() == "in" and len(first) > 1 else first[0]
+        word = word.lower()
+        if word not in _VENUE_WORDS and not word.startswith(("arxiv", "submitted", "proc")):
+            return False
+    return bool(_VENUE_RE.match(part))
 
 
 def split_names(text: str) -> list[str] | None:
     """A list of author names, or None when ``text`` is not (only) names."""
+    found = _split_names(text)
+    return list(found) if found is not None else None
+
+
+@lru_cache(maxsize=8192)  # the same authors appear in a row, its footnote, other posts
+def _split_names(text: str) -> tuple[str, ...] | None:
     text = text.strip().rstrip(",;").strip()
     if text.endswith(".") and not text.endswith("al."):
         text = text[:-1]  # a sentence's full stop, not "et al."
@@ -176,7 +193,7 @@ def split_names(text: str) -> list[str] | None:
     parts = [p.strip() for p in _NAME_SEP.split(text) if p.strip()]
     if not parts or not all(looks_like_name(p) for p in parts):
         return None
-    return parts
+    return tuple(parts)
 
 
 def _peel_paren(text: str) -> tuple[str, str | None]:
@@ -187,6 +204,7 @@ def _peel_paren(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+@lru_cache(maxsize=4096)  # a row and its footnote often start with the same text
 def split_title_authors(text: str) -> tuple[str, tuple[str, ...], str | None]:
     """Split ``"Title, A. Author, B. Author, ICML18"`` into (title, authors, venue).
 
