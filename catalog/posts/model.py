@@ -1,6 +1,8 @@
 """The parsed shape of a reading-group post: :class:`Post`, :class:`Row`, :class:`Footnote`.
 
 Lines and columns are 1-based; columns count characters (code points) of the line.
+The records are immutable and compared by identity (``eq=False``): nothing compares two
+parses, and each generated method is paid for on every ``catalog check`` start-up.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ FootnoteKind = Literal["paper", "abstract", "note"]
 Style = Literal["table", "headings"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Link:
     """A markdown link ``[text](url)`` or a bare URL; ``url`` is "" for ``[PDF]()``."""
 
@@ -37,7 +39,7 @@ class Link:
     column: int  # column of "[" (or of the bare URL's first character)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FootnoteRef:
     """A footnote reference ``[^label]`` in a row (or elsewhere in the body)."""
 
@@ -49,7 +51,7 @@ class FootnoteRef:
     cell: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Cell:
     """One table cell: its column name (canonical when recognised) and raw text."""
 
@@ -60,7 +62,7 @@ class Cell:
     end: int  # 0-based offset just past ``text``
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PaperEntry:
     """One paper a row names: most rows name one; a joint talk names several (a paper
     cell split by ``<br>``, `` + `` or one titled link each). Import stores one paper per
@@ -83,7 +85,7 @@ class PaperEntry:
         return list(dict.fromkeys(ref.label for ref in self.refs))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Row:
     """One talk: a table row, or a heading in a headings-style post.
 
@@ -117,7 +119,7 @@ class Row:
         return list(dict.fromkeys(ref.label for ref in self.refs))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Footnote:
     """A footnote definition ``[^label]: ...`` (continuation lines joined)."""
 
@@ -134,7 +136,7 @@ class Footnote:
     end_line: int = 0  # last line of the definition
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Post:
     """A parsed post. ``findings`` holds parse problems (frontmatter-invalid, table-malformed)."""
 
