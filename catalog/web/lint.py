@@ -83,7 +83,8 @@ class PostsLinter:
         from catalog.importers.posts import catalog_lookup
 
         def lookup_for(post: Post) -> Lookup:
-            return catalog_lookup(self.catalog, [r.arxiv_id for r in post.rows if r.arxiv_id])
+            ids = [e.arxiv_id for r in post.rows for e in r.papers if e.arxiv_id]
+            return catalog_lookup(self.catalog, ids)  # every paper of a row, as check does
 
         report = run_check(files, self.resolver, lookup_for=lookup_for).report
         by_path = {path: FileFindings(path) for path in report.checked}
