@@ -22,8 +22,7 @@ from catalog.cli.papers import SORTS
 from catalog.records import ArxivRecord
 from catalog.store.catalog import Catalog
 from catalog.store.search import SORTS as STORE_SORTS
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "_posts"
+from tests.web_fixtures import EXAMPLE_POSTS
 
 
 def run(*args: str) -> Result:
@@ -50,7 +49,7 @@ def fill(url: str) -> str:
     """25 papers with "kernel" (odd ones in the title too), and the example posts."""
     with Catalog.open(url) as catalog:
         catalog.upsert_arxiv(papers(25))
-    assert run("import", str(EXAMPLES)).exit_code == 0
+    assert run("import", *[str(post) for post in EXAMPLE_POSTS]).exit_code == 0
     return url
 
 

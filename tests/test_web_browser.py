@@ -30,7 +30,7 @@ import httpx
 import pytest
 
 from tests.arxiv_server import ArxivStandIn
-from tests.web_fixtures import EXAMPLES
+from tests.web_fixtures import EXAMPLE_POSTS
 
 pytestmark = pytest.mark.slow
 
@@ -118,7 +118,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("browser")
     db = str(folder / "catalog.sqlite")
     posts = folder / "_posts"
-    shutil.copytree(EXAMPLES, posts)
+    posts.mkdir()
+    for post in EXAMPLE_POSTS:
+        shutil.copy(post, posts / post.name)
     with ArxivStandIn() as arxiv:
         env = dict(
             os.environ, CATALOG_DB=db, CATALOG_ARXIV_URL=arxiv.url, CATALOG_ARXIV_DELAY="0.01"
