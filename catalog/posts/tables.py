@@ -468,7 +468,7 @@ def _entries(
 ) -> list[PaperEntry]:
     """The papers a table row names (see the module docstring)."""
     if paper_cell is None or not paper_cell.text:
-        own = [lk for lk in paper_links if is_paper_link(lk)]
+        own = _own_links(paper_links)
         if not own:
             return []
         start = url_cells[0][0].start if url_cells else 0
@@ -482,7 +482,7 @@ def _entries(
                      if any(is_paper_link(lk) for lk in links(ln[p.start:p.end], line, p.start))]
     parts = _paper_parts(ln, line, paper_cell, len(url_parts))
     if len(parts) == 1:
-        own = [lk for lk in paper_links if is_paper_link(lk)]
+        own = _own_links(paper_links)
         joint = _joint_talk(ln, line, paper_cell, own, row_refs)
         if joint is not None:
             return joint
@@ -502,6 +502,13 @@ def _entries(
             own = [url_links[k], *own]
         entries.append(_entry(ln, line, p, own, part_refs, None))
     return entries
+
+
+def _own_links(found: list[Link]) -> list[Link]:
+    """The links of a row's one item: its paper links, or, when a row links only a video,
+    slides or code, those (the row's item is then that video: it is never matched to a paper
+    of the same title)."""
+    return [lk for lk in found if is_paper_link(lk)] or found
 
 
 def _entry(
