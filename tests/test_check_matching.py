@@ -195,8 +195,8 @@ def _moved(case: Case, order: list[int]) -> str:
 
 
 @st.composite
-def moves(draw: st.DrawFn) -> tuple[Case, list[int]]:
-    case = draw(st.sampled_from(CASES))
+def moves(draw: st.DrawFn, cases: list[Case] = CASES) -> tuple[Case, list[int]]:
+    case = draw(st.sampled_from(cases))
     n = len(case.movable)
     chosen = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=n, unique=True))
     kind = draw(st.sampled_from(["rotation", "swap", "derangement", "any"]))
@@ -227,3 +227,37 @@ def test_moved_references_are_reported_exactly(move: tuple[Case, list[int]]) -> 
             expected.append((m.line, "footnote-mismatch", to.label, m.label))
     key = lambda f: (f[0], f[1], f[2] or "", f[3] or "")  # noqa: E731
     assert sorted(brief(check_post(post)), key=key) == sorted(expected, key=key)
+
+
+# The same property through the command line, as a site's CI runs it: the text written
+# to a file, `catalog check --format json` on it (no catalog, default settings). Posts
+# with suppressions are left to tests/test_check_suppress.py: a moved reference can
+# make a comment silence something else.
+CLI_CASES = [c for c in CASES if "catalog: ignore" not in c.text]
+
+
+def _cli_findings(path: Path, text: str) -> list[tuple[int, str, str | None, str | None]]:
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["--db", str(path.with_name("none.sqlite")), "check", "--isolated", str(path),
+              "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return [(f["line"], f["code"], f["label"], f["suggest"])
+            for f in json.loads(result.stdout)["findings"]]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(move=moves(CLI_CASES))
+def test_moved_references_are_reported_exactly_by_the_cli(
+    move: tuple[Case, list[int]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    case, order = move
+    post = tmp_path_factory.mktemp("moved") / f"2019-01-01-{Path(case.name).stem}.md"
+    expected = _cli_findings(post, case.text)  # the post as it was: its other findings
+    for k, target in enumerate(order):
+        if target != k:
+            m, to = case.movable[k], case.movable[target]
+            expected.append((m.line, "footnote-mismatch", to.label, m.label))
+    key = lambda f: (f[0], f[1], f[2] or "", f[3] or "")  # noqa: E731
+    assert sorted(_cli_findings(post, _moved(case, order)), key=key) == sorted(expected, key=key)
+    assert not post.with_name("none.sqlite").exists()
