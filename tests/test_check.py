@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from catalog.check.match import (
 from catalog.check.report import render_json, render_text
 from catalog.check.runner import findings_for
 from catalog.posts import parse_post, read_post
+from tests.test_check_precommit import catalog_command
 from tests.test_hostile_posts import EXPECTED_CHECK
 from tests.test_posts_parse import FIXTURES, seed_text
 
@@ -61,6 +63,53 @@ def test_seed_findings_exactly(tmp_path: Path) -> None:
         'this row\'s paper is "The Concrete Distribution: A Continuous ..."; use [^4]'
     )
     assert findings[2].severity == "warning"
+
+
+SEED_REPORT = [
+    ("12:140", "footnote-mismatch", "use [^4]"),
+    ("13:112", "footnote-mismatch", "use [^3]"),
+    ("14:52", "link-empty", "empty link [PDF]() for the paper"),
+    ("15:147", "footnote-mismatch", "use [^5]"),
+    ("16:114", "link-empty", "empty link [PDF]() for the paper"),
+    ("17:129", "footnote-mismatch", "use [^2]"),
+    ("18:166", "footnote-mismatch", "use [^1]"),
+]
+
+
+def test_seed_on_the_command_line(tmp_path: Path) -> None:
+    """The seed post as a site holds it, checked by the installed `catalog` command:
+    before and after it is imported (the read path then has a catalog to ask), fixed."""
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_posts" / "2018-07-31-Generative18.md").write_text(seed_text(), encoding="utf-8")
+
+    def catalog(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*catalog_command(), *args], cwd=site, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    def report(done: subprocess.CompletedProcess[str]) -> list[tuple[str, str, str]]:
+        """(line:column, code, the message's last clause) of each finding."""
+        out = []
+        for line in done.stdout.splitlines()[:-1]:
+            where, code, message = line.split(" ", 2)
+            path, position = where.rstrip(":").split(":", 1)
+            assert path == "_posts/2018-07-31-Generative18.md", line
+            out.append((position, code, message.rsplit("; ", 1)[-1]))
+        return out
+
+    summary = "7 problems (5 errors, 2 warnings) in 1 file"
+    done = catalog("check", "_posts")
+    assert (done.returncode, report(done), done.stdout.splitlines()[-1]) == (
+        1, SEED_REPORT, summary), done.stderr
+    assert not (tmp_path / "catalog.sqlite").exists()  # CATALOG_DB: check created none
+    assert catalog("import", "_posts").returncode == 0
+    done = catalog("check", "_posts")
+    assert (done.returncode, report(done), done.stdout.splitlines()[-1]) == (
+        1, SEED_REPORT, summary), done.stderr
+    fixed = catalog("check", "--fix", "_posts")
+    assert fixed.stderr == "fixed _posts/2018-07-31-Generative18.md\n"
+    assert report(fixed) == [r for r in SEED_REPORT if r[1] == "link-empty"]
+    assert fixed.returncode == 1  # the two empty links are warnings --fix cannot mend
 
 
 def test_seed_own_footnotes(tmp_path: Path) -> None:
