@@ -150,18 +150,27 @@ def cli_benchmark(runs: int) -> None:
         ]
         for _, cmd, _ in cases:
             run_cli(cmd, env)  # warm-up: fills the bytecode cache and the page cache
+        load_before = os.getloadavg()
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in cases}
         for _ in range(runs):  # interleaved, so that a busy moment hits every case alike
             for name, cmd, _ in cases:
                 samples[name].append(run_cli(cmd, env))
         assert not no_db.exists(), "check created a catalog"
+        load_after = os.getloadavg()
     print(f"catalog check on the command line, median of {runs} runs "
           f"({SITE_POSTS}-post site: 3-9 rows per post, one post in ten rotated)")
+    # On a shared machine, wall time is only as good as the load it was measured under.
+    print(f"  load average (1, 5, 15 min) {_load(load_before)} before, "
+          f"{_load(load_after)} after; {os.cpu_count()} CPUs")
     for name, _, goal in cases:
         wall = statistics.median(w for w, _ in samples[name])
         cpu = statistics.median(c for _, c in samples[name])
         target = f"   goal < {goal:.2f} s" if goal else ""
         print(f"  {name:32} wall {wall:6.3f} s   cpu {cpu:6.3f} s{target}")
+
+
+def _load(avg: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in avg)
 
 
 def main() -> None:
