@@ -76,3 +76,21 @@ def test_a_file_that_is_no_database_is_a_database_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(junk), "check", str(GENERATIVE)])
     assert result.exit_code == 4
     assert "cannot read the catalog" in result.stderr
+
+
+def test_a_database_without_a_catalog_knows_nothing(db_url: str) -> None:
+    # An existing database that holds no catalog yet (a new PostgreSQL database, an
+    # empty SQLite file): check finds nothing known, and still creates no table.
+    if db_url.startswith("sqlite"):
+        sqlite3.connect(db_url.removeprefix("sqlite:///")).close()
+    with open_reader(db_url) as reader:  # type: ignore[union-attr]
+        assert reader.known_arxiv(["1611.00712"]) == {}
+    result = CliRunner().invoke(cli, ["check", str(GENERATIVE)])
+    assert result.exit_code == 0, result.output
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(db_url)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()

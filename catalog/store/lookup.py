@@ -31,6 +31,8 @@ Lookup = Callable[[str], KnownPaper | None]
 
 # Ids per query: well under SQLite's limit on bound variables.
 _CHUNK = 500
+# PostgreSQL's SQLSTATE for "relation does not exist" (psycopg's errors carry it).
+_UNDEFINED_TABLE = "42P01"
 
 # Papers described by arXiv (synced), with arXiv's abstract when the catalog has it.
 # Papers known only from posts are left out: their title is the post's own text, so
@@ -150,6 +152,8 @@ def _core_query(engine: Engine) -> Callable[[str, Sequence[str]], list[tuple[Any
                 rows = conn.execute(stmt, dict(zip(names, values, strict=True)))
                 return [tuple(r) for r in rows]
         except SQLAlchemyError as exc:
+            if getattr(getattr(exc, "orig", None), "sqlstate", None) == _UNDEFINED_TABLE:
+                return []  # a database that holds no catalog yet, as with SQLite above
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             where = engine.url.render_as_string(hide_password=True)
             raise DatabaseError(f"cannot read the catalog {where}: {reason}") from None
