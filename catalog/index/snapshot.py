@@ -16,6 +16,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from queue import Empty
 from typing import IO, TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from catalog.index.fields import (
     split_authors,
 )
 from catalog.index.record import IndexRecord, Version
+from catalog.text import title_key
 
 if TYPE_CHECKING:
     from catalog.index.store import Rows
@@ -105,11 +107,53 @@ def read_snapshot(path: Path) -> Iterator[tuple[int, IndexRecord]]:
             ) from None
 
 
+def read_rows(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[int, Rows]]:
+    """(last line number, rows) for each batch of ``batch_size`` papers, made straight
+    from each line's JSON into the tuples the driver takes (:func:`snapshot_rows`): in a
+    first fill this is the reader's whole job, and no record object is made in between.
+    Raises :class:`SnapshotError` naming the line that is not a paper."""
+    from catalog.index.store import Rows
+
+    with open_snapshot(path) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="\n")
+        number = 0
+        records: dict[str, tuple[Any, ...]] = {}  # by id: the last line of an id wins
+        versions: dict[str, list[tuple[Any, ...]]] = {}
+        newest: date | None = None
+        loads = json.loads
+        try:
+            for number, line in enumerate(text, 1):  # noqa: B007 (used after the loop)
+                try:
+                    data = loads(line)
+                except ValueError as exc:
+                    if not line.strip():
+                        continue
+                    raise SnapshotError(
+                        f"snapshot {path} line {number}: not JSON ({exc.args[0]})"
+                    ) from None
+                row, its_versions, day = snapshot_rows(data, dialect, path, number)
+                records[row[0]] = row
+                versions[row[0]] = its_versions
+                if day is not None and (newest is None or day > newest):
+                    newest = day
+                if len(records) >= batch_size:
+                    yield number, Rows.of(records, versions, newest)
+                    records, versions, newest = {}, {}, None
+        except UnicodeDecodeError:
+            raise SnapshotError(f"snapshot {path} line {number + 1}: not UTF-8 text") from None
+        except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+            raise SnapshotError(
+                f"snapshot {path} is damaged after line {number} ({exc}); "
+                "the papers before it are stored"
+            ) from None
+        if records:
+            yield number, Rows.of(records, versions, newest)
+
+
 def read_batches(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[int, Rows]]:
-    """(last line number, rows) in batches of ``batch_size``, parsed and made into rows
-    for ``dialect`` in a second process, so that parsing and storing run at once; at most
-    two batches wait between them, so memory stays bounded. Errors in the reader come
-    out here."""
+    """:func:`read_rows` run in a second process, so that parsing and storing run at
+    once; at most two batches wait between them, so memory stays bounded. Errors in the
+    reader come out here."""
     import multiprocessing
 
     # fork: the reader needs nothing of the parent but the path (and touches no database)
@@ -146,18 +190,9 @@ def read_batches(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[in
 
 def _read_into(path: Path, batch_size: int, dialect: str, queue: Any) -> None:
     """In the reader process: parse ``path``, put batches, then None (or the error)."""
-    from catalog.index.store import prepare_rows
-
     try:
-        batch: list[IndexRecord] = []
-        number = 0
-        for number, record in read_snapshot(path):
-            batch.append(record)
-            if len(batch) >= batch_size:
-                queue.put((number, prepare_rows(batch, dialect)))
-                batch = []
-        if batch:
-            queue.put((number, prepare_rows(batch, dialect)))
+        for item in read_rows(path, batch_size, dialect):
+            queue.put(item)
         queue.put(None)
     except KeyboardInterrupt:  # the main process handles Ctrl-C
         pass
@@ -165,6 +200,56 @@ def _read_into(path: Path, batch_size: int, dialect: str, queue: Any) -> None:
         queue.put(SnapshotError(str(exc)))
     except Exception as exc:  # noqa: BLE001 (anything else: report it, don't hang)
         queue.put(SnapshotError(f"snapshot {path}: {type(exc).__name__}: {exc}"))
+
+
+def snapshot_rows(
+    data: Any, dialect: str, path: Path | str = "-", number: int = 0
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], date | None]:
+    """One snapshot line's object as the record row, its version rows and its datestamp:
+    what ``prepare_rows([record_from_json(data)], dialect)`` makes, without the record
+    (a test keeps the two the same)."""
+    from catalog.index.store import db_day, db_stamp
+
+    if not isinstance(data, dict):
+        raise SnapshotError(f'snapshot {path} line {number}: not a paper (no "id")')
+    arxiv_id = data.get("id")
+    if not isinstance(arxiv_id, str) or not arxiv_id:
+        raise SnapshotError(f'snapshot {path} line {number}: not a paper (no "id")')
+    arxiv_id = arxiv_id.strip()
+    parsed = data.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        authors = "\n".join(n for n in map(name_from_parts, parsed) if n)
+    else:
+        authors = "\n".join(split_authors(_str(data.get("authors"))))
+    dated: dict[int, Any] = {}  # version number -> date; the last of a number wins
+    for item in data.get("versions") or ():
+        if not isinstance(item, dict):
+            continue
+        label = item.get("version", "")
+        label = (label if isinstance(label, str) else str(label)).strip().lower().lstrip("v")
+        if label.isdigit():
+            dated[int(label)] = parse_version_date(_str(item.get("created")))
+    numbers = sorted(dated)
+    stamps = {n: db_stamp(dated[n], dialect) for n in numbers}
+    title = one_line(_str(data.get("title")))
+    day = parse_day(_str(data.get("update_date")))
+    row = (
+        arxiv_id,
+        title,
+        title_key(title),
+        authors,
+        one_line(_str(data.get("abstract"))),
+        " ".join(_str(data.get("categories")).split()),
+        " ".join(parse_dois(_str(data.get("doi")))),
+        one_line(_str(data.get("journal-ref"))) or None,
+        one_line(_str(data.get("comments"))) or None,
+        numbers[-1] if numbers else 1,
+        stamps[numbers[0]] if numbers else None,
+        stamps[numbers[-1]] if numbers else None,
+        db_day(day, dialect),
+        False,
+    )
+    return row, [(arxiv_id, n, stamps[n], None, None) for n in numbers], day
 
 
 def record_from_json(data: Any, path: Path | str = "-", number: int = 0) -> IndexRecord:
