@@ -32,8 +32,7 @@ from catalog.index.oai import (
     parse_page,
     resume_params,
 )
-from catalog.index.record import IndexRecord
-from catalog.index.store import ArxivIndex, HarvestState, Rows, now, prepare_rows
+from catalog.index.store import ArxivIndex, HarvestState, Rows, now
 
 PAGE_ATTEMPTS = 5  # a malformed page is asked this many times in all
 TOKEN_RESTARTS = 3  # badResumptionToken restarts in one run, at most
@@ -102,6 +101,7 @@ def harvest(
     with its state; an interruption loses at most the page being fetched."""
     started = time.monotonic()
     with index.exclusive():
+        index.tune_for_pages()
         state = index.harvest_state(set_spec)
         resume = (
             state is not None
@@ -291,7 +291,7 @@ def load_snapshot(
     incremental harvests only once the whole file is in. The file is parsed in a second
     process (``parallel``; by default for files of 8 MB or more) while batches are stored.
     """
-    from catalog.index.snapshot import read_batches, read_snapshot
+    from catalog.index.snapshot import read_batches, read_rows
 
     started = time.monotonic()
     report = LoadReport(file=str(path))
@@ -300,33 +300,21 @@ def load_snapshot(
     batches: Iterator[tuple[int, Rows]] = (
         read_batches(path, batch_size, index.dialect)
         if parallel
-        else _batches(read_snapshot(path), batch_size, index.dialect)
+        else read_rows(path, batch_size, index.dialect)
     )
     with index.exclusive():
-        for number, rows in batches:
-            report.lines = number
-            index.store(rows)
-            report.records += len(rows.records)
-            newest = rows.newest()
-            if newest is not None and (report.through is None or newest > report.through):
-                report.through = newest
-            if on_progress is not None:
-                on_progress(Progress(report.records, 0, time.monotonic() - started, report.through))
+        with index.bulk_load():
+            for number, rows in batches:
+                report.lines = number
+                index.store(rows, new_first=True)
+                report.records += len(rows.records)
+                newest = rows.newest()
+                if newest is not None and (report.through is None or newest > report.through):
+                    report.through = newest
+                if on_progress is not None:
+                    elapsed = time.monotonic() - started
+                    on_progress(Progress(report.records, 0, elapsed, report.through))
         index.analyze()
         index.record_snapshot(path.name, report.records, report.through)
     report.elapsed = time.monotonic() - started
     return report
-
-
-def _batches(
-    numbered: Iterator[tuple[int, IndexRecord]], size: int, dialect: str
-) -> Iterator[tuple[int, Rows]]:
-    batch: list[IndexRecord] = []
-    number = 0
-    for number, record in numbered:
-        batch.append(record)
-        if len(batch) >= size:
-            yield number, prepare_rows(batch, dialect)
-            batch = []
-    if batch:
-        yield number, prepare_rows(batch, dialect)

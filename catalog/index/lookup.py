@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
@@ -31,6 +32,7 @@ _COLUMNS = (
 )
 _TOKEN = re.compile(r"[^\W_]+")
 _CHUNK = 500
+CANDIDATES = 2_000  # records ranked at most for one word search (see search())
 
 
 def get(conn: Connection, arxiv_id: str) -> IndexRecord | None:
@@ -73,42 +75,131 @@ def by_title(conn: Connection, title: str, limit: int = 10) -> list[IndexRecord]
     return _records(conn, rows)
 
 
-def search(conn: Connection, query: str, limit: int = 20, offset: int = 0) -> list[IndexRecord]:
+@dataclass
+class IndexHits:
+    """One page of a word search, and how many records match: ``total`` exactly, or, when
+    ``more`` is set, a lower bound (the search stopped counting at its candidate bound)."""
+
+    records: list[IndexRecord]
+    total: int
+    more: bool = False
+
+
+def search(conn: Connection, query: str, limit: int = 20, offset: int = 0) -> IndexHits:
+    """Records matching every word of ``query`` as a word prefix, best first.
+
+    Ranking needs a score for every candidate, and a word that half of arXiv uses has
+    millions of matches; so when more than :data:`CANDIDATES` records match, only a
+    bounded set is ranked: on SQLite the :data:`CANDIDATES` most recently stored matches
+    together with the most recently stored records whose *title* matches (title matches
+    rank first, and these are the ones a reader is after), on PostgreSQL the first
+    :data:`CANDIDATES` matches the server finds. ``total`` then says "more than"
+    :data:`CANDIDATES`. ``limit=0`` asks for every match, all ranked.
+    """
     tokens = [t for word in query.split() for t in _TOKEN.findall(word.lower())]
     if not tokens:
-        return []
-    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit > 0 else f" OFFSET {int(offset)}"
+        return IndexHits([], 0)
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        tsquery = " & ".join(f"{t}:*" for t in tokens)
-        ids = conn.exec_driver_sql(
-            "SELECT id FROM arxiv_record, to_tsquery('simple', %s) q"
-            " WHERE tsv @@ q AND NOT deleted ORDER BY ts_rank(tsv, q) DESC, id" + page,
-            (tsquery,),
-        ).scalars()
+        order, total, more = _pg_search(conn, tokens, limit, offset)
     elif has_fts(conn):
-        match = " ".join(f'"{t}"*' for t in tokens)
-        ids = conn.exec_driver_sql(
-            "SELECT r.id FROM arxiv_fts f JOIN arxiv_record r ON r.id = f.rowid"
-            " WHERE arxiv_fts MATCH ? AND NOT r.deleted"
-            " ORDER BY bm25(arxiv_fts, 10.0, 4.0, 1.0), r.id" + page,
-            (match,),
-        ).scalars()
+        order, total, more = _fts_search(conn, tokens, limit, offset)
     else:
-        where = " AND ".join(["(title || ' ' || authors || ' ' || abstract) LIKE ?"] * len(tokens))
-        ids = conn.exec_driver_sql(
-            f"SELECT id FROM arxiv_record WHERE {where} AND NOT deleted ORDER BY id" + page,
-            tuple(f"%{t}%" for t in tokens),
-        ).scalars()
-    order = list(ids)
+        order, total, more = _like_search(conn, tokens, limit, offset)
     if not order:
-        return []
+        return IndexHits([], total, more)
     marks = ", ".join([_param(conn)] * len(order))
     rows = conn.exec_driver_sql(
         f"SELECT {_COLUMNS} FROM arxiv_record WHERE id IN ({marks})", tuple(order)
     ).all()
     by_id = {row[0]: record for row, record in zip(rows, _records(conn, rows), strict=True)}
-    return [by_id[i] for i in order if i in by_id]
+    return IndexHits([by_id[i] for i in order if i in by_id], total, more)
+
+
+def _words(tokens: list[str], quote: str) -> list[str]:
+    """Each token as a prefix, but one or two letters as a whole word: "a"* would be
+    every word starting with a, costly to merge and no use to narrow a search."""
+    return [f"{quote}{t}{quote}*" if len(t) > 2 else f"{quote}{t}{quote}" for t in tokens]
+
+
+def _fts_search(
+    conn: Connection, tokens: list[str], limit: int, offset: int
+) -> tuple[list[int], int, bool]:
+    """FTS5: bm25 with the title counting 10x, the authors 4x the abstract. The full-text
+    table holds live records only (a deleted one leaves it), so no join is needed."""
+    words = " ".join(_words(tokens, '"'))
+    rank = "bm25(arxiv_fts, 10.0, 4.0, 1.0)"
+    ranked = f"SELECT rowid, {rank} FROM arxiv_fts WHERE arxiv_fts MATCH ?"
+    if limit <= 0:  # every match, all ranked: what was asked
+        every = ranked + f" ORDER BY 2, 1 LIMIT -1 OFFSET {int(offset)}"
+        ids = [r[0] for r in conn.exec_driver_sql(every, (words,))]
+        return ids, offset + len(ids), False
+    newest = "SELECT rowid FROM arxiv_fts WHERE arxiv_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
+    matches = [r[0] for r in conn.exec_driver_sql(newest, (words, CANDIDATES + 1))]
+    need = offset + limit
+    if len(matches) <= CANDIDATES:  # every match is a candidate: rank them all
+        best = conn.exec_driver_sql(ranked + f" ORDER BY 2, 1 LIMIT {int(need)}", (words,))
+        return [r[0] for r in best][offset:], len(matches), False
+    cut = matches[CANDIDATES - 1]
+    recent = ranked + f" AND rowid >= ? ORDER BY 2, 1 LIMIT {int(need)}"
+    scored = [(r[0], r[1]) for r in conn.exec_driver_sql(recent, (words, cut))]
+    titles = f"{{title}} : ({words})"
+    older = [r[0] for r in conn.exec_driver_sql(newest, (titles, CANDIDATES)) if r[0] < cut]
+    for start in range(0, len(older), _CHUNK):
+        chunk = older[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        chosen = conn.exec_driver_sql(ranked + f" AND rowid IN ({marks})", (words, *chunk))
+        scored += [(r[0], r[1]) for r in chosen]
+    scored.sort(key=lambda r: (r[1], r[0]))
+    return [r[0] for r in scored[offset:need]], CANDIDATES, True
+
+
+def _pg_search(
+    conn: Connection, tokens: list[str], limit: int, offset: int
+) -> tuple[list[int], int, bool]:
+    """``ts_rank`` over the weighted ``tsvector`` (title A, authors B, abstract C)."""
+    tsquery = " & ".join(w.replace("*", ":*") for w in _words(tokens, ""))
+    if limit <= 0:
+        ids = list(
+            conn.exec_driver_sql(
+                "SELECT id FROM arxiv_record, to_tsquery('simple', %s) q"
+                " WHERE tsv @@ q AND NOT deleted ORDER BY ts_rank(tsv, q) DESC, id"
+                f" OFFSET {int(offset)}",
+                (tsquery,),
+            ).scalars()
+        )
+        return ids, offset + len(ids), False
+    # The first CANDIDATES + 1 matches in the order the server finds them (a bitmap
+    # scan of the GIN index stops there), then ranked: a tsvector is read off disk for
+    # each candidate only.
+    rows = conn.exec_driver_sql(
+        "WITH c AS (SELECT id, tsv FROM arxiv_record WHERE tsv @@ to_tsquery('simple', %s)"
+        " AND NOT deleted LIMIT %s)"
+        " SELECT id, (SELECT COUNT(*) FROM c) FROM c, to_tsquery('simple', %s) q"
+        " ORDER BY ts_rank(tsv, q) DESC, id LIMIT %s OFFSET %s",
+        (tsquery, CANDIDATES + 1, tsquery, limit, offset),
+    ).all()
+    if not rows:
+        return [], 0, False
+    found = int(rows[0][1])
+    more = found > CANDIDATES
+    return [r[0] for r in rows], min(found, CANDIDATES), more
+
+
+def _like_search(
+    conn: Connection, tokens: list[str], limit: int, offset: int
+) -> tuple[list[int], int, bool]:
+    """Without FTS5 (a SQLite built without it): a scan, in id order."""
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit > 0 else f" OFFSET {int(offset)}"
+    where = " AND ".join(["(title || ' ' || authors || ' ' || abstract) LIKE ?"] * len(tokens))
+    params = tuple(f"%{t}%" for t in tokens)
+    total = conn.exec_driver_sql(
+        f"SELECT COUNT(*) FROM arxiv_record WHERE {where} AND NOT deleted", params
+    ).scalar()
+    ids = conn.exec_driver_sql(
+        f"SELECT id FROM arxiv_record WHERE {where} AND NOT deleted ORDER BY id" + page, params
+    ).scalars()
+    return list(ids), int(total or 0), False
 
 
 def _records(conn: Connection, rows: Sequence[Any]) -> list[IndexRecord]:

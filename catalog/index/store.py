@@ -37,6 +37,8 @@ from catalog.text import title_key
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
+    from catalog.index.lookup import IndexHits
+
 _PG_WRITE_LOCK = 0x0CA7A1D1  # one index writer at a time (not the catalog's lock)
 _PG_RUN_LOCK = 0x0CA7A1D2  # one harvest or snapshot load at a time
 _CHUNK = 500  # ids per IN (...) list
@@ -114,20 +116,35 @@ class IndexStatus:
 
 @dataclass
 class Rows:
-    """Records made ready for the database (:func:`prepare_rows`): tuples, cheap to send
-    from a reader process and to hand to the driver."""
+    """Records made ready for the database (:func:`prepare_rows`, or straight from the
+    snapshot's JSON): tuples, cheap to send from a reader process and to hand to the
+    driver."""
 
     records: list[tuple[Any, ...]] = field(default_factory=list)  # _RECORD_COLUMNS
     versions: list[tuple[Any, ...]] = field(default_factory=list)  # arxiv_id + _VERSION_COLUMNS
     deleted: list[tuple[Any, ...]] = field(default_factory=list)  # (datestamp, arxiv_id)
+    newest_day: date | None = None  # the newest datestamp of the records
+
+    @classmethod
+    def of(
+        cls,
+        records: dict[str, tuple[Any, ...]],
+        versions: dict[str, list[tuple[Any, ...]]],
+        newest: date | None,
+    ) -> Rows:
+        """Rows from record rows and version rows keyed by arXiv id (one record an id)."""
+        return cls(
+            records=list(records.values()),
+            versions=[v for rows in versions.values() for v in rows],
+            newest_day=newest,
+        )
 
     def __len__(self) -> int:
         return len(self.records) + len(self.deleted)
 
     def newest(self) -> date | None:
         """The newest datestamp of the records."""
-        at = _RECORD_COLUMNS.index("datestamp")
-        return max((d for d in (as_date(row[at]) for row in self.records) if d), default=None)
+        return self.newest_day
 
 
 def prepare_rows(records: Iterable[IndexRecord], dialect: str) -> Rows:
@@ -147,6 +164,8 @@ def prepare_rows(records: Iterable[IndexRecord], dialect: str) -> Rows:
             rows.versions.append(
                 (r.arxiv_id, v.number, _stamp(v.date, dialect), v.size_kb, v.withdrawn)
             )
+        if r.datestamp is not None and (rows.newest_day is None or r.datestamp > rows.newest_day):
+            rows.newest_day = r.datestamp
     rows.deleted = [(_day(r.datestamp, dialect), r.arxiv_id) for r in gone.values()]
     return rows
 
@@ -158,6 +177,7 @@ class ArxivIndex:
         self.engine = engine
         self.url = url
         self.dialect = engine.dialect.name
+        self._first_fill = False  # inside bulk_load() of an empty SQLite index
 
     @classmethod
     def open(cls, catalog_url: str | None = None) -> ArxivIndex:
@@ -201,6 +221,12 @@ class ArxivIndex:
 
         options = {WRITE_OPTION: True} if self.dialect == "sqlite" else {}
         with self.engine.connect().execution_options(**options) as conn:
+            if self.dialect == "sqlite":
+                # Set outside the transaction, on this connection (pooled: set each time).
+                sync = "OFF" if self._first_fill else "NORMAL"
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute(f"PRAGMA synchronous = {sync}")
             with conn.begin():
                 if self.dialect == "postgresql":
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
@@ -249,10 +275,17 @@ class ArxivIndex:
 
     # -- writing records ------------------------------------------------------------------
 
-    def store(self, records: Sequence[IndexRecord] | Rows) -> None:
-        """Upsert ``records`` in one transaction (a snapshot batch)."""
+    def store(self, records: Sequence[IndexRecord] | Rows, *, new_first: bool = False) -> None:
+        """Upsert ``records`` in one transaction (a snapshot batch). With ``new_first``
+        (a snapshot load, whose records are mostly not stored yet), the batch is first
+        tried as plain inserts, which need none of the upkeep of replacing stored rows;
+        a batch holding a stored record is then upserted as usual."""
+        rows = records if isinstance(records, Rows) else prepare_rows(records, self.dialect)
         with self._write() as conn:
-            self._store(conn, records)
+            if new_first and self.dialect == "sqlite" and not rows.deleted:
+                if _sqlite_append(conn, rows):
+                    return
+            self._store(conn, rows)
 
     def store_page(self, records: Sequence[IndexRecord] | Rows, state: HarvestState) -> None:
         """Upsert one OAI-PMH page and save ``state`` with it, in one transaction."""
@@ -269,11 +302,56 @@ class ArxivIndex:
                 _sqlite_store(conn, rows)
         if rows.deleted:
             mark = _param(self.dialect)
+            if self.dialect == "sqlite" and has_fts(conn):  # it holds live records only
+                conn.exec_driver_sql(
+                    "INSERT INTO arxiv_fts (arxiv_fts, rowid, title, authors, abstract)"
+                    " SELECT 'delete', id, title, authors, abstract FROM arxiv_record"
+                    " WHERE arxiv_id = ? AND NOT deleted",
+                    [(arxiv_id,) for _day, arxiv_id in rows.deleted],
+                )
             conn.exec_driver_sql(
                 f"UPDATE arxiv_record SET deleted = {_true(self.dialect)},"
                 f" datestamp = COALESCE({mark}, datestamp) WHERE arxiv_id = {mark}",
                 rows.deleted,
             )
+
+    def is_empty(self) -> bool:
+        with self.read() as conn:
+            return conn.exec_driver_sql("SELECT 1 FROM arxiv_record LIMIT 1").first() is None
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around a snapshot load. On SQLite, the full-text index is tuned for one big
+        write (see :func:`_tune_fts`), and a first fill (an empty index) commits without
+        waiting for the disk (``synchronous = OFF``): each batch still reaches the WAL
+        through the operating system before its commit returns, so a load killed at any
+        moment leaves the batches committed so far, whole; only a machine that loses
+        power mid-load could lose more, and the index held nothing else to lose. At the
+        end the WAL is written back to the file and synced, so a finished load is as
+        durable as any other write."""
+        if self.dialect != "sqlite":
+            yield
+            return
+        self._first_fill = self.is_empty()
+        with self._write() as conn:
+            _tune_fts(conn, loading=True)
+        try:
+            yield
+        finally:
+            self._first_fill = False
+            with self._write() as conn:
+                _tune_fts(conn, loading=False)
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA synchronous = NORMAL")
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # syncs WAL, then the file
+
+    def tune_for_pages(self) -> None:
+        """The full-text settings for harvested pages (a killed load may have left its own)."""
+        if self.dialect == "sqlite":
+            with self._write() as conn:
+                _tune_fts(conn, loading=False)
 
     def analyze(self) -> None:
         """Fresh planner statistics after a bulk load (PostgreSQL would otherwise pick a
@@ -408,6 +486,11 @@ class ArxivIndex:
 
     def search(self, query: str, limit: int = 20, offset: int = 0) -> list[IndexRecord]:
         """Records matching every word of ``query`` (word prefixes), best first."""
+        return self.search_hits(query, limit, offset).records
+
+    def search_hits(self, query: str, limit: int = 20, offset: int = 0) -> IndexHits:
+        """:meth:`search` with how many records match (a lower bound past the candidate
+        bound: see :func:`catalog.index.lookup.search`)."""
         from catalog.index import lookup
 
         with self.read() as conn:
@@ -444,7 +527,13 @@ def _stamp(value: datetime | None, dialect: str) -> Any:
     """Datetimes: aware UTC for PostgreSQL; SQLite stores naive UTC text."""
     if value is None or dialect == "postgresql":
         return value
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(sep=" ")
+
+
+db_day = _day  # for the snapshot reader, which makes rows itself
+db_stamp = _stamp
 
 
 def _db_value(value: Any, dialect: str) -> Any:
@@ -522,6 +611,7 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
     # text it has now; each is one set-based statement over the batch's ids, written
     # as ``arxiv_id IN (batch)`` so that SQLite looks the ids up in the unique index
     # (a join let it scan the whole table for each batch: quadratic in a bulk load).
+    # The index holds live records only: deleted ones are neither taken out nor put in.
     fts = has_fts(conn)
     replacing = False
     if fts:
@@ -536,7 +626,7 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
         removed = conn.exec_driver_sql(
             "INSERT INTO arxiv_fts (arxiv_fts, rowid, title, authors, abstract)"
             " SELECT 'delete', r.id, r.title, r.authors, r.abstract FROM arxiv_record r"
-            " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch)"
+            " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch) AND NOT r.deleted"
         )
         replacing = removed.rowcount != 0
     newest_before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM arxiv_record").scalar()
@@ -556,7 +646,8 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
         if replacing:
             conn.exec_driver_sql(
                 index_rows
-                + " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch) AND r.id <= ?",
+                + " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch) AND r.id <= ?"
+                " AND NOT r.deleted",
                 (newest_before,),
             )
     if rows.versions:
@@ -566,6 +657,56 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
             + _MERGE_VERSION,
             rows.versions,
         )
+
+
+def _sqlite_append(conn: Connection, rows: Rows) -> bool:
+    """Insert a batch of records none of which is stored: the record rows, their
+    full-text rows (found as the ids above the largest before) and their versions.
+    False, with nothing written, when a record of the batch is stored already."""
+    from sqlalchemy.exc import IntegrityError
+
+    newest_before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM arxiv_record").scalar()
+    marks = ", ".join("?" * len(_RECORD_COLUMNS))
+    conn.exec_driver_sql("SAVEPOINT append_batch")
+    try:
+        conn.exec_driver_sql(
+            f"INSERT INTO arxiv_record ({', '.join(_RECORD_COLUMNS)}) VALUES ({marks})",
+            rows.records,
+        )
+    except IntegrityError:  # an arxiv_id already stored: the rows before it go too
+        conn.exec_driver_sql("ROLLBACK TO append_batch")
+        conn.exec_driver_sql("RELEASE append_batch")
+        return False
+    conn.exec_driver_sql("RELEASE append_batch")
+    if has_fts(conn):
+        conn.exec_driver_sql(
+            "INSERT INTO arxiv_fts (rowid, title, authors, abstract)"
+            " SELECT r.id, r.title, r.authors, r.abstract FROM arxiv_record r WHERE r.id > ?",
+            (newest_before,),
+        )
+    if rows.versions:
+        conn.exec_driver_sql(
+            "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn)"
+            " VALUES ((SELECT id FROM arxiv_record WHERE arxiv_id = ?), ?, ?, ?, ?)",
+            rows.versions,
+        )
+    return True
+
+
+def _tune_fts(conn: Connection, *, loading: bool) -> None:
+    """FTS5's merge policy (kept in ``arxiv_fts_config``). While loading, segments are
+    merged only 16 at a time (``crisismerge``) instead of four at a time as they come
+    (``automerge``): merging cost about as much as indexing itself, and every merge
+    level rewrites each record. Afterwards ``automerge`` is back at FTS5's default, so
+    harvested pages merge what the load left as they come. (``hashsize``, 64 MB so a
+    batch becomes one segment, is set by the index's migration ix0002.)"""
+    if not has_fts(conn):
+        return
+    import os  # experiment switches, removed before landing
+
+    automerge = int(os.environ.get("IX_AUTOMERGE", "0")) if loading else 4
+    for key, value in (("automerge", automerge), ("crisismerge", 16)):
+        conn.exec_driver_sql("INSERT INTO arxiv_fts (arxiv_fts, rank) VALUES (?, ?)", (key, value))
 
 
 def has_fts(conn: Connection) -> bool:
