@@ -217,6 +217,39 @@ def test_bodies_are_bounded(echo: EchoStandIn) -> None:
     assert len(echo.log) == 1  # asking again would bring the same body
 
 
+def test_a_spooled_body_is_read_as_a_file_closed_after_reading_and_bounded(
+    echo: EchoStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from catalog.sources import http as layer
+
+    monkeypatch.setattr(layer, "SPOOL_IN_MEMORY", 1000)  # 10,000 bytes go to disk
+    kept: list[Reply] = []
+
+    def read_stream(reply: Reply) -> bytes:
+        kept.append(reply)
+        return reply.stream().read()
+
+    with http(echo) as h:
+        assert h.get(echo.base + "/big", read=read_stream, spool=True) == b"x" * 10_000
+        assert kept[0].content == b""  # nothing held in memory beside the file
+        assert kept[0].body is not None and kept[0].body.closed
+        assert h.get(echo.base + "/p", read=read_stream, spool=True) == (
+            b'{"path": "/p", "params": {}}'
+        )
+    with http(echo, max_bytes=1000) as h:
+        outcome = h.get(echo.base + "/big", read=read_stream, spool=True)
+    assert isinstance(outcome, Failure) and "larger than 1000 bytes" in outcome.reason
+
+
+def test_a_long_retry_after_can_stop_the_request_instead_of_waiting(echo: EchoStandIn) -> None:
+    echo.script("503:retry-after=3600")
+    with http(echo, max_retry_after=1.0, long_retry_after="stop") as h:
+        outcome = h.get(echo.base + "/", read=read_json)
+    assert isinstance(outcome, Failure)
+    assert outcome.retry_after == 3600 and outcome.status == 503
+    assert len(echo.log) == 1  # not asked again
+
+
 def test_only_configured_endpoints_are_asked(echo: EchoStandIn) -> None:
     with http(echo) as h, pytest.raises(CatalogError, match="configured endpoints"):
         h.get(f"http://localhost:{echo.port}/", read=read_json)

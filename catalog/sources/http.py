@@ -15,6 +15,12 @@
 * a same-host redirect is followed (``max_redirects`` hops); a redirect to another host
   never is: the caller gets a :class:`Failure` carrying the ``Location``;
 * bodies are read up to ``max_bytes``, so a hostile or broken server cannot fill memory;
+  with ``spool=True`` a body goes into a temporary file instead (in memory up to 8 MB,
+  on disk past that), which the reader stream-parses (``Reply.stream()``): a large
+  page (an OAI-PMH page of 2,500 records) is never held in memory whole, let alone twice;
+* a server asking (``Retry-After``) for more than ``max_retry_after`` is waited for that
+  long at most, or, with ``long_retry_after="stop"``, not asked again: the request
+  fails at once with the wait it asked for (a harvest stops with that advice);
 * with ``rate_headers`` (Crossref), spacing follows the ``x-rate-limit-limit`` /
   ``x-rate-limit-interval`` headers of each answer, never below ``min_delay``;
 * every request and retry is reported as an :class:`HttpEvent`, for progress bars;
@@ -26,15 +32,17 @@ Not thread-safe: pacing is per instance, so a run shares one source (in one thre
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal, TypeVar
+from typing import IO, Any, Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -61,6 +69,7 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024  # arXiv's 2,000-entry feeds are a few MB
 _CHUNK = 64 * 1024
+SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a spooled body past this goes to a temporary file
 
 
 class BadAnswer(Exception):
@@ -78,11 +87,19 @@ class Reply:
     status: int
     reason: str
     headers: Mapping[str, str]  # names in lower case
-    content: bytes
+    content: bytes  # empty when the body was spooled: read ``stream()``
     url: str  # the URL that answered (after same-host redirects)
+    body: IO[bytes] | None = None  # the spooled body (``spool=True``), closed after read
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def stream(self) -> IO[bytes]:
+        """The body as a binary file at offset 0 (spooled or not), for stream parsers."""
+        if self.body is None:
+            return io.BytesIO(self.content)
+        self.body.seek(0)
+        return self.body
 
     def text(self) -> str:
         """The body decoded by its declared charset (UTF-8 when none), never raising."""
@@ -113,6 +130,7 @@ class Failure:
     attempts: int
     status: int | None = None  # the last HTTP status, when there was an answer
     location: str | None = None  # where a redirect that was not followed pointed
+    retry_after: float | None = None  # the wait a server asked for, past max_retry_after
 
     def __str__(self) -> str:
         return f"{self.reason} after {self.attempts} attempt{'s' if self.attempts != 1 else ''}"
@@ -128,6 +146,7 @@ class HttpEvent:
     detail: str
     attempt: int  # 1-based attempt within the request
     wait: float = 0.0  # seconds before the retry (retry)
+    reason: str = ""  # what failed (retry), without the wait that ``detail`` adds
 
 
 @dataclass
@@ -152,6 +171,7 @@ class Http:
         backoff_base: float | None = None,
         backoff_cap: float = 60.0,
         max_retry_after: float = 120.0,
+        long_retry_after: Literal["wait", "stop"] = "wait",
         max_redirects: int = 1,
         max_bytes: int = DEFAULT_MAX_BYTES,
         accept: str = "*/*",
@@ -172,6 +192,7 @@ class Http:
         self.backoff_base = max(self.delay, 0.05) if backoff_base is None else backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
+        self.long_retry_after = long_retry_after
         self.max_redirects = max_redirects
         self.max_bytes = max_bytes
         self.accept = accept
@@ -205,9 +226,16 @@ class Http:
         read: Callable[[Reply], T],
         accept_status: Collection[int] = (200,),
         on_event: Callable[[HttpEvent], None] | None = None,
+        spool: bool = False,
     ) -> T | Failure:
         return self.request(
-            "GET", url, params=params, read=read, accept_status=accept_status, on_event=on_event
+            "GET",
+            url,
+            params=params,
+            read=read,
+            accept_status=accept_status,
+            on_event=on_event,
+            spool=spool,
         )
 
     def request(
@@ -220,19 +248,22 @@ class Http:
         read: Callable[[Reply], T],
         accept_status: Collection[int] = (200,),
         on_event: Callable[[HttpEvent], None] | None = None,
+        spool: bool = False,
     ) -> T | Failure:
         """Send one request, retrying as the module docstring says.
 
         Answers with a status in ``accept_status`` go to ``read``, whose value is
         returned; other statuses that a retry cannot change (404, 410, ...) give a
-        :class:`Failure` at once, as does a redirect to another host.
+        :class:`Failure` at once, as does a redirect to another host. With ``spool``
+        the body is in a temporary file (``Reply.stream()``), closed once ``read``
+        returns: ``read`` parses it, and keeps nothing of the file.
         """
         host = self._host(url)
         reason = "no attempt made"
         status: int | None = None
         for attempt in range(1, self.max_attempts + 1):
             retry_after: float | None = None
-            outcome = self._send(host, method, url, params, data, attempt, on_event)
+            outcome = self._send(host, method, url, params, data, attempt, on_event, spool)
             if isinstance(outcome, Failure):
                 return outcome  # not worth retrying (redirect away, body too large)
             if isinstance(outcome, str):
@@ -247,19 +278,31 @@ class Http:
                         reason = str(exc)
                     except Refused as exc:
                         return Failure(str(exc), attempt, status)
-                elif status == 429 or status >= 500:
-                    reason = f"HTTP {status} {reply.reason}".strip()
-                    retry_after = retry_after_seconds(reply.header("retry-after"))
-                elif 300 <= status < 400:
-                    location = reply.header("location") or ""
-                    return Failure(
-                        f"redirected to {location or 'nowhere'}; not followed",
-                        attempt,
-                        status,
-                        urljoin(reply.url, location) if location else None,
-                    )
-                else:  # other 4xx: asking again will not help
-                    return Failure(f"HTTP {status} {reply.reason}".strip(), attempt, status)
+                    finally:
+                        if reply.body is not None:
+                            reply.body.close()
+                else:
+                    if reply.body is not None:  # an answer not read: its body is not wanted
+                        reply.body.close()
+                    if status == 429 or status >= 500:
+                        reason = f"HTTP {status} {reply.reason}".strip()
+                        retry_after = retry_after_seconds(reply.header("retry-after"))
+                        if (
+                            retry_after is not None
+                            and retry_after > self.max_retry_after
+                            and self.long_retry_after == "stop"
+                        ):
+                            return Failure(reason, attempt, status, retry_after=retry_after)
+                    elif 300 <= status < 400:
+                        location = reply.header("location") or ""
+                        return Failure(
+                            f"redirected to {location or 'nowhere'}; not followed",
+                            attempt,
+                            status,
+                            urljoin(reply.url, location) if location else None,
+                        )
+                    else:  # other 4xx: asking again will not help
+                        return Failure(f"HTTP {status} {reply.reason}".strip(), attempt, status)
             if attempt == self.max_attempts:
                 break
             wait = self.backoff(attempt)
@@ -275,6 +318,7 @@ class Http:
                     f"{reason}; retrying in {wait:.2f}s",
                     attempt + 1,
                     wait,
+                    reason,
                 ),
             )
             self.hold(url, wait)
@@ -323,6 +367,7 @@ class Http:
         data: Mapping[str, str] | None,
         attempt: int,
         on_event: Callable[[HttpEvent], None] | None,
+        spool: bool = False,
     ) -> Reply | Failure | str:
         """One attempt (following same-host redirects); a str says what failed."""
         hops = 0
@@ -334,7 +379,7 @@ class Http:
                 HttpEvent("request", self.source, _no_query(url), f"{method} {url}", attempt),
             )
             try:
-                reply = self._exchange(host, method, url, params, data)
+                reply = self._exchange(host, method, url, params, data, spool)
             except httpx.TimeoutException:
                 return f"no answer within {self.timeout:g}s"
             except httpx.TransportError as exc:
@@ -345,6 +390,8 @@ class Http:
             if 300 <= reply.status < 400 and hops < self.max_redirects:
                 target = urljoin(url, reply.header("location") or "")
                 if reply.header("location") and _origin(target) == _origin(url):
+                    if reply.body is not None:
+                        reply.body.close()
                     hops, url = hops + 1, target
                     continue
             return reply
@@ -356,22 +403,36 @@ class Http:
         url: str,
         params: Mapping[str, str] | None,
         data: Mapping[str, str] | None,
+        spool: bool = False,
     ) -> Reply | Failure:
         request = host.client.build_request(
             method, url, params=dict(params) if params else None, data=data
         )
         response = host.client.send(request, stream=True)
+        too_large = Failure(f"the answer is larger than {self.max_bytes} bytes", 1)
+        body: IO[bytes] | None = None
+        chunks: list[bytes] = []
         try:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_bytes:
-                return Failure(f"the answer is larger than {self.max_bytes} bytes", 1)
-            chunks: list[bytes] = []
+                return too_large
+            if spool:
+                body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
             size = 0
             for chunk in response.iter_bytes(_CHUNK):
                 size += len(chunk)
                 if size > self.max_bytes:
-                    return Failure(f"the answer is larger than {self.max_bytes} bytes", 1)
-                chunks.append(chunk)
+                    if body is not None:
+                        body.close()
+                    return too_large
+                if body is not None:
+                    body.write(chunk)
+                else:
+                    chunks.append(chunk)
+        except BaseException:
+            if body is not None:
+                body.close()
+            raise
         finally:
             response.close()
         return Reply(
@@ -380,6 +441,7 @@ class Http:
             headers={k.lower(): v for k, v in response.headers.items()},
             content=b"".join(chunks),
             url=str(response.url),
+            body=body,
         )
 
     def _wait_turn(self, host: _Host) -> None:
