@@ -25,6 +25,7 @@ fault per request, first in first out:
   ``badResumptionToken``     the protocol error, as if the token had expired
   ``400:CODE``               an OAI-PMH error CODE sent with HTTP 400 (some servers do)
   ``billion``                200, an entity-expansion payload
+  ``redirect:PATH``          302 to PATH on the same server
 
 ``server.expire_tokens()`` forgets every token issued. ``server.log`` lists
 :class:`LoggedRequest` ``(time, params, status)``, logged as each request arrives (status
@@ -496,6 +497,10 @@ def _make_handler(stand_in: OaiStandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(200, body)
             elif fault == "billion":
                 self._send(200, _BILLION)
+            elif fault.startswith("redirect:"):
+                status = 302
+                location = {"Location": fault.split(":", 1)[1]}
+                self._send(302, b"moved", "text/plain", location)
             else:
                 if fault.startswith("slow:"):
                     time.sleep(float(fault.split(":", 1)[1]))

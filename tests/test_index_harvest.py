@@ -279,6 +279,32 @@ def test_503_with_retry_after_is_honoured_and_retry_after_0_still_backs_off(
     assert "HTTP 503" in result.stderr
 
 
+def test_a_server_asking_for_more_than_ten_minutes_stops_the_run_with_advice(
+    sqlite_url: str, oai: OaiStandIn
+) -> None:
+    oai.script("ok", "503:retry-after=3600")
+
+    result = run("harvest")
+
+    assert result.exit_code == 3, result.output
+    assert "asks to wait 3600s" in result.stderr and "run again later" in result.stderr
+    assert [e.status for e in oai.log] == [200, 503]  # not asked again
+    assert len(stored(sqlite_url)) == 50  # the first page is kept; a new run goes on
+    assert run("harvest").exit_code == 0
+    assert len(stored(sqlite_url)) == 300
+
+
+def test_redirects_are_not_followed(sqlite_url: str, oai: OaiStandIn) -> None:
+    oai.script("redirect:/oai-moved")
+
+    result = run("harvest")
+
+    assert result.exit_code == 3, result.output
+    assert "HTTP 302" in result.stderr and "/oai-moved" in result.stderr
+    assert "CATALOG_OAI_URL" in result.stderr
+    assert len(oai.log) == 1  # the new place is never asked
+
+
 def test_requests_are_spaced_by_catalog_oai_delay(
     sqlite_url: str, oai: OaiStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -122,12 +122,12 @@ def harvest(
             return
 
         from catalog.index.harvest import harvest as run_harvest
-        from catalog.index.http import PoliteHttp
+        from catalog.index.http import OaiClient
 
         def retrying(reason: str, wait: float) -> None:
             progress.note(f"harvest: {reason}; asking again in {wait:.1f}s")
 
-        with PoliteHttp(on_retry=retrying) as http:
+        with OaiClient(on_retry=retrying) as http:
             click.echo(
                 f"harvest: {set_spec or 'all sets'} ({prefix}) from {http.base_url} "
                 f"into {index.location}",

@@ -24,17 +24,10 @@ from datetime import date
 from pathlib import Path
 
 from catalog.errors import ArxivUnavailable, CatalogError
-from catalog.index.http import PoliteHttp
-from catalog.index.oai import (
-    MalformedPage,
-    Page,
-    list_records_params,
-    parse_page,
-    resume_params,
-)
+from catalog.index.http import OaiClient
+from catalog.index.oai import Page, list_records_params, resume_params
 from catalog.index.store import ArxivIndex, HarvestState, Rows, now
 
-PAGE_ATTEMPTS = 5  # a malformed page is asked this many times in all
 TOKEN_RESTARTS = 3  # badResumptionToken restarts in one run, at most
 SNAPSHOT_BATCH = 10_000
 
@@ -89,7 +82,7 @@ OnProgress = Callable[[Progress], None]
 
 def harvest(
     index: ArxivIndex,
-    http: PoliteHttp,
+    http: OaiClient,
     *,
     set_spec: str = "",
     prefix: str = "arXivRaw",
@@ -128,7 +121,7 @@ def harvest(
                 if token
                 else list_records_params(prefix, set_spec or None, request_from, until)
             )
-            page = _fetch_page(http, params)
+            page = http.list_records(params)
             error = page.error
             if error is not None:
                 if error.code == "noRecordsMatch":
@@ -226,23 +219,6 @@ def _finish_list(state: HarvestState, covered: date | None) -> None:
     state.token = None
     state.finished = now()
     state.updated = state.finished
-
-
-def _fetch_page(http: PoliteHttp, params: dict[str, str]) -> Page:
-    for attempt in range(1, PAGE_ATTEMPTS + 1):
-        body = http.get(params)
-        try:
-            return parse_page(body)
-        except MalformedPage as exc:
-            if attempt == PAGE_ATTEMPTS:
-                raise ArxivUnavailable(
-                    f"{http.base_url} kept sending broken pages: {exc} "
-                    f"({PAGE_ATTEMPTS} attempts); run again to go on"
-                ) from None
-            http.retry_later(str(exc), attempt)
-        finally:
-            body.close()
-    raise AssertionError("unreachable")
 
 
 def _refusal(url: str, params: dict[str, str], code: str, message: str) -> CatalogError:

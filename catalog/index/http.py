@@ -1,63 +1,59 @@
-"""The index's one door to the network: polite GETs to arXiv's OAI-PMH endpoint.
+"""The index's one door to the network: ``ListRecords`` pages from arXiv's OAI-PMH
+endpoint, through the project's shared polite layer (:mod:`catalog.sources.http`).
 
-Kept in this one module so it can move onto the shared HTTP layer
-(``catalog/sources/http.py``) when that lands. The rules (arXiv's, and the issue's):
+What the shared layer does for every source (spacing, retries, ``Retry-After``, a
+capped body) is not repeated here; this module says how the OAI-PMH endpoint is to be
+treated:
 
-* one request at a time on one connection; no two requests (retries included) start
-  closer than ``delay`` seconds apart (``CATALOG_OAI_DELAY``, default 3 s);
+* ``CATALOG_OAI_URL`` (default ``https://oaipmh.arxiv.org/oai``) and ``CATALOG_OAI_DELAY``
+  (default 3 s, arXiv's asked spacing): one request at a time, no two (retries included)
+  closer than the delay;
 * 503 (arXiv's flow control), 429 and other 5xx, timeouts and broken connections are
-  retried; ``Retry-After`` (seconds or an HTTP date) is honoured, and the wait is never
-  shorter than the backoff, so ``Retry-After: 0`` still backs off; a server that asks for
-  more than ``max_retry_after`` seconds is not hammered: the run stops with that advice;
-* the body is read into a spooled temporary file (memory for small pages, disk past
-  8 MB, at most ``max_bytes``), so a caller can stream-parse it and a page never needs to
-  fit in memory twice;
-* redirects are not followed; the User-Agent names the tool.
+  retried; ``Retry-After`` is honoured and never waited for less than the backoff (so
+  ``Retry-After: 0`` still backs off); a server asking for more than ten minutes is not
+  asked again: the run stops with that advice;
+* a page that is not whole XML (cut short, truncated) is asked again, with backoff;
+* OAI-PMH sends its errors in a 200 answer, and some servers send them with a 4xx status:
+  an XML body of a 4xx answer is read too; any other 4xx ends the run at once;
+* each body is spooled to a temporary file (memory up to 8 MB, disk past that, 1 GB at
+  most) and stream-parsed: a 2,500-record page is never in memory whole;
+* redirects are not followed (an OAI-PMH endpoint has no business moving).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import IO
 
-import httpx
-
-from catalog import __version__
-from catalog.errors import ArxivUnavailable, CatalogError
+from catalog.errors import ArxivUnavailable
+from catalog.index.oai import MalformedPage, Page, parse_page
+from catalog.sources.http import BadAnswer, Failure, Http, HttpEvent, Refused, Reply
+from catalog.sources.http import env_delay as shared_env_delay
+from catalog.sources.http import env_url as shared_env_url
 
 DEFAULT_URL = "https://oaipmh.arxiv.org/oai"
 DEFAULT_DELAY = 3.0
-USER_AGENT = f"catalog/{__version__} (reading-group paper catalog; arXiv index harvester)"
-_SPOOL_IN_MEMORY = 8 * 1024 * 1024
+MAX_RETRY_AFTER = 600.0  # a server asking for longer stops the run
+PAGE_BYTES = 1024 * 1024 * 1024
+# 200, and the 4xx answers that may carry an OAI-PMH error (429 is flow control: retried)
+_READ_STATUS = frozenset({200} | set(range(400, 500)) - {429})
 
 # (what happened, seconds the client waits before asking again)
 OnRetry = Callable[[str, float], None]
 
 
 def env_url() -> str:
-    return os.environ.get("CATALOG_OAI_URL", "").strip() or DEFAULT_URL
+    """``CATALOG_OAI_URL``, checked to be an http(s) URL (default arXiv's endpoint)."""
+    return shared_env_url("CATALOG_OAI_URL", DEFAULT_URL)
 
 
 def env_delay() -> float:
-    raw = os.environ.get("CATALOG_OAI_DELAY", "").strip()
-    if not raw:
-        return DEFAULT_DELAY
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        raise CatalogError(f"CATALOG_OAI_DELAY must be a number of seconds >= 0, not {raw!r}")
-    return value
+    """``CATALOG_OAI_DELAY`` in seconds (default 3, arXiv's asked spacing)."""
+    delay = shared_env_delay("CATALOG_OAI_DELAY", DEFAULT_DELAY)
+    return DEFAULT_DELAY if delay is None else delay
 
 
-class PoliteHttp:
-    """GETs to one endpoint, paced and retried. Use as a context manager."""
+class OaiClient:
+    """``ListRecords`` pages from one OAI-PMH endpoint. Use as a context manager."""
 
     def __init__(
         self,
@@ -66,152 +62,84 @@ class PoliteHttp:
         *,
         timeout: float = 120.0,
         max_attempts: int = 8,
-        max_retry_after: float = 600.0,
+        max_retry_after: float = MAX_RETRY_AFTER,
         backoff_cap: float = 300.0,
-        max_bytes: int = 1024 * 1024 * 1024,
+        max_bytes: int = PAGE_BYTES,
         on_retry: OnRetry | None = None,
     ) -> None:
         self.base_url = base_url or env_url()
         self.delay = env_delay() if delay is None else delay
-        self.max_attempts = max_attempts
-        self.max_retry_after = max_retry_after
-        self.backoff_cap = backoff_cap
-        # Backoff grows from the spacing (a floor keeps test delays of 0 honest).
-        self.backoff_base = max(self.delay, 0.05)
-        self.max_bytes = max_bytes
         self.on_retry = on_retry
-        self.requests = 0
-        self.retries = 0
-        self._last_start: float | None = None
-        self._not_before = 0.0
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT, "Accept": "text/xml, application/xml"},
+        self._http = Http(
+            "oai",
+            [self.base_url],
+            delay=self.delay,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff_cap=backoff_cap,
+            max_retry_after=max_retry_after,
+            long_retry_after="stop",
+            max_redirects=0,
+            max_bytes=max_bytes,
+            accept="text/xml, application/xml",
+            on_event=self._event,
         )
+
+    @property
+    def requests(self) -> int:
+        return self._http.requests
+
+    @property
+    def retries(self) -> int:
+        return self._http.retries
 
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> PoliteHttp:
+    def __enter__(self) -> OaiClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get(self, params: dict[str, str]) -> IO[bytes]:
-        """The body of a 200 answer to ``params``, as a file at offset 0 (close it).
+    def list_records(self, params: dict[str, str]) -> Page:
+        """The page the endpoint answers to ``params`` (its OAI-PMH error included).
 
-        Raises :class:`ArxivUnavailable` when every attempt failed.
+        Raises :class:`ArxivUnavailable` when no whole page came after every attempt,
+        or the server asked to wait longer than ``max_retry_after``.
         """
-        reason = "no attempt made"
-        for attempt in range(1, self.max_attempts + 1):
-            retry_after: float | None = None
-            self._wait_turn()
-            self.requests += 1
-            try:
-                body = self._fetch(params)
-            except _Answer as answer:
-                if answer.status not in (429,) and answer.status < 500:
-                    raise ArxivUnavailable(
-                        f"{self.base_url} answered HTTP {answer.status} {answer.reason}"
-                        + (f" (to {answer.location})" if answer.location else "")
-                    ) from None
-                reason = f"HTTP {answer.status} {answer.reason}".strip()
-                retry_after = answer.retry_after
-            except httpx.TimeoutException:
-                reason = "no answer in time"
-            except httpx.TransportError as exc:  # refused, reset, body cut short
-                reason = f"connection failed ({' '.join(str(exc).split()) or type(exc).__name__})"
-            else:
-                return body
-            if retry_after is not None and retry_after > self.max_retry_after:
-                raise ArxivUnavailable(
-                    f"{self.base_url} asks to wait {retry_after:.0f}s ({reason}); run again later"
-                )
-            if attempt == self.max_attempts:
-                break
-            self.retry_later(reason, attempt, retry_after)
-        raise ArxivUnavailable(
-            f"{self.base_url} could not be reached: {reason} after {self.max_attempts} attempts"
+        outcome = self._http.get(
+            self.base_url, params, read=_read_page, accept_status=_READ_STATUS, spool=True
         )
+        if isinstance(outcome, Failure):
+            raise ArxivUnavailable(self._explain(outcome))
+        return outcome
 
-    def retry_later(self, reason: str, attempt: int, retry_after: float | None = None) -> None:
-        """Push the next request back by the backoff for ``attempt`` (or Retry-After)."""
-        wait = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-        if retry_after is not None:
-            wait = max(wait, retry_after)
-        self.retries += 1
-        if self.on_retry is not None:
-            self.on_retry(reason, wait)
-        # Counted from now (the failed answer's arrival), not from the request's start.
-        self._not_before = max(self._not_before, time.monotonic() + wait)
-
-    def _fetch(self, params: dict[str, str]) -> IO[bytes]:
-        with self._http.stream("GET", self.base_url, params=params) as response:
-            status = response.status_code
-            # OAI-PMH errors come in a 200 answer; a server that sends them with a 4xx
-            # status still says what is wrong in the XML, so that is read too.
-            xml_error = (
-                400 <= status < 500
-                and status != 429
-                and "xml" in (response.headers.get("Content-Type", ""))
+    def _explain(self, failure: Failure) -> str:
+        where = self.base_url
+        if failure.retry_after is not None:
+            wait = f"{failure.retry_after:.0f}s"
+            return f"{where} asks to wait {wait} ({failure.reason}); run again later"
+        if failure.status == 200:  # answered every time, never with a whole page
+            return f"{where} kept sending broken pages: {failure}; run again to go on"
+        if failure.status is not None and 300 <= failure.status < 400:
+            return (
+                f"{where} answered HTTP {failure.status}, {failure.reason} (an OAI-PMH "
+                "endpoint does not move): set CATALOG_OAI_URL to the endpoint itself"
             )
-            if status != 200 and not xml_error:
-                response.read()
-                raise _Answer(response)
-            spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
-            size = 0
-            try:
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise ArxivUnavailable(
-                            f"{self.base_url} sent more than {self.max_bytes} bytes for one page"
-                        )
-                    spool.write(chunk)
-            except BaseException:
-                spool.close()
-                raise
-        spool.seek(0)
-        return spool
+        if failure.status is not None and failure.status != 429 and failure.status < 500:
+            return f"{where} answered {failure.reason}"
+        return f"{where} could not be reached: {failure}"
 
-    def _wait_turn(self) -> None:
-        while True:
-            now = time.monotonic()
-            ready = self._not_before
-            if self._last_start is not None:
-                ready = max(ready, self._last_start + self.delay)
-            if now >= ready:
-                break
-            time.sleep(ready - now)
-        self._last_start = time.monotonic()
+    def _event(self, event: HttpEvent) -> None:
+        if event.kind == "retry" and self.on_retry is not None:
+            self.on_retry(event.reason, event.wait)
 
 
-class _Answer(Exception):
-    """A non-200 answer."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.status = response.status_code
-        self.reason = response.reason_phrase
-        self.location = response.headers.get("Location", "") if response.is_redirect else ""
-        self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds asked by a ``Retry-After`` header (delta-seconds or HTTP date), else None."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
+def _read_page(reply: Reply) -> Page:
+    if reply.status != 200 and "xml" not in (reply.header("content-type") or ""):
+        raise Refused(f"HTTP {reply.status} {reply.reason}".strip())
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        return parse_page(reply.stream())
+    except MalformedPage as exc:
+        raise BadAnswer(str(exc)) from None
