@@ -645,8 +645,7 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
         conn.exec_driver_sql(index_rows + " WHERE r.id > ?", (newest_before,))
         if replacing:
             conn.exec_driver_sql(
-                index_rows
-                + " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch) AND r.id <= ?"
+                index_rows + " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch) AND r.id <= ?"
                 " AND NOT r.deleted",
                 (newest_before,),
             )
@@ -702,9 +701,7 @@ def _tune_fts(conn: Connection, *, loading: bool) -> None:
     batch becomes one segment, is set by the index's migration ix0002.)"""
     if not has_fts(conn):
         return
-    import os  # experiment switches, removed before landing
-
-    automerge = int(os.environ.get("IX_AUTOMERGE", "0")) if loading else 4
+    automerge = 0 if loading else 4  # 0: no merging as segments come (crisismerge still)
     for key, value in (("automerge", automerge), ("crisismerge", 16)):
         conn.exec_driver_sql("INSERT INTO arxiv_fts (arxiv_fts, rank) VALUES (?, ?)", (key, value))
 
