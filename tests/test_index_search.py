@@ -1,0 +1,75 @@
+"""Word search over the arXiv index when a word matches more records than are ranked.
+
+A word that half of arXiv uses must not make a search rank millions of matches to show
+20: past ``lookup.CANDIDATES`` matches a search ranks a bounded candidate set and says
+"more than" (``IndexHits.more``). The bound is lowered here so that a few dozen records
+show what a million would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from catalog.index import lookup
+from catalog.index.record import IndexRecord, Version
+from catalog.index.store import ArxivIndex
+
+WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+BOUND = 5
+
+
+def record(n: int, title: str, abstract: str) -> IndexRecord:
+    return IndexRecord(f"2401.{n:05d}", title, abstract=abstract, versions=(Version(1, WHEN),))
+
+
+def ids(records: list[IndexRecord]) -> list[str]:
+    return [r.arxiv_id for r in records]
+
+
+@pytest.fixture
+def index(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivIndex]:
+    monkeypatch.setattr(lookup, "CANDIDATES", BOUND)
+    # 30 records whose abstract has "common"; record 2 (stored early, so not among the
+    # most recently stored matches) has it in its title too; "rare" is in three.
+    records = [
+        record(n, f"Paper {n}", "a common word" + (" and a rare one" if n % 10 == 0 else ""))
+        for n in range(1, 31)
+    ]
+    records[1] = record(2, "Common knowledge", "a common word")
+    with ArxivIndex.open(db_url) as opened:
+        for start in range(0, 30, 10):  # stored in three batches, in id order
+            opened.store(records[start : start + 10])
+        yield opened
+
+
+def test_a_word_matching_few_records_counts_them_exactly(index: ArxivIndex) -> None:
+    hits = index.search_hits("rare")
+    assert sorted(ids(hits.records)) == ["2401.00010", "2401.00020", "2401.00030"]
+    assert (hits.total, hits.more) == (3, False)
+
+
+def test_a_common_word_ranks_a_bounded_set_and_says_there_are_more(index: ArxivIndex) -> None:
+    hits = index.search_hits("common", limit=3)
+    assert len(hits.records) == 3
+    assert (hits.total, hits.more) == (BOUND, True)  # "more than 5", not a made-up count
+
+
+def test_a_common_word_still_puts_an_old_title_match_first(db_url: str, index: ArxivIndex) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL ranks the first matches its index gives (README)")
+    assert ids(index.search("common", limit=3))[0] == "2401.00002"
+
+
+def test_pages_of_a_bounded_search_follow_on_without_repeats(index: ArxivIndex) -> None:
+    whole = ids(index.search("common", limit=4))
+    pages = ids(index.search("common", limit=2)) + ids(index.search("common", limit=2, offset=2))
+    assert pages == whole and len(set(whole)) == 4
+
+
+def test_limit_0_ranks_every_match(db_url: str, index: ArxivIndex) -> None:
+    hits = index.search_hits("common", limit=0)
+    assert len(hits.records) == 30 and (hits.total, hits.more) == (30, False)
+    assert ids(hits.records)[0] == "2401.00002"  # the title match, out of all 30
