@@ -73,3 +73,36 @@ def test_limit_0_ranks_every_match(db_url: str, index: ArxivIndex) -> None:
     hits = index.search_hits("common", limit=0)
     assert len(hits.records) == 30 and (hits.total, hits.more) == (30, False)
     assert ids(hits.records)[0] == "2401.00002"  # the title match, out of all 30
+
+
+def test_updates_keep_the_full_text_index_in_step_with_the_records(sqlite_url: str) -> None:
+    """An update with the same text keeps its index entries, one with new text replaces
+    them, a deleted record coming back is indexed again: searches find the words each
+    record has now and none it had, and FTS5's integrity check passes."""
+    from datetime import date
+
+    def fts_is_consistent(index: ArxivIndex) -> None:
+        with index.read() as conn:  # raises on a damaged index
+            conn.exec_driver_sql("INSERT INTO arxiv_fts (arxiv_fts) VALUES ('integrity-check')")
+
+    first = [record(n, f"Walrus paper {n}", "about tusks") for n in range(1, 4)]
+    with ArxivIndex.open(sqlite_url) as index:
+        index.store(first)
+        same = record(1, "Walrus paper 1", "about tusks")
+        same.journal_ref = "Nature 1 (2024)"
+        changed = record(2, "Narwhal paper", "about horns")
+        index.store([same, changed])
+        fts_is_consistent(index)
+        assert index.get("2401.00001").journal_ref == "Nature 1 (2024)"  # type: ignore[union-attr]
+        assert sorted(ids(index.search("walrus"))) == ["2401.00001", "2401.00003"]
+        assert ids(index.search("narwhal horns")) == ["2401.00002"]
+        assert index.search("tusks paper 2") == []
+
+        gone = IndexRecord("2401.00003", "", datestamp=date(2024, 6, 1), deleted=True)
+        index.store([gone])
+        assert ids(index.search("walrus")) == ["2401.00001"]
+        back = record(3, "Walrus paper 3", "about tusks")
+        back.datestamp = date(2024, 7, 1)
+        index.store([back])
+        fts_is_consistent(index)
+        assert sorted(ids(index.search("walrus"))) == ["2401.00001", "2401.00003"]
