@@ -323,12 +323,15 @@ def _print_pages(pages: dict[str, float]) -> None:
 
 
 def _print_cpu(run: dict[str, float]) -> None:
-    """Records per CPU second of the busier process: the rate on an idle machine."""
+    """Records per CPU second of the busier process: the rate on an idle machine. The
+    load average beside it says how shared the machine was (two cores here)."""
     busiest = max(run.get("cpu", 0.0), run.get("reader_cpu", 0.0))
     if busiest:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
             f"  CPU: {run['cpu']:.1f} s storing, {run.get('reader_cpu', 0):.1f} s in the reader;"
-            f" {run['records'] / busiest:,.0f} records per second of the busier one",
+            f" {run['records'] / busiest:,.0f} records per second of the busier one"
+            f" (load average {load})",
             flush=True,
         )
 
