@@ -106,3 +106,43 @@ def test_updates_keep_the_full_text_index_in_step_with_the_records(sqlite_url: s
         index.store([back])
         fts_is_consistent(index)
         assert sorted(ids(index.search("walrus"))) == ["2401.00001", "2401.00003"]
+
+
+def test_an_index_made_by_ix0001_upgrades_with_its_records_and_drops_deleted_ones_from_fts(
+    db_url: str,
+) -> None:
+    """ix0002: the full-text index holds live records only (an ix0001 index held deleted
+    ones too); records and their versions come through the upgrade intact."""
+    from catalog.index.schema import HEAD, current_revision, index_url, upgrade
+    from catalog.store.engine import make_engine
+
+    engine = make_engine(index_url(db_url))
+    upgrade(engine, "ix0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO arxiv_record (id, arxiv_id, title, title_key, authors, abstract,"
+            " categories, dois, version, deleted) VALUES"
+            " (1, '2401.00001', 'Walrus tusks', 'walrus tusks', 'A B', 'x', 'cs.LG', '', 1,"
+            " false), (2, '2401.00002', 'Walrus gone', 'walrus gone', 'A B', 'x', 'cs.LG', '',"
+            " 1, true)"
+        )
+        conn.exec_driver_sql("INSERT INTO arxiv_version (record_id, number) VALUES (1, 1), (2, 1)")
+        if conn.dialect.name == "sqlite":  # ix0001 indexed every record, deleted or not
+            conn.exec_driver_sql(
+                "INSERT INTO arxiv_fts (rowid, title, authors, abstract)"
+                " SELECT id, title, authors, abstract FROM arxiv_record"
+            )
+    engine.dispose()
+
+    with ArxivIndex.open(db_url) as index:
+        with index.read() as conn:
+            assert current_revision(conn) == HEAD
+            if conn.dialect.name == "sqlite":
+                in_fts = conn.exec_driver_sql(
+                    "SELECT rowid FROM arxiv_fts WHERE arxiv_fts MATCH 'walrus'"
+                ).all()
+                assert [r[0] for r in in_fts] == [1]
+        assert ids(index.search("walrus")) == ["2401.00001"]
+        kept = index.get("2401.00001")
+        assert kept is not None and kept.title == "Walrus tusks" and len(kept.versions) == 1
+        assert index.status().records == 2 and index.status().deleted == 1
