@@ -104,26 +104,60 @@ def test_paper_page_ids_abstract_talks_bibtex(client: TestClient, catalog: Catal
     text = page.text
     assert "<h1>The Concrete Distribution" in text
     assert 'href="https://arxiv.org/abs/1611.00712"' in text
-    # Shown first, the paper gets its citation key, stored as catalog export stores it.
-    key = catalog.find_paper("1611.00712").citation_key
-    assert key == "maddison2016concrete"
-    assert f"@misc{{{key}," in text
+    # No key stored yet: the page shows the one `catalog export` would store, and
+    # stores nothing; its links and downloads go by the arXiv id.
+    key = "maddison2016concrete"
+    assert catalog.find_paper("1611.00712").citation_key is None
+    assert f"<code>{key}</code> <span class=\"muted\">(not stored yet" in text
+    assert f"@inproceedings{{{key}," in text  # published at ICLR
     assert 'data-copy="bibtex"' in text and 'src="/static/copy.js"' in text
     # The talk that presented it, linked to its session row, with its presenter.
     assert f'href="/sessions/{SLUG}#talk-1"' in text and ">Arshdeep</a>" in text
-    assert f'href="/papers/{key}.bib"' in text and f'href="/papers/{key}.csl.json"' in text
+    assert 'href="/papers/1611.00712.bib"' in text and f">{key}.bib</a>" in text
+    assert 'href="/papers/1611.00712.csl.json"' in text
 
-    bib = client.get(f"/papers/{key}.bib")
+    bib = client.get("/papers/1611.00712.bib")
     assert bib.status_code == 200
     assert bib.headers["content-disposition"] == f'attachment; filename="{key}.bib"'
-    expected = io.StringIO()
-    run_export(catalog, "bibtex", Selection(papers=(key,)), expected, ExportOptions())
-    assert bib.text == expected.getvalue()
     from markupsafe import escape
 
     assert f"<pre id=\"bibtex\"><code>{escape(bib.text)}</code></pre>" in text  # what is copied
-    csl = client.get(f"/papers/{key}.csl.json").json()
+    csl = client.get("/papers/1611.00712.csl.json").json()
     assert csl[0]["id"] == key and csl[0]["title"].startswith("The Concrete")
+    assert catalog.find_paper("1611.00712").citation_key is None
+
+    # `catalog export` stores the very key the page showed; the page then says so, and
+    # the download is byte for byte what the command writes.
+    expected = io.StringIO()
+    run_export(catalog, "bibtex", Selection(papers=("1611.00712",)), expected, ExportOptions())
+    assert catalog.find_paper("1611.00712").citation_key == key
+    assert expected.getvalue() == bib.text
+    stored = client.get(f"/papers/{key}").text
+    assert f"<code>{key}</code></dd>" in stored and f'href="/papers/{key}.bib"' in stored
+    assert client.get(f"/papers/{key}.bib").text == bib.text
+    assert client.get("/papers/1611.00712").status_code == 200  # the old link still works
+
+
+def test_a_shown_key_is_stable_and_never_a_stored_one(
+    client: TestClient, catalog: Catalog
+) -> None:
+    from catalog.exporting import ensure_citation_keys
+
+    # Another paper already holds the Concrete paper's natural key (a .bib import).
+    with catalog.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE paper SET citation_key = 'Maddison2016Concrete' WHERE arxiv_id = '1804.01694'"
+        )
+    pages = [client.get("/papers/1611.00712").text for _ in range(2)]
+    assert pages[0] == pages[1]  # the same key on every request
+    assert "@inproceedings{maddison2016concretea," in pages[0]
+    assert catalog.find_paper("1611.00712").citation_key is None
+    bib = client.get("/papers/1611.00712.bib")
+    assert bib.headers["content-disposition"].endswith('filename="maddison2016concretea.bib"')
+    # The key the first export stores is the one the page showed.
+    view = catalog.find_paper("1611.00712")
+    ensure_citation_keys(catalog, [view])
+    assert view.citation_key == "maddison2016concretea"
 
 
 def test_a_paper_waiting_for_authors_links_by_its_id(client: TestClient, catalog: Catalog) -> None:
@@ -134,10 +168,16 @@ def test_a_paper_waiting_for_authors_links_by_its_id(client: TestClient, catalog
     record = replace(hostile_record(), arxiv_id="2101.00002", title="Untitled", authors=())
     catalog.upsert_arxiv([record])
     page = client.get("/papers/2101.00002").text
-    # Its key is for this page only (not stored until it has authors): links use the id.
+    # Its key is for now only (an export would not store it until it has authors).
     assert catalog.find_paper("2101.00002").citation_key is None
+    assert "@misc{2021untitled," in page and "still lacks its authors or year" in page
     assert 'href="/papers/2101.00002.bib"' in page
     assert client.get("/papers/2101.00002.bib").status_code == 200
+    # A paper with neither a key nor an arXiv id is named by its catalog number.
+    tricks = catalog.search("tricks").papers[0]
+    assert tricks.arxiv_id is None and tricks.citation_key is None
+    assert f'href="/papers/{tricks.id}"' in client.get("/papers", params={"q": "tricks"}).text
+    assert client.get(f"/papers/{tricks.id}").status_code == 200
 
 
 def test_sessions_by_term_and_session_table(client: TestClient) -> None:
@@ -192,7 +232,7 @@ def test_api_papers_in_the_json_exports_shape(client: TestClient) -> None:
     assert set(paper) >= {"citation_key", "arxiv_id", "title", "authors", "abstract", "url"}
     one = client.get("/api/papers/1611.00712").json()
     assert one["title"].startswith("The Concrete Distribution")
-    assert one["citation_key"] == "maddison2016concrete"
+    assert one["citation_key"] is None  # as `catalog show --format json`: none stored yet
     assert one["talks"][0]["session"] == SLUG and one["talks"][0]["presenter"] == "Arshdeep"
     assert "versions" in one
 
@@ -235,32 +275,108 @@ def test_identifiers_and_links_a_page_may_follow() -> None:
         id=1,
         title="BERT",
         arxiv_id="1810.04805",
-        doi="10.18653/v1/N19-1423",
+        doi="10.18653/v1/N19-1423",  # the view's column, as written
         identifiers=[
             Identifier("arxiv", "1810.04805"),
-            Identifier("doi", "10.18653/v1/n19-1423"),  # the same DOI, canonical case
+            Identifier("doi", "10.18653/v1/n19-1423"),  # the same DOI, canonical
             Identifier("acl", "N19-1423"),
             Identifier("openreview", "BkpiPMbA-"),
-            Identifier("neurips", "2014/5346"),
+            Identifier("neurips", "5346"),  # a legacy number: no page of its own
+            Identifier("doi", "10.1002/(sici)1097-4571(199806)49:8<693::aid-asi4>3.0.co;2-0"),
         ],
     )
     assert identifier_links(paper) == [
         ("arXiv", "1810.04805", "https://arxiv.org/abs/1810.04805"),
-        ("DOI", "10.18653/v1/N19-1423", "https://doi.org/10.18653/v1/N19-1423"),
-        ("ACL Anthology", "N19-1423", "https://aclanthology.org/N19-1423"),
+        ("DOI", "10.18653/v1/n19-1423", "https://doi.org/10.18653/v1/n19-1423"),
+        ("ACL Anthology", "N19-1423", "https://aclanthology.org/N19-1423/"),
         ("OpenReview", "BkpiPMbA-", "https://openreview.net/forum?id=BkpiPMbA-"),
-        ("NeurIPS", "2014/5346", None),  # no page to link to: shown as text
+        ("NeurIPS", "5346", None),  # shown as text
+        (
+            "DOI",
+            "10.1002/(sici)1097-4571(199806)49:8<693::aid-asi4>3.0.co;2-0",
+            "https://doi.org/10.1002/(sici)1097-4571(199806)49:8%3C693::aid-asi4%3E3.0.co;2-0",
+        ),
+    ]
+    # A view made without the identifier rows still links its arXiv id and DOI.
+    bare = PaperView(id=2, title="x", arxiv_id="1611.00712", doi="10.1038/NATURE20101")
+    assert [url for _, _, url in identifier_links(bare)] == [
+        "https://arxiv.org/abs/1611.00712",
+        "https://doi.org/10.1038/nature20101",
     ]
     assert safe_href("https://arxiv.org/abs/1611.00712") == "https://arxiv.org/abs/1611.00712"
     for url in ("javascript:alert(1)", "{{site.baseurl}}/x.pdf", "//evil.example/", "data:,x", ""):
         assert safe_href(url) is None
 
 
+def test_paper_page_shows_where_it_was_published(client: TestClient, catalog: Catalog) -> None:
+    from tests.web_fixtures import SICI_DOI
+
+    text = client.get("/papers/1802.02550").text
+    assert re.search(
+        r'<p class="meta" id="published"><span class="badge">conference paper</span> '
+        r"Proceedings of the 35th International Conference on "
+        r"Machine Learning 80\(3\), pp\. 2678-2687, PMLR · 2018</p>",
+        text,
+    ), text
+    # Every identifier is a link; the DOI's "<" and ">" are encoded in its href and
+    # escaped in its text.
+    doi_link = '<dt>DOI</dt><dd><a href="https://doi.org/10.1002/(sici)1097-4571(199806)49:8%3C693'
+    assert doi_link in text
+    assert "49:8&lt;693::aid-asi4&gt;3.0.co;2-0</a>" in text
+    assert '<dt>PMLR</dt><dd><a href="https://proceedings.mlr.press/v80/kim18e.html"' in text
+    concrete = client.get("/papers/1611.00712").text
+    # Published in 2017 (DBLP), though on arXiv since 2016: the year is the venue's.
+    assert "</span> ICLR (Poster), OpenReview.net · 2017</p>" in concrete
+    assert 'href="https://openreview.net/forum?id=S1jE5L5gl"' in concrete
+    assert 'href="https://dblp.org/rec/conf/iclr/MaddisonMT17.html"' in concrete
+
+    # Lists show venue and year.
+    listing = client.get("/papers", params={"q": "semi amortized"}).text
+    assert "Proceedings of the 35th International Conference on Machine Learning · 2018" in listing
+    presenter = client.get("/presenters/Arshdeep").text
+    assert "ICLR (Poster) 2017" in presenter
+
+    # The JSON API carries the JSON export's record: identifiers, year, kind, venue...
+    api = client.get("/api/papers/1802.02550").json()
+    assert api["identifiers"] == [
+        {"scheme": "arxiv", "value": "1802.02550"},
+        {"scheme": "doi", "value": SICI_DOI},
+        {"scheme": "pmlr", "value": "v80/kim18e"},
+    ]
+    assert (api["year"], api["kind"], api["volume"], api["issue"], api["pages"]) == (
+        2018, "proceedings", "80", "3", "2678-2687",
+    )  # fmt: skip
+    assert api["publisher"] == "PMLR" and api["item_type"] == "paper"
+    listed = client.get("/api/papers", params={"q": "semi amortized"}).json()["papers"][0]
+    assert {k: v for k, v in listed.items()} == {
+        k: v for k, v in api.items() if k not in ("versions", "talks")
+    }
+
+    # An item that is no paper says what it is.
+    with catalog.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE paper SET item_type = 'video' WHERE arxiv_id = '1804.01694'")
+    video = client.get("/papers/1804.01694").text
+    assert '<p class="meta" id="published"><span class="badge">video</span>' in video
+    assert '<span class="badge">video</span>' in client.get("/papers", params={"q": "fbgan"}).text
+
+
+def test_year_filter_is_the_year_shown(client: TestClient) -> None:
+    # The Concrete paper: arXiv 1611 (2016), published 2017; shown and found as 2017.
+    in_2017 = client.get("/api/papers", params={"q": "concrete", "year": 2017}).json()
+    assert [p["arxiv_id"] for p in in_2017["papers"]] == ["1611.00712"]
+    assert client.get("/api/papers", params={"q": "concrete", "year": 2016}).json()["total"] == 0
+    page = client.get("/papers", params={"year": 2017}).text
+    assert "The Concrete Distribution" in page and "ICLR (Poster) · 2017" in page
+    # Papers with no published record: the year their arXiv id names.
+    in_2018 = client.get("/api/papers", params={"year": 2018}).json()["papers"]
+    assert "1804.01694" in {p["arxiv_id"] for p in in_2018}
+
+
 # -- errors --------------------------------------------------------------------------------
 
 
-def test_unknown_keys_are_404s_naming_the_nearest(client: TestClient) -> None:
-    client.get("/papers/1611.00712")  # gives the paper its key
+def test_unknown_keys_are_404s_naming_the_nearest(client: TestClient, catalog: Catalog) -> None:
+    run_export(catalog, "bibtex", Selection(), io.StringIO(), ExportOptions())  # stores keys
     page = client.get("/papers/maddison2016concret")
     assert page.status_code == 404
     assert "did you mean maddison2016concrete?" in page.text
@@ -366,13 +482,115 @@ def test_request_bodies_are_bounded(make_client: MakeClient) -> None:
 
 
 def test_read_only_has_no_edit_route(client: TestClient, catalog: Catalog) -> None:
-    methods = {m for route in client.app.routes for m in getattr(route, "methods", set())}
-    assert methods <= {"GET", "HEAD"}
+    routes = app_routes(client.app)
+    assert "/papers/{ref:path}" in routes and "/sessions/{slug}/talks" not in routes
+    assert set().union(*routes.values()) <= {"GET", "HEAD", "MOUNT"}
     assert client.post("/sessions/new", data={"slug": "2020-01-01-x"}).status_code in (404, 405)
     assert client.post(f"/sessions/{SLUG}/talks/1/remove").status_code == 404
     assert client.post("/presenters/Bill/rename", data={"new": "B"}).status_code == 404
     assert 'name="csrf_token"' not in client.get(f"/sessions/{SLUG}").text
     assert len(get_session(catalog, SLUG).presentations) == 5
+
+
+def _every_get(catalog: Catalog) -> dict[str, list[str]]:
+    """For each GET route, the requests that exercise it: papers by stored key, arXiv
+    id and number (no key stored, or none settled), 404s, filters, every export."""
+    tricks = catalog.search("tricks").papers[0].id
+    refs = ["maddison2016concrete", "1804.01694", str(tricks), "2101.00001", "nosuchpaper"]
+    searches = ["", "?q=concrete", "?year=2017", "?tag=generative&presenter=Arshdeep", "?page=2"]
+    exports = ["", f"?session={SLUG}", "?term=2019Reads&abstracts=true", "?paper=1804.01694"]
+    return {
+        "/": ["/"],
+        "/papers": [f"/papers{q}" for q in searches],
+        "/papers/{ref:path}": [f"/papers/{r}" for r in refs],
+        "/papers/{ref:path}.bib": [f"/papers/{r}.bib" for r in refs],
+        "/papers/{ref:path}.csl.json": [f"/papers/{r}.csl.json" for r in refs],
+        "/sessions": ["/sessions"],
+        "/sessions/{slug}": [f"/sessions/{SLUG}", "/sessions/2019-05-01-hostile", "/sessions/x"],
+        "/sessions/{slug}/post.md": [f"/sessions/{SLUG}/post.md"],
+        "/presenters": ["/presenters"],
+        "/presenters/{name}": ["/presenters/Arshdeep", "/presenters/Mallory"],
+        "/check": ["/check"],
+        "/export.bib": [f"/export.bib{q}" for q in exports],
+        "/export.json": [f"/export.json{q}" for q in exports],
+        "/export.csl.json": [f"/export.csl.json{q}" for q in exports],
+        "/api/papers": [f"/api/papers{q}" for q in searches],
+        "/api/papers/{ref:path}": [f"/api/papers/{r}" for r in refs],
+        "/api/sessions": ["/api/sessions"],
+        "/api/sessions/{slug}": [f"/api/sessions/{SLUG}", "/api/sessions/2019-05-01-hostile"],
+        "/api/presenters": ["/api/presenters"],
+        "/api/presenters/{name}": ["/api/presenters/GaoJi"],
+        "/api/check": ["/api/check"],
+        "/api/docs": ["/api/docs"],
+        "/api/openapi.json": ["/api/openapi.json"],
+        "/static": ["/static/style.css", "/static/copy.js"],
+        "/sessions/new": ["/sessions/new"],  # with --edit
+        "/login": ["/login"],
+    }
+
+
+def app_routes(app: Any) -> dict[str, set[str]]:
+    """Every route of the application: path -> methods ("MOUNT" for /static). FastAPI
+    0.116+ keeps included routers as one entry each, listing their routes lazily."""
+    from starlette.routing import Mount
+
+    found: dict[str, set[str]] = {}
+
+    def visit(route: Any, path: str | None = None) -> None:
+        if hasattr(route, "effective_route_contexts"):
+            for context in route.effective_route_contexts():
+                visit(context.original_route, context.path)
+            return
+        methods = {"MOUNT"} if isinstance(route, Mount) else set(route.methods or ())
+        found.setdefault(path or route.path, set()).update(methods)
+
+    for route in app.routes:
+        visit(route)
+    return found
+
+
+def _get_routes(app: Any) -> set[str]:
+    return {path for path, methods in app_routes(app).items() if methods & {"GET", "MOUNT"}}
+
+
+@pytest.mark.parametrize("edit", [False, True], ids=["read-only", "edit"])
+def test_a_get_never_writes(migrated_db_url: str, tmp_path: Path, edit: bool) -> None:
+    """Every page, download and API call leaves the database as it was: on SQLite byte
+    for byte, on PostgreSQL through a connection whose transactions are read-only (a
+    user without write rights), where any write would be a 500."""
+    from sqlalchemy.engine import make_url
+
+    from catalog.exporting import ensure_citation_keys
+    from tests.web_fixtures import EXAMPLES
+
+    with Catalog.open(migrated_db_url) as writer:
+        fill(writer, tmp_path)
+        ensure_citation_keys(writer, [writer.find_paper("1611.00712")])  # one key stored
+    url = make_url(migrated_db_url)
+    sqlite_file = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
+    if sqlite_file is None:
+        url = url.update_query_dict({"options": "-c default_transaction_read_only=on"})
+    before = sqlite_file.read_bytes() if sqlite_file else b""
+    config = ServeConfig(edit=edit, posts=(EXAMPLES,))
+    with Catalog.open(url.render_as_string(hide_password=False)) as catalog:
+        if sqlite_file is None:  # the setting bites: a write is refused
+            from sqlalchemy.exc import InternalError
+
+            with pytest.raises(InternalError, match="read-only transaction"):
+                ensure_citation_keys(catalog, [catalog.find_paper("1804.01694")])
+        app = create_app(config, catalog)
+        requests = _every_get(catalog)
+        if not edit:
+            del requests["/sessions/new"], requests["/login"]
+        assert set(requests) == _get_routes(app)  # a new route must be added here
+        with TestClient(app, raise_server_exceptions=False) as client:
+            for urls in requests.values():
+                for path in urls:
+                    got = client.get(path)
+                    assert got.status_code in (200, 404), (path, got.status_code, got.text)
+    if sqlite_file is not None:  # closed: anything written is in the file by now
+        assert not sqlite_file.with_name(sqlite_file.name + "-wal").exists()
+        assert sqlite_file.read_bytes() == before
 
 
 # -- editing -------------------------------------------------------------------------------

@@ -193,24 +193,41 @@ def _scope(session: DbSession, filters: SearchFilters | None) -> _Scope:
     return _Scope(tuple(conditions))
 
 
+def year_of(paper: PaperView) -> int | None:
+    """The year a paper appeared, the one rule the catalog shows, filters and sorts by:
+    its published record's year, else its v1 date's year (both ``PaperView.year``), else
+    the year its arXiv id names (``1804.01694``: 2018; ``hep-th/9901001``: 1999), else
+    None. :func:`paper_year` is this rule in SQL and :func:`year_condition` selects by it;
+    the tests keep the three in step."""
+    if paper.year is not None:
+        return paper.year
+    if paper.published is not None:
+        return paper.published.year
+    digits = (paper.arxiv_id or "").rsplit("/", 1)[-1][:2]
+    if not digits.isdigit():
+        return None
+    return int(digits) + (1900 if int(digits) >= 91 else 2000)
+
+
 def year_condition(year: int) -> ColumnElement[bool]:
-    """Papers of ``year`` (as :func:`paper_year` gives it), in terms the indexes serve:
-    a range of v1 dates (``ix_paper_published``), else the arXiv id's digits."""
+    """Papers of ``year`` (as :func:`year_of` gives it), in terms the indexes serve:
+    the published record's year, else a range of v1 dates (``ix_paper_published``),
+    else the arXiv id's digits."""
     paper = _paper_table().c
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     dated = and_(paper.published >= start, paper.published < end)
+    own = or_(paper.year == year, and_(paper.year.is_(None), dated))
     if not 1991 <= year <= 2090:  # no arXiv id names such a year
-        return dated
+        return own
     yy = f"{year % 100:02d}"
     # New-style ids start with YYMM and a dot; old-style ones have YYMM after the slash.
     named = or_(paper.arxiv_id.like(f"{yy}__.%"), paper.arxiv_id.like(f"%/{yy}%"))
-    return or_(dated, and_(paper.published.is_(None), named))
+    return or_(own, and_(paper.year.is_(None), paper.published.is_(None), named))
 
 
 def paper_year(dialect: str) -> ColumnElement[Any]:
-    """The year a paper appeared, in SQL: its v1 date's year, else the year its arXiv id
-    names (``1804.01694``: 2018; ``hep-th/9901001``: 1999), else NULL; the year
-    :func:`catalog.exporters.common.publication_parts` gives."""
+    """:func:`year_of` in SQL: the published record's year, else the v1 date's year,
+    else the year the arXiv id names, else NULL."""
     paper = _paper_table().c
     if dialect == "postgresql":
         # substring(... from pattern) is NULL where the id holds no such digits.
@@ -222,6 +239,7 @@ def paper_year(dialect: str) -> ColumnElement[Any]:
     yy = cast(case((paper.arxiv_id.like("%/%"), old), else_=new), Integer)
     from_id = case((yy >= 91, yy + 1900), else_=yy + 2000)
     return case(
+        (paper.year.is_not(None), paper.year),
         (paper.published.is_not(None), cast(extract("year", paper.published), Integer)),
         else_=from_id,
     )

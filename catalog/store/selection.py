@@ -3,12 +3,12 @@ citation keys."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
@@ -189,6 +189,39 @@ def _nearest(name: str, candidates: set[str]) -> str:
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
+def taken_citation_keys(session: DbSession, bases: Collection[str] | None = None) -> set[str]:
+    """Every stored citation key, and every key a merged paper gave up (it still names
+    the paper it became: never given to another one).
+
+    With ``bases`` (lower-case key stems such as ``maddison2016concrete``), only the
+    keys that begin with one of them, case-insensitively: all that a key allocator
+    handing out those bases and their suffixes must avoid, read without fetching the
+    whole catalog's keys (a page showing one paper's key).
+    """
+    table: Table = Paper.__table__  # type: ignore[attr-defined]
+    keys = sa_select(table.c.citation_key).where(table.c.citation_key.is_not(None))
+    if bases is not None:
+        if not bases:
+            return set()
+        keys = keys.where(or_(*(_starts(table.c.citation_key, b) for b in bases)))
+    return set(session.execute(keys).scalars()) | _alias_keys(session, bases)
+
+
+def _alias_keys(session: DbSession, bases: Collection[str] | None = None) -> set[str]:
+    """Keys merged papers gave up (beginning with one of ``bases``, if given)."""
+    ids: Table = PaperIdentifier.__table__  # type: ignore[attr-defined]
+    aliases = sa_select(ids.c.value).where(ids.c.scheme == ALIAS_SCHEME)
+    if bases is not None:
+        aliases = aliases.where(or_(*(_starts(ids.c.value, b) for b in bases)))
+    return set(session.execute(aliases).scalars())
+
+
+def _starts(column: Any, base: str) -> ColumnElement[bool]:
+    """``column`` begins with ``base``, ignoring case (as keys are compared)."""
+    escaped = base.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(escaped + "%", escape="\\")
+
+
 def assign_citation_keys(
     catalog: Catalog,
     papers: list[PaperView],
@@ -215,21 +248,13 @@ def assign_citation_keys(
         )
         stored: dict[int, str] = {i: k for i, k in s.execute(with_key)}
         # Keys merged papers gave up still name them: never given to another paper.
-        ids: Table = PaperIdentifier.__table__  # type: ignore[attr-defined]
-        aliases = sa_select(ids.c.value).where(ids.c.scheme == ALIAS_SCHEME)
-        make = allocator(set(stored.values()) | set(s.execute(aliases).scalars()))
-        given: dict[int, str] = {}
-        updates = []
-        # Keys to store first: a key given for one export never pushes a stored one to
-        # a suffix.
-        for view in sorted(missing, key=lambda v: not store(v)):
-            if view.id in stored:  # given meanwhile by another process
-                given[view.id] = stored[view.id]
-                continue
-            key = make(view)
-            given[view.id] = key
-            if store(view):
-                updates.append({"b_id": view.id, "key": key})
+        make = allocator(set(stored.values()) | _alias_keys(s))
+        given = _allocate(missing, make, store, stored)
+        updates = [
+            {"b_id": view.id, "key": given[view.id]}
+            for view in missing
+            if view.id not in stored and store(view)
+        ]
         if updates:
             stmt = (
                 table.update()
@@ -248,3 +273,43 @@ def assign_citation_keys(
                 raise
     for view in missing:
         view.citation_key = given.get(view.id, view.citation_key)
+
+
+def provisional_citation_keys(
+    catalog: Catalog,
+    papers: list[PaperView],
+    allocator: Callable[[set[str]], Callable[[PaperView], str]],
+    store: Callable[[PaperView], bool] = lambda view: True,
+    bases: Collection[str] | None = None,
+) -> None:
+    """Give every paper without a citation key the key :func:`assign_citation_keys`
+    would store for it now, on the views only: nothing is written (a web page, a
+    download). Stable while the catalog's stored keys are; never one of them.
+
+    ``bases``: the base keys the allocator can hand out to these papers, when known;
+    then only the stored keys that could clash are read (see :func:`taken_citation_keys`).
+    """
+    missing = [p for p in papers if not p.citation_key]
+    if not missing:
+        return
+    with catalog.read() as s:
+        taken = taken_citation_keys(s, bases)
+    given = _allocate(missing, allocator(taken), store, {})
+    for view in missing:
+        view.citation_key = given[view.id]
+
+
+def _allocate(
+    missing: list[PaperView],
+    make: Callable[[PaperView], str],
+    store: Callable[[PaperView], bool],
+    stored: dict[int, str],
+) -> dict[int, str]:
+    """A key for each paper of ``missing``: the one ``stored`` has for it (given
+    meanwhile by another process), else a new one from ``make``."""
+    given: dict[int, str] = {}
+    # Keys to store first: a key given for one export never pushes a stored one to a
+    # suffix.
+    for view in sorted(missing, key=lambda v: not store(v)):
+        given[view.id] = stored[view.id] if view.id in stored else make(view)
+    return given

@@ -59,7 +59,9 @@ def _export(catalog: Catalog, fmt: str, sel: Selection, options: ExportOptions) 
     from catalog.exporting import run_export
 
     out = io.StringIO()
-    run_export(catalog, fmt, sel, out, options)
+    # As `catalog export` writes it, but a GET stores no key: papers without one get
+    # the keys that export would store.
+    run_export(catalog, fmt, sel, out, options, store_keys=False)
     return out.getvalue()
 
 
@@ -73,14 +75,18 @@ RefPath = Annotated[str, Path(max_length=200, description="Citation key, arXiv i
 
 @router.get("/papers/{ref:path}.bib")
 def paper_bibtex(catalog: CatalogDep, ref: RefPath) -> Response:
-    text = _export(catalog, "bibtex", Selection(papers=(ref,)), ExportOptions())
-    return _download(text, "application/x-bibtex; charset=utf-8", f"{_file_stem(ref)}.bib")
+    from catalog.web.views import paper_download
+
+    text, key = paper_download(catalog, ref, "bibtex")
+    return _download(text, "application/x-bibtex; charset=utf-8", f"{_file_stem(key)}.bib")
 
 
 @router.get("/papers/{ref:path}.csl.json")
 def paper_csl(catalog: CatalogDep, ref: RefPath) -> Response:
-    text = _export(catalog, "csl", Selection(papers=(ref,)), ExportOptions())
-    return _download(text, "application/json", f"{_file_stem(ref)}.csl.json")
+    from catalog.web.views import paper_download
+
+    text, key = paper_download(catalog, ref, "csl")
+    return _download(text, "application/json", f"{_file_stem(key)}.csl.json")
 
 
 @router.get("/papers/{ref:path}", response_class=HTMLResponse)

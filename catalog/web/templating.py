@@ -12,7 +12,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from catalog.web.security import CSRF_COOKIE, csrf_cookie_value, csrf_token
-from catalog.web.views import identifier_links, paper_ref, paper_year, safe_href
+from catalog.web.views import (
+    identifier_links,
+    item_label,
+    paper_ref,
+    paper_year,
+    safe_href,
+    venue_line,
+)
 
 __all__ = ["render"]
 
@@ -57,6 +64,8 @@ def environment() -> jinja2.Environment:
         ref=paper_ref,
         year=paper_year,
         ids=identifier_links,
+        venue=venue_line,
+        item=item_label,
         short_url=_short_url,
         authors=_authors,
         urlpart=lambda value: quote(str(value), safe=""),

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from catalog.exporters import ExportOptions
 from catalog.records import PaperView, SessionView
@@ -27,28 +27,23 @@ __all__ = [
     "PapersPage",
     "find_papers",
     "identifier_links",
+    "item_label",
     "paper_detail",
     "paper_json",
     "paper_ref",
     "paper_detail_json",
+    "paper_download",
     "paper_year",
     "papers_page",
     "safe_href",
     "sessions_by_term",
     "sessions_json",
+    "venue_line",
 ]
 
 PER_PAGE = 50
 
-# Where an identifier of each scheme (catalog.records.SCHEMES) is shown on the web.
-_ID_URLS = {
-    "arxiv": "https://arxiv.org/abs/{}",
-    "doi": "https://doi.org/{}",
-    "dblp": "https://dblp.org/rec/{}",
-    "openreview": "https://openreview.net/forum?id={}",
-    "acl": "https://aclanthology.org/{}",
-    "pmlr": "https://proceedings.mlr.press/{}.html",
-}
+# How each scheme (catalog.records.SCHEMES) is labelled on a paper's page.
 _ID_LABELS = {
     "arxiv": "arXiv",
     "doi": "DOI",
@@ -57,6 +52,26 @@ _ID_LABELS = {
     "acl": "ACL Anthology",
     "pmlr": "PMLR",
     "neurips": "NeurIPS",
+}
+# What a catalogued item that is not a paper is (catalog.sources.ids.ITEM_TYPES).
+ITEM_LABELS = {
+    "video": "video",
+    "slides": "slides",
+    "code": "code",
+    "blog": "blog post",
+    "web": "web page",
+}
+# What a published record is (catalog.records.WORK_KINDS), where the venue does not say.
+_KIND_LABELS = {
+    "journal": "journal article",
+    "proceedings": "conference paper",
+    "book": "book",
+    "chapter": "book chapter",
+    "preprint": "preprint",
+    "thesis": "thesis",
+    "comment": "comment",
+    "erratum": "erratum",
+    "review": "review",
 }
 
 
@@ -75,47 +90,65 @@ def safe_href(url: str | None) -> str | None:
 
 
 def paper_ref(paper: PaperView) -> str:
-    """What a paper's page is called: its citation key, else its arXiv id, else its
-    number (all three are what ``catalog show`` accepts)."""
+    """What a paper's page is called: its stored citation key, else its arXiv id, else
+    its number (all three are what ``catalog show`` accepts, and none changes: a page
+    reached by its arXiv id stays there once the paper has a key)."""
     return paper.citation_key or paper.arxiv_id or str(paper.id)
 
 
 def paper_year(paper: PaperView) -> int | None:
-    """The year it appeared; for a paper not synced yet, the one its arXiv id names."""
-    from catalog.exporters.common import publication_parts
+    """The year shown (and filtered by ``year=``): the published record's, else the
+    first version's, else the one its arXiv id names (the store's one rule)."""
+    from catalog.store.search import year_of
 
-    if paper.year:
-        return paper.year
-    parts = publication_parts(paper)
-    return parts[0] if parts else None
+    return year_of(paper)
 
 
 def identifier_links(paper: PaperView) -> list[tuple[str, str, str | None]]:
-    """(label, value, url or None) for each identifier of the paper, arXiv first."""
-    seen: set[tuple[str, str]] = set()
-    out: list[tuple[str, str, str | None]] = []
+    """(label, value, url or None) for each identifier of the paper, in SCHEMES order
+    (arXiv first); the links are :func:`catalog.sources.ids.identifier_url`'s."""
+    from catalog.records import Identifier
+    from catalog.sources.ids import canonical_doi, identifier_url
 
-    def add(scheme: str, value: str | None) -> None:
-        if not value or (scheme, value.lower()) in seen:
-            return
-        seen.add((scheme, value.lower()))
-        template = _ID_URLS.get(scheme)
-        url = template.format(quote(value, safe="/:.-_~")) if template else None
-        if scheme == "neurips" and "/hash/" in value:
-            year, _, digest = value.partition("/hash/")
-            url = f"https://papers.nips.cc/paper_files/paper/{quote(year)}/hash/{quote(digest)}"
-            url += "-Abstract.html"
-        out.append((_ID_LABELS.get(scheme, scheme), value, url))
+    idents = list(paper.identifiers)
+    if paper.arxiv_id and Identifier("arxiv", paper.arxiv_id) not in idents:
+        idents.insert(0, Identifier("arxiv", paper.arxiv_id))
+    doi = canonical_doi(paper.doi)  # a view built without the identifier rows
+    if doi and Identifier("doi", doi) not in idents:
+        idents.append(Identifier("doi", doi))
+    return [
+        (_ID_LABELS.get(i.scheme, i.scheme), i.value, identifier_url(i))
+        for i in dict.fromkeys(idents)
+    ]
 
-    add("arxiv", paper.arxiv_id)
-    add("doi", paper.doi)
-    for ident in paper.identifiers:
-        add(ident.scheme, ident.value)
-    return out
+
+def venue_line(paper: PaperView) -> str:
+    """Where it appeared, as a reference list writes it: ``Nature 538(7626), 471-476,
+    Springer``; a preprint's journal reference, if arXiv has one; else nothing."""
+    venue = paper.venue or paper.journal_ref or ""
+    if paper.volume:
+        venue += f" {paper.volume}"
+    if paper.issue:
+        venue += f"({paper.issue})" if paper.volume else f" no. {paper.issue}"
+    parts = [venue.strip()] if venue.strip() else []
+    if paper.pages:
+        parts.append(f"pp. {paper.pages}" if "-" in paper.pages else f"p. {paper.pages}")
+    if paper.publisher:
+        parts.append(paper.publisher)
+    return ", ".join(parts)
+
+
+def item_label(paper: PaperView) -> str | None:
+    """What the item is, when the page should say so: ``video``, ``blog post``, ... for
+    what is no paper; ``journal article``, ``thesis``, ... for a published record."""
+    if paper.item_type != "paper":
+        return ITEM_LABELS.get(paper.item_type, paper.item_type)
+    return _KIND_LABELS.get(paper.kind) if paper.kind else None
 
 
 def paper_json(paper: PaperView) -> dict[str, Any]:
-    """A paper in the JSON export's shape (``citation_key`` null until first exported)."""
+    """A paper in the JSON export's record shape, as ``catalog show --format json``
+    prints it: ``citation_key`` is the stored key, null until one is stored."""
     from catalog.exporters.json import paper_record
 
     data = paper_record(paper, paper.citation_key or "")
@@ -182,34 +215,63 @@ def papers_page(catalog: Catalog, filters: PaperFilters, page: int) -> PapersPag
 
 @dataclass
 class PaperDetail:
-    paper: PaperView
+    paper: PaperView  # as stored: citation_key is None until a key is stored
     versions: list[tuple[int, datetime | None]]
     talks: list[PaperTalk]
     bibtex: str
-    ref: str  # what the page and its downloads are called (a key only once it is stored)
+    key: str  # the key of its BibTeX: the stored one, else the one export would store
+    ref: str  # what the page and its downloads are called (paper_ref)
+
+    @property
+    def key_stored(self) -> bool:
+        return self.paper.citation_key is not None
+
+    @property
+    def key_settled(self) -> bool:
+        """Whether the shown key is the one ``catalog export`` would keep (a paper
+        waiting for its authors or year gets a key per export until then)."""
+        from catalog.exporters.keys import settled
+
+        return settled(self.paper)
 
 
 def paper_detail(catalog: Catalog, ref: str) -> PaperDetail:
     """A paper with its versions, its talks and its BibTeX entry. NotFound (naming the
-    nearest keys and ids) for an unknown ``ref``. The first time a paper is shown, its
-    citation key is given and stored, as ``catalog export`` does."""
-    from catalog.exporters.keys import settled
-    from catalog.exporting import ensure_citation_keys
+    nearest keys and ids) for an unknown ``ref``. Nothing is written: a paper without a
+    stored key shows the key ``catalog export`` would give it now."""
     from catalog.store.overview import talks_about
 
     paper = catalog.find_paper(ref)
-    stored = paper.citation_key
-    ensure_citation_keys(catalog, [paper])
-    if stored is None and settled(paper):
-        stored = paper.citation_key
+    keyed = _keyed(catalog, paper)
+    assert keyed.citation_key is not None
     return PaperDetail(
         paper=paper,
         versions=catalog.versions(paper.id),
         talks=talks_about(catalog, paper.id),
-        bibtex=_bibtex(paper),
-        # A paper still waiting for its authors or year has a key for this page only.
-        ref=stored or paper.arxiv_id or str(paper.id),
+        bibtex=_render(keyed, "bibtex"),
+        key=keyed.citation_key,
+        ref=paper_ref(paper),
     )
+
+
+def paper_download(catalog: Catalog, ref: str, fmt: str) -> tuple[str, str]:
+    """(text, citation key) of one paper's entry in ``fmt`` (``bibtex``, ``csl``), as
+    its page shows it and ``catalog export --paper REF`` writes it; nothing stored."""
+    keyed = _keyed(catalog, catalog.find_paper(ref))
+    assert keyed.citation_key is not None
+    return _render(keyed, fmt), keyed.citation_key
+
+
+def _keyed(catalog: Catalog, paper: PaperView) -> PaperView:
+    """A copy of ``paper`` with its citation key: the stored one, else the one an
+    export would store now (not stored here: a GET never writes)."""
+    from dataclasses import replace
+
+    from catalog.exporting import provisional_keys
+
+    keyed = replace(paper)
+    provisional_keys(catalog, [keyed])
+    return keyed
 
 
 def paper_detail_json(detail: PaperDetail) -> dict[str, Any]:
@@ -232,13 +294,13 @@ def paper_detail_json(detail: PaperDetail) -> dict[str, Any]:
     return data
 
 
-def _bibtex(paper: PaperView) -> str:
-    """The paper's entry as ``catalog export bibtex --paper KEY`` writes it (and as its
-    ``.bib`` download has it); its key is given already."""
+def _render(paper: PaperView, fmt: str) -> str:
+    """The paper's entry as ``catalog export FMT --paper KEY`` writes it; its key is
+    given already."""
     from catalog.exporters import EXPORTERS
 
     out = io.StringIO()
-    EXPORTERS["bibtex"]([paper], [], out, ExportOptions())
+    EXPORTERS[fmt]([paper], [], out, ExportOptions())
     return out.getvalue()
 
 
@@ -268,8 +330,8 @@ def sessions_json(catalog: Catalog, views: list[SessionView]) -> dict[str, Any]:
     """Sessions as the JSON export writes them (papers named by citation key), with the
     papers and presenters they cover: ``catalog export json --session ...``'s document."""
     from catalog.exporters.json import document
-    from catalog.exporting import ensure_citation_keys
+    from catalog.exporting import provisional_keys
 
     papers = {p.id: p for v in views for t in v.presentations for p in t.papers}
-    ensure_citation_keys(catalog, list(papers.values()))
+    provisional_keys(catalog, list(papers.values()))  # as the export names them; unstored
     return document([], views)
