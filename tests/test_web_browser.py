@@ -5,7 +5,12 @@ stand-in.
 What a person does: search for a paper, open it, read and copy its BibTeX; with
 ``--edit``, plan a session through the forms and download a post that ``catalog check``
 passes. Screenshots of the main pages are saved under ``artefacts/screenshots/`` (git-
-ignored) for people to look at; a few of them are in docs/.
+ignored) for people to look at; a few of them are in docs/. A test that fails leaves
+what the browser showed then under ``artefacts/browser-failures/TEST/``: a screenshot,
+the page source, its URL, the browser's console log and the server's stderr.
+
+Two of the example papers carry published records (tests/web_fixtures.py's PUBLISHED),
+so the paper page shows identifiers as links and a venue, as a synced catalog does.
 
 chromium and chromium-driver come from apt-get (installed here when missing, as the
 PostgreSQL tests install postgresql); when neither is to be had, the tests are skipped
@@ -15,13 +20,15 @@ with the reason. Chromium runs headless with no network features and a new profi
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +37,13 @@ import httpx
 import pytest
 
 from tests.arxiv_server import ArxivStandIn
-from tests.web_fixtures import EXAMPLE_POSTS
+from tests.web_fixtures import EXAMPLE_POSTS, publish
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artefacts" / "screenshots"
+FAILURES = ROOT / "artefacts" / "browser-failures"
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -85,6 +93,7 @@ class Site:
     db: str
     downloads: Path
     driver: Any
+    server_log: Path
 
     def shot(self, name: str, width: int = 1200) -> None:
         """Save a screenshot of the whole page (beyond the window) as it is now."""
@@ -99,6 +108,51 @@ class Site:
         )
         (SCREENSHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
         self.driver.set_window_size(1200, 900)
+
+    def keep_evidence(self, name: str, error: BaseException) -> Path:
+        """Save what the browser shows now (and why the test failed) to
+        ``artefacts/browser-failures/NAME/``; each part as far as the browser still
+        answers."""
+        folder = FAILURES / name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / "error.txt").write_text("".join(traceback.format_exception(error)))
+        parts: dict[str, Callable[[], str | bytes]] = {
+            "url.txt": lambda: str(self.driver.current_url),
+            "page.html": lambda: str(self.driver.page_source),
+            "screenshot.png": lambda: bytes(self.driver.get_screenshot_as_png()),
+            "browser-log.txt": lambda: "\n".join(
+                f"{e['level']} {e['message']}" for e in self.driver.get_log("browser")
+            ),
+            "server-stderr.txt": lambda: self.server_log.read_text(errors="replace"),
+        }
+        for filename, read in parts.items():
+            try:
+                content = read()
+            except Exception as exc:  # a crashed browser: keep the rest
+                content = f"could not be read: {exc!r}\n"
+            target = folder / filename
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        return folder
+
+
+def leaves_evidence(test: Callable[[Site], None]) -> Callable[[Site], None]:
+    """A browser test that, when it fails, keeps the screenshot and page source of the
+    moment (:meth:`Site.keep_evidence`) and names the folder in its failure."""
+
+    @functools.wraps(test)
+    def run(site: Site) -> None:
+        try:
+            test(site)
+        except BaseException as error:
+            folder = site.keep_evidence(test.__name__, error)
+            error.add_note(f"browser evidence: {folder}")
+            raise
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -126,16 +180,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             os.environ, CATALOG_DB=db, CATALOG_ARXIV_URL=arxiv.url, CATALOG_ARXIV_DELAY="0.01"
         )
         subprocess.run([CATALOG, "import", str(posts)], env=env, check=True, capture_output=True)
+        from catalog.store.catalog import Catalog
+
+        with Catalog.open(db) as catalog:
+            publish(catalog)  # as `catalog sync` leaves it: venues, DOIs, DBLP keys
         port = _free_port()
-        server = subprocess.Popen(
-            [CATALOG, "serve", "--port", str(port), "--edit", "--posts", str(posts)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        server_log = folder / "serve.stderr"
+        with server_log.open("wb") as log:
+            server = subprocess.Popen(
+                [CATALOG, "serve", "--port", str(port), "--edit", "--posts", str(posts)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_for(url, server)
+            _wait_for(url, server, server_log)
             options = webdriver.ChromeOptions()
             options.binary_location = chromium
             for flag in CHROMIUM_FLAGS:
@@ -154,30 +214,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             driver = webdriver.Chrome(options=options, service=Service(chromedriver))
             try:
                 driver.implicitly_wait(5)
-                yield Site(url, db, downloads, driver)
+                yield Site(url, db, downloads, driver, server_log)
             finally:
                 driver.quit()
         finally:
             server.terminate()
             server.wait(timeout=20)
-            assert server.stderr is not None
-            server.stderr.close()
 
 
-def _wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
+def _wait_for(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60  # a loaded CI machine starts Python slowly
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            assert server.stderr is not None
-            raise AssertionError(f"catalog serve exited: {server.stderr.read().decode()}")
+            raise AssertionError(f"catalog serve exited: {log.read_text(errors='replace')}")
         try:
             if httpx.get(url + "/", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.1)
-    raise AssertionError(f"catalog serve did not answer at {url}")
+    raise AssertionError(f"catalog serve did not answer at {url}: {log.read_text()}")
 
 
+@leaves_evidence
 def test_find_a_paper_and_copy_its_bibtex(site: Site) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -198,8 +256,12 @@ def test_find_a_paper_and_copy_its_bibtex(site: Site) -> None:
         "The Concrete Distribution: A Continuous Relaxation of Discrete Random Variables",
     ).click()
     WebDriverWait(d, 30).until(ready.title_contains("The Concrete Distribution"))
+    # Where it was published, and its identifiers as links.
+    assert "ICLR (Poster), OpenReview.net · 2017" in d.find_element(By.ID, "published").text
+    dblp = d.find_element(By.LINK_TEXT, "conf/iclr/MaddisonMT17")
+    assert dblp.get_attribute("href") == "https://dblp.org/rec/conf/iclr/MaddisonMT17.html"
     bibtex = d.find_element(By.ID, "bibtex").text
-    assert bibtex.startswith("@misc{maddison2016concrete,")
+    assert bibtex.startswith("@inproceedings{maddison2016concrete,")
     assert "eprint = {1611.00712}" in bibtex
 
     button = d.find_element(By.CSS_SELECTOR, "button[data-copy=bibtex]")
@@ -208,16 +270,17 @@ def test_find_a_paper_and_copy_its_bibtex(site: Site) -> None:
     WebDriverWait(d, 30).until(
         lambda _: d.find_element(By.CSS_SELECTOR, ".copied").text == "Copied"
     )
+    site.shot("paper")
     # What was copied is on the clipboard: paste it into the search box.
     search = d.find_element(By.CSS_SELECTOR, "header input[name=q]")
     search.click()
     search.send_keys(Keys.CONTROL, "v")
     pasted = search.get_attribute("value") or ""
-    assert pasted.startswith("@misc{maddison2016concrete,") and "1611.00712" in pasted
-    site.shot("paper")
+    assert pasted.startswith("@inproceedings{maddison2016concrete,") and "1611.00712" in pasted
     assert not [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
 
 
+@leaves_evidence
 def test_plan_a_session_and_download_a_post_that_passes_check(site: Site) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
