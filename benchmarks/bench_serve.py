@@ -12,6 +12,9 @@ time. Figures are server side: the ``Server-Timing`` header the application adds
 response (from the request reaching the application to its response starting), median
 and 95th percentile in milliseconds; the client's round trip is printed beside them.
 The baseline is ``/static/style.css``, served by the same server in the same run.
+The machine's load average (before and after each backend) and the CPU seconds the
+server used are printed with the figures: on a shared machine they say how far to trust
+them.
 Goal: every route under 50 ms median and 150 ms at the 95th percentile.
 
 Without ``--pg`` a throwaway PostgreSQL is started the way the tests start one (skipped,
@@ -126,6 +129,7 @@ def routes(papers: list[PaperView], n_sessions: int) -> list[tuple[str, str]]:
         (f"/papers?q={word}", f"/papers?q={word}"),
         ("/papers?q=2 words&year", "/papers?q=causal+kernel&year=2012"),
         ("/papers?tag=", "/papers?tag=graphs"),
+        ("/papers?year=", "/papers?year=2017"),
         ("/papers/{id}", f"/papers/{paper.arxiv_id}"),
         ("/papers/{id}.bib", f"/papers/{paper.arxiv_id}.bib"),
         ("/papers/{unknown} (404)", "/papers/nosuchkey2020"),
@@ -235,6 +239,7 @@ def main() -> None:
 
     papers = make_papers(args.papers)
     results: dict[str, dict[str, tuple[list[float], list[float], int]]] = {}
+    machine: dict[str, tuple[tuple[float, ...], tuple[float, ...], float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -258,6 +263,8 @@ def main() -> None:
                         _vacuum(url)
                     took = time.perf_counter() - t0
                     print(f"{name}: catalog built in {took:.1f} s", file=sys.stderr)
+                load_before = os.getloadavg()
+                cpu_before = _children_cpu()
                 with served(url) as base:
                     results[name] = {}
                     for label, path in routes(papers, args.sessions):
@@ -269,6 +276,7 @@ def main() -> None:
                             f"p95 {p95(found[0]):.1f} ms (n={len(found[0])})",
                             file=sys.stderr,
                         )
+                machine[name] = (load_before, os.getloadavg(), _children_cpu() - cpu_before)
         finally:
             if server is not None:
                 from tests.db_fixtures import stop_postgres
@@ -292,6 +300,24 @@ def main() -> None:
             line += f"{statistics.median(server_ms):10.1f} ({statistics.median(client_ms):7.1f})"
             line += f"{p95(server_ms):8.1f} ({p95(client_ms):6.1f}){len(server_ms):4}{mark}"
         print(line)
+    for name, (before, after, cpu) in machine.items():
+        print(
+            f"{name}: load average {_load(before)} before, {_load(after)} after "
+            f"({os.cpu_count()} cores); server CPU {cpu:.1f} s"
+        )
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far: the
+    servers, once stopped."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load(values: tuple[float, ...]) -> str:
+    return " ".join(f"{v:.2f}" for v in values)
 
 
 if __name__ == "__main__":
