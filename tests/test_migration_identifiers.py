@@ -78,7 +78,7 @@ def test_upgrade_from_0006_carries_identifiers_over(db_url: str) -> None:
     _make_0006_database(db_url)
     with Catalog.open(db_url) as catalog:  # migrates to head
         with catalog.engine.connect() as conn:
-            assert current_revision(conn) == HEAD == "0007"
+            assert current_revision(conn) == HEAD
         with catalog.read() as s:
             held = identifiers_of(s, range(1, 7))
         assert held == {

@@ -210,19 +210,22 @@ def year_of(paper: PaperView) -> int | None:
 
 
 def year_condition(year: int) -> ColumnElement[bool]:
-    """Papers of ``year`` (as :func:`year_of` gives it), in terms the indexes serve:
-    the published record's year, else a range of v1 dates (``ix_paper_published``),
-    else the arXiv id's digits."""
+    """Papers of ``year`` (as :func:`year_of` gives it), in terms the indexes serve
+    (migration 0008): the published record's year (``ix_paper_year``), else a range of
+    v1 dates (``ix_paper_published_year``), else the arXiv id's digits."""
     paper = _paper_table().c
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
-    dated = and_(paper.published >= start, paper.published < end)
-    own = or_(paper.year == year, and_(paper.year.is_(None), dated))
+    # "No published record of another year", written so that no index on year alone can
+    # serve it: SQLite would then look up every yearless paper (most of a catalog)
+    # instead of the year's range of v1 dates, reading year from that index's entries.
+    unclaimed = func.coalesce(paper.year, year) == year
+    dated = and_(paper.published >= start, paper.published < end, unclaimed)
     if not 1991 <= year <= 2090:  # no arXiv id names such a year
-        return own
+        return or_(paper.year == year, dated)
     yy = f"{year % 100:02d}"
     # New-style ids start with YYMM and a dot; old-style ones have YYMM after the slash.
     named = or_(paper.arxiv_id.like(f"{yy}__.%"), paper.arxiv_id.like(f"%/{yy}%"))
-    return or_(own, and_(paper.year.is_(None), paper.published.is_(None), named))
+    return or_(paper.year == year, dated, and_(paper.published.is_(None), unclaimed, named))
 
 
 def paper_year(dialect: str) -> ColumnElement[Any]:
