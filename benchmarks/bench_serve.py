@@ -157,7 +157,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(url: str) -> Iterator[str]:
+def served(url: str) -> Iterator[tuple[str, int]]:
     port = _free_port()
     env = dict(os.environ, CATALOG_DB=url)
     server = subprocess.Popen(
@@ -174,7 +174,7 @@ def served(url: str) -> Iterator[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("catalog serve did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -183,14 +183,24 @@ def served(url: str) -> Iterator[str]:
 _TIMING = re.compile(r"app;dur=([0-9.]+)")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(
-    base: str, path: str, requests: int, budget: float
-) -> tuple[list[float], list[float], int]:
+    base: str, path: str, requests: int, budget: float, pid: int
+) -> tuple[list[float], list[float], int, float]:
     """Server-side and round-trip milliseconds of ``requests`` GETs after 3 warm-up
-    ones; the status. A route slower than ``budget`` seconds in all stops early (after
-    one warm-up and one measured request at least)."""
-    server_ms, client_ms = [], []
+    ones; the status; the server process's CPU milliseconds per measured request (what
+    a loaded machine stretches the least; PostgreSQL's own processes not included). A
+    route slower than ``budget`` seconds in all stops early (after one warm-up and one
+    measured request at least)."""
+    server_ms: list[float] = []
+    client_ms: list[float] = []
     status = 0
+    cpu_start = 0.0
     started = time.monotonic()
     warmups = 3
     with httpx.Client(base_url=base, timeout=600) as client:
@@ -202,12 +212,14 @@ def measure(
             elapsed = (time.perf_counter() - t0) * 1000
             status = response.status_code
             if warmups and not (warmups < 3 and time.monotonic() - started > budget):
-                warmups -= 1  # first imports, caches, citation keys given
+                warmups -= 1  # first imports, caches
+                cpu_start = _cpu_seconds(pid)
                 continue
             found = _TIMING.search(response.headers.get("server-timing", ""))
             client_ms.append(elapsed)
             server_ms.append(float(found.group(1)) if found else float("nan"))
-    return server_ms, client_ms, status
+    cpu_ms = (_cpu_seconds(pid) - cpu_start) * 1000 / len(client_ms)
+    return server_ms, client_ms, status, cpu_ms
 
 
 def p95(values: list[float]) -> float:
@@ -238,7 +250,7 @@ def main() -> None:
     from tests.db_fixtures import PostgresUnavailable, external_server, start_postgres
 
     papers = make_papers(args.papers)
-    results: dict[str, dict[str, tuple[list[float], list[float], int]]] = {}
+    results: dict[str, dict[str, tuple[list[float], list[float], int, float]]] = {}
     machine: dict[str, tuple[tuple[float, ...], tuple[float, ...], float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
@@ -265,15 +277,16 @@ def main() -> None:
                     print(f"{name}: catalog built in {took:.1f} s", file=sys.stderr)
                 load_before = os.getloadavg()
                 cpu_before = _children_cpu()
-                with served(url) as base:
+                with served(url) as (base, pid):
                     results[name] = {}
                     for label, path in routes(papers, args.sessions):
                         found = results[name][label] = measure(
-                            base, path, args.requests, args.budget
+                            base, path, args.requests, args.budget, pid
                         )
                         print(
                             f"{name}: {label}: median {statistics.median(found[0]):.1f} ms, "
-                            f"p95 {p95(found[0]):.1f} ms (n={len(found[0])})",
+                            f"p95 {p95(found[0]):.1f} ms, CPU {found[3]:.1f} ms "
+                            f"(n={len(found[0])})",
                             file=sys.stderr,
                         )
                 machine[name] = (load_before, os.getloadavg(), _children_cpu() - cpu_before)
@@ -284,21 +297,22 @@ def main() -> None:
                 stop_postgres(server)
     print(
         f"catalog serve, {args.papers} papers, {args.sessions} sessions; up to {args.requests} "
-        f"requests per route (n: how many); server-side ms (round trip in brackets); goal "
-        "< 50 median, < 150 p95"
+        f"requests per route (n: how many); server-side ms (round trip in brackets), the "
+        "server's CPU ms per request; goal < 50 median, < 150 p95"
     )
     header = f"{'route':30}"
     for name in results:
-        header += f"{name + ' median':>22}{'p95':>16}{'n':>4}"
+        header += f"{name + ' median':>22}{'p95':>16}{'cpu':>6}{'n':>4}"
     print(header)
     labels = list(next(iter(results.values())))
     for label in labels:
         line = f"{label:30}"
         for name in results:
-            server_ms, client_ms, status = results[name][label]
+            server_ms, client_ms, status, cpu_ms = results[name][label]
             mark = "" if status < 400 or "404" in label else f" !{status}"
             line += f"{statistics.median(server_ms):10.1f} ({statistics.median(client_ms):7.1f})"
-            line += f"{p95(server_ms):8.1f} ({p95(client_ms):6.1f}){len(server_ms):4}{mark}"
+            line += f"{p95(server_ms):8.1f} ({p95(client_ms):6.1f}){cpu_ms:6.1f}"
+            line += f"{len(server_ms):4}{mark}"
         print(line)
     for name, (before, after, cpu) in machine.items():
         print(
