@@ -359,3 +359,25 @@ def test_plan_a_session_and_download_a_post_that_passes_check(site: Site) -> Non
     for path, name in (("/presenters", "presenters"), ("/api/docs", "api")):
         d.get(site.url + path)
         site.shot(name)
+
+
+def test_a_failing_browser_test_leaves_the_page_it_failed_on(site: Site) -> None:
+    site.driver.get(site.url + "/presenters")
+
+    @leaves_evidence
+    def fails_here(site: Site) -> None:
+        raise AssertionError("failed on purpose")
+
+    with pytest.raises(AssertionError, match="failed on purpose") as failure:
+        fails_here(site)
+    folder = FAILURES / "fails_here"
+    try:
+        assert f"browser evidence: {folder}" in failure.value.__notes__
+        assert (folder / "url.txt").read_text() == site.url + "/presenters"
+        assert "<h1>Presenters</h1>" in (folder / "page.html").read_text()
+        assert (folder / "screenshot.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+        assert "failed on purpose" in (folder / "error.txt").read_text()
+        assert "(editing on); Ctrl-C stops" in (folder / "server-stderr.txt").read_text()
+        assert (folder / "browser-log.txt").exists()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
