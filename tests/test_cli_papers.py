@@ -86,7 +86,11 @@ def test_add_twice_updates_never_duplicates(arxiv_server: ArxivStandIn, db: Path
         "hep-th/99010",  # old style, short number
         "arxiv:",  # prefix only
         "https://example.org/abs/1611.00712",  # not arXiv
-        "10.1234/arXiv.1611.00712",  # not arXiv's DOI prefix
+        "10.12/arXiv.1611.00712",  # a DOI's registrant has 4 to 9 digits
+        "doi:10.1038",  # a DOI without its suffix
+        "10.1038/nature 20101",  # a DOI has no spaces
+        "https://ieeexplore.ieee.org/document/8099678",  # a page that carries no identifier
+        "openreview:a b",  # not an OpenReview id
         "1611.00712v0",  # versions start at 1
         "not an id",
     ],

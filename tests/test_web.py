@@ -642,7 +642,7 @@ def test_plan_a_session_through_the_forms(
 
     # Refusals show the page again with the reason, and change nothing.
     bad = post("/sessions/2020-02-02-plan/talks", ids="2301.1234")
-    assert bad.status_code == 400 and "not an arXiv id: &#39;2301.1234&#39;" in bad.text
+    assert bad.status_code == 400 and "not a paper identifier: &#39;2301.1234&#39;" in bad.text
     missing = post("/sessions/2020-02-02-plan/talks", ids="1901.99999")
     assert missing.status_code == 400 and "not found on arXiv; no talk added" in missing.text
     assert post("/sessions/2020-02-02-plan/talks/9/move", to="1").status_code == 404

@@ -92,9 +92,9 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 
 def _register() -> None:
-    from catalog.cli import db, export, harvest, papers, posts, serve, sessions, sync
+    from catalog.cli import add, db, export, harvest, papers, posts, serve, sessions, sync
 
-    for module in (papers, posts, export, sessions, sync, db, serve, harvest):
+    for module in (add, papers, posts, export, sessions, sync, db, serve, harvest):
         for command in module.COMMANDS:
             cli.add_command(command)
 

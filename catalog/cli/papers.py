@@ -1,8 +1,7 @@
-"""Paper commands: add, list, show, search, remove."""
+"""Paper commands: list, show, search, remove (add is :mod:`catalog.cli.add`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -176,95 +175,6 @@ def _filters(
     from catalog.store.search import SearchFilters
 
     return SearchFilters(year=year, tags=tags, terms=terms, presenters=presenters)
-
-
-@click.command()
-@click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@format_option("text", "json")
-@click.option(
-    "--session",
-    "session_slug",
-    metavar="SLUG",
-    help="Also add the papers to this session as talks (see: catalog session).",
-)
-@click.option("--presenter", help="With --session: who presents.")
-@click.option("--slides", metavar="URL", help="With --session: the talk's slides.")
-@click.option(
-    "--together",
-    is_flag=True,
-    help="With --session: one talk about all the papers (default: one talk each).",
-)
-@pass_app
-def add(
-    app: AppContext,
-    ids: tuple[str, ...],
-    fmt: str,
-    session_slug: str | None,
-    presenter: str | None,
-    slides: str | None,
-    together: bool,
-) -> None:
-    """Fetch papers from arXiv and store them (adding twice updates, never duplicates).
-
-    IDs may be written as arxiv:1611.00712, 1611.00712v2, hep-th/9901001,
-    https://arxiv.org/abs/1804.01118, .../pdf/1804.01118.pdf or 10.48550/arXiv.1611.00712.
-    All of them are asked for in one request.
-
-    With --session, each paper also becomes a talk (a row) at the end of the session,
-    in the order given; --together makes one talk about all of them. A paper already in
-    a talk of the session is never added twice: that talk gets the presenter and slides
-    given. If any paper fails, no talk is added.
-
-    \b
-    Examples:
-      catalog add arxiv:1611.00712
-      catalog add 1802.02550v2 https://arxiv.org/abs/1804.01118 hep-th/9901001
-      catalog add 1611.00712 --session 2018-07-31-generative --presenter Arshdeep --slides URL
-    """
-    from catalog.add import InvalidIds, add_papers, parse_ids
-
-    try:
-        parse_ids(ids)  # before the catalog is opened: a bad id stores nothing at all
-        if session_slug is None and (presenter or slides or together):
-            raise click.UsageError("--presenter, --slides and --together go with --session")
-        result = add_papers(
-            app.catalog, ids, session=session_slug, presenter=presenter, slides=slides,
-            together=together,
-        )  # fmt: skip
-    except InvalidIds as exc:
-        # The whole call is refused: nothing is fetched or stored from a half-valid line.
-        for message in exc.messages:
-            click.echo(f"catalog: error: {message}", err=True)
-        raise SystemExit(2) from None
-    stored, problems, talks = result.stored, result.problems, result.talks
-
-    if fmt == "json":
-        from catalog.cli.sessions import talk_json
-
-        echo_json(
-            {
-                "stored": [dataclasses.asdict(r) for r in stored],
-                "failed": [{"id": i, "reason": why} for i, why in problems],
-                "talks": [{"status": t.status, "talk": talk_json(t.talk)} for t in talks],
-            }
-        )
-    else:
-        for r in stored:
-            record = result.records[r.arxiv_id]
-            click.echo(f"{r.status:9} {r.arxiv_id}v{record.version}  {record.title}")
-            for name, (old, new) in r.changes.items():
-                click.echo(f"          {name}: {old!r} -> {new!r}")
-        if talks:
-            from catalog.cli.sessions import talk_line
-
-            for t in talks:
-                click.echo(talk_line(session_slug or "", t))
-    for arxiv_id, why in problems:
-        click.echo(f"catalog: {arxiv_id}: {why}", err=True)
-    if problems:
-        if session_slug is not None:
-            click.echo(f"catalog: no talk added to session {session_slug}", err=True)
-        raise SystemExit(1)
 
 
 @click.command(name="list")
@@ -460,4 +370,4 @@ def remove(app: AppContext, refs: tuple[str, ...]) -> None:
         click.echo(f"removed   {_id_label(paper)}  {paper.title}")
 
 
-COMMANDS = [add, list_, show, search, remove]
+COMMANDS = [list_, show, search, remove]

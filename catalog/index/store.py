@@ -195,6 +195,35 @@ class ArxivIndex:
             raise
         return cls(engine, url)
 
+    @classmethod
+    def open_existing(cls, catalog_url: str | None = None) -> ArxivIndex | None:
+        """The index beside the catalog at ``catalog_url`` if a harvest or snapshot load
+        made one (brought to the newest schema), else None; never creates one, so that
+        ``catalog add`` and ``search --arxiv`` leave no empty index behind."""
+        from sqlalchemy.engine import make_url
+
+        from catalog.index.schema import current_revision, ensure_schema, index_url
+        from catalog.store.engine import make_engine, resolve_url
+
+        url = index_url(resolve_url(catalog_url))
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database in (None, "", ":memory:") or not Path(parsed.database).exists():
+                return None
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                made = current_revision(conn) is not None
+            if made:
+                ensure_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        if not made:
+            engine.dispose()
+            return None
+        return cls(engine, url)
+
     def close(self) -> None:
         self.engine.dispose()
 

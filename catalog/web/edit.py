@@ -4,7 +4,7 @@ mounted and none of its routes exists).
 Every POST carries the page's CSRF token and, when the server has a token, the editor's
 token cookie; each change is one call of the library function the CLI calls (one
 transaction): :func:`catalog.store.planning.create_session`, :func:`catalog.add.
-add_papers` (fetching from arXiv as ``catalog add`` does), ``add_talk``, ``move_talk``,
+add_papers` (fetching as ``catalog add`` does), ``add_talk``, ``move_talk``,
 ``remove_talk``, ``rename_presenter``. After a change the browser is sent to the page
 that shows it (303, so reloading does not post again); a refused change shows the form's
 page again with the reason.
@@ -139,7 +139,7 @@ def new_session(request: Request, catalog: CatalogDep, form: Form) -> Response:
 
 @editor.post("/sessions/{slug}/talks")
 def add_talks(request: Request, catalog: CatalogDep, slug: SlugPath, form: Form) -> Response:
-    """Papers by any id ``catalog add`` takes (fetched from arXiv as it fetches them),
+    """Papers by any identifier ``catalog add`` takes (fetched as it fetches them),
     one talk each or one together; no ids and a title: a talk without a paper."""
     from catalog.add import add_papers
     from catalog.store.planning import add_talk
