@@ -137,3 +137,70 @@ def test_unknown_to_the_index_and_to_arxiv(
     args = ["add", "1901.99999", *(["--online"] if online else [])]
     result = run(*args, code=1)
     assert result.stderr.strip() == "catalog: 1901.99999: not found on arXiv"
+
+
+# -- catalog search --arxiv ------------------------------------------------------------------
+
+# Papers with words to find: titles of their own, so a search's hits are known.
+FOUND = [
+    replace(p, arxiv_id=f"2401.{i + 1:05d}", title=title)
+    for i, (p, title) in enumerate(
+        zip(
+            generate_papers(30, seed=9),
+            [f"Diffusion kernels on graphs, part {n}" for n in range(1, 26)]
+            + ["Quantum topology without kernels"] * 5,
+            strict=True,
+        )
+    )
+]
+
+
+def ids(result: Result) -> list[str]:
+    return [r["arxiv_id"] for r in json.loads(result.stdout)]
+
+
+def test_search_arxiv_finds_the_index_s_papers_ranked_and_paged(
+    db_url: str, tmp_path: Path
+) -> None:
+    load_index(tmp_path, FOUND)
+
+    first = run("search", "--arxiv", "diffusion", "kernel", "--format", "json")
+    hits = json.loads(first.stdout)
+    assert len(hits) == 20  # the default --limit
+    assert all("Diffusion kernels on graphs" in h["title"] for h in hits)
+    assert hits[0]["url"].startswith("https://arxiv.org/abs/2401.")
+    assert "more matches in the arXiv index (1-20 shown); next page: --offset 20" in first.stderr
+
+    rest = ids(
+        run("search", "--arxiv", "diffusion", "kernel", "--offset", "20", "--format", "json")
+    )
+    everything = ids(
+        run("search", "--arxiv", "diffusion", "kernel", "--limit", "0", "--format", "json")
+    )
+    assert len(rest) == 5 and sorted([h["arxiv_id"] for h in hits] + rest) == sorted(everything)
+    assert len(everything) == 25
+
+    # Word prefixes, any field; a table by default.
+    table = run("search", "--arxiv", "quant", "topol").stdout.splitlines()
+    assert table[0].split() == ["ID", "YEAR", "TITLE", "AUTHORS"]
+    assert len(table) == 6 and "Quantum topology without kernels" in table[1]
+
+    none = run("search", "--arxiv", "zebra")
+    assert none.stdout == "" and none.stderr.strip() == "catalog: no matches in the arXiv index"
+    assert run("search", "--arxiv", "zebra", "--format", "json").stdout.strip() == "[]"
+
+
+def test_search_arxiv_without_an_index_says_how_to_make_one(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    result = run("search", "--arxiv", "diffusion", code=1)
+    line = result.stderr.strip()
+    assert line.startswith("catalog: error: no arXiv index yet (no ")
+    assert str(tmp_path / "arxiv-index.sqlite") in line
+    assert "catalog harvest --snapshot" in line and "catalog harvest --set cs" in line
+    assert not (tmp_path / "arxiv-index.sqlite").exists()  # searching made none
+
+
+def test_search_arxiv_refuses_the_catalog_s_filters(sqlite_url: str, tmp_path: Path) -> None:
+    result = run("search", "--arxiv", "diffusion", "--tag", "x", code=2)
+    assert "filter the catalog's papers, not the arXiv index" in result.stderr

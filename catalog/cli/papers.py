@@ -19,6 +19,7 @@ from catalog.cli.output import (
 )
 
 if TYPE_CHECKING:
+    from catalog.index.record import IndexRecord
     from catalog.records import PaperView
     from catalog.store.search import SearchFilters, SearchResult
 
@@ -308,11 +309,18 @@ def show(app: AppContext, ref: str, fmt: str) -> None:
 
 @click.command()
 @click.argument("words", nargs=-1, required=True, metavar="WORDS...")
+@click.option(
+    "--arxiv",
+    "in_index",
+    is_flag=True,
+    help="Search the local arXiv index (catalog harvest) instead of the catalog's papers.",
+)
 @_page_options(default_limit=20)
 @pass_app
 def search(
     app: AppContext,
     words: tuple[str, ...],
+    in_index: bool,
     limit: int,
     offset: int,
     year: int | None,
@@ -338,6 +346,11 @@ def search(
       catalog search '"continuous relaxation"' maddison
       catalog search attention --tag generative --limit 0 --format json
       catalog search diffusion --offset 20          the next 20
+      catalog search --arxiv diffusion kernel       arXiv's papers in the local index
+
+    With --arxiv the local arXiv index (filled by catalog harvest) is searched: every
+    word must match the start of a word of a title, author or abstract, best match
+    first; add a paper found there with catalog add ID (no request to arXiv).
     """
     from catalog.store.search_query import parse_query
 
@@ -346,10 +359,100 @@ def search(
         raise click.UsageError(
             f"nothing to search for in {query!r}; give a word (catalog list lists every paper)"
         )
+    if in_index:
+        if year is not None or tags or terms or presenters:
+            raise click.UsageError(
+                "--year, --tag, --term and --presenter filter the catalog's papers, not "
+                "the arXiv index: leave them out with --arxiv"
+            )
+        _search_index(app, query, limit, offset, fmt, pager)
+        return
     result = app.catalog.search(
         query, filters=_filters(year, tags, terms, presenters), limit=limit or None, offset=offset
     )
     _print_page(result, offset, fmt, pager, "matches")
+
+
+def _search_index(
+    app: AppContext, query: str, limit: int, offset: int, fmt: str, pager: bool
+) -> None:
+    """``search --arxiv``: a page of the local arXiv index's matches, as search prints
+    the catalog's (one more is asked, to say whether there are more)."""
+    from catalog.errors import CatalogError
+    from catalog.index.store import ArxivIndex
+
+    index = ArxivIndex.open_existing(app.db_url)
+    if index is None:
+        raise CatalogError(
+            f"no arXiv index yet ({_index_place(app.db_url)}); make one with "
+            "catalog harvest --snapshot arxiv-metadata-oai-snapshot.json (arXiv's snapshot) "
+            "or catalog harvest --set cs (over OAI-PMH); see catalog harvest --help"
+        )
+    with index:
+        found = index.search(query, limit=limit + 1 if limit else 0, offset=offset)
+    more = bool(limit) and len(found) > limit
+    records = found[:limit] if limit else found
+    if records or fmt == "json":
+        if fmt == "json":
+            text = json_text([_index_json(r) for r in records])
+        else:
+            rows = [
+                (
+                    f"{r.arxiv_id}v{r.version}",
+                    r.published.year if r.published else "",
+                    " ".join(r.title.split()),
+                    _authors_short(list(r.authors)),
+                )
+                for r in records
+            ]
+            text = render_table(["ID", "YEAR", "TITLE", "AUTHORS"], rows, flex=2)
+        echo_paged(text, pager=pager)
+    if not records:
+        if offset:
+            click.echo(
+                f"catalog: --offset {offset} is past the last match in the arXiv index", err=True
+            )
+        elif fmt != "json":
+            click.echo("catalog: no matches in the arXiv index", err=True)
+    elif more:
+        shown = f"{offset + 1:,}-{offset + len(records):,}"
+        click.echo(
+            f"catalog: more matches in the arXiv index ({shown} shown); "
+            f"next page: --offset {offset + len(records)}, all: --limit 0",
+            err=True,
+        )
+
+
+def _index_place(db_url: str | None) -> str:
+    """Where the index would be, for the message that there is none."""
+    from sqlalchemy.engine import make_url
+
+    from catalog.index.schema import index_url
+    from catalog.store.engine import describe, resolve_url
+
+    url = index_url(resolve_url(db_url))
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"no {parsed.database}"
+    return f"no arxiv_* tables in {describe(url)}"
+
+
+def _index_json(record: IndexRecord) -> dict[str, Any]:
+    """An index record as search --arxiv --format json prints it."""
+    return {
+        "arxiv_id": record.arxiv_id,
+        "version": record.version,
+        "title": " ".join(record.title.split()),
+        "authors": list(record.authors),
+        "abstract": record.abstract,
+        "categories": list(record.categories),
+        "published": record.published.date().isoformat() if record.published else None,
+        "updated": record.updated.date().isoformat() if record.updated else None,
+        "dois": list(record.dois),
+        "journal_ref": record.journal_ref,
+        "comments": record.comments,
+        "url": f"https://arxiv.org/abs/{record.arxiv_id}",
+    }
 
 
 @click.command()

@@ -195,7 +195,8 @@ def _like_search(
     conn: Connection, tokens: list[str], limit: int, offset: int
 ) -> tuple[list[int], int, bool]:
     """Without FTS5 (a SQLite built without it): a scan, in id order."""
-    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit > 0 else f" OFFSET {int(offset)}"
+    # SQLite has no OFFSET without a LIMIT; -1 is its "no limit".
+    page = f" LIMIT {int(limit) if limit > 0 else -1} OFFSET {int(offset)}"
     where = " AND ".join(["(title || ' ' || authors || ' ' || abstract) LIKE ?"] * len(tokens))
     params = tuple(f"%{t}%" for t in tokens)
     total = conn.exec_driver_sql(
