@@ -189,10 +189,12 @@ _RULES = (
     ),
     Rule(
         "title-mismatch", "error",
-        "the row's title is not the title of the arXiv paper it links to (a wrong link?)",
-        "The row's link leads to an arXiv paper with another title: usually a wrong link "
-        "(a copied row, a typo in the id). Checked only when the catalog knows the paper "
-        "(`catalog import`, then `catalog sync`).",
+        "the row's title is not the title of the paper it links to (a wrong link?)",
+        "The row's link leads to a paper with another title: usually a wrong link "
+        "(a copied row, a typo in the id). arXiv links, and DOI, OpenReview and "
+        "proceedings (PMLR, NeurIPS, ACL Anthology) links are checked when the catalog "
+        "knows the paper from a source (`catalog import`, then `catalog sync`, `catalog "
+        "resolve` or `catalog add ID`); a title known only from a post proves nothing.",
         _TABLE + "| Bo | Improved Training of Wasserstein GANs | "
         "[PDF](https://arxiv.org/abs/1701.07875) |",
         "Correct the link; if arXiv retitled the paper, update the title.",

@@ -55,8 +55,18 @@ def make_finding(
 
 @dataclass(frozen=True)
 class KnownPaper:
-    """What the catalog knows about an arXiv paper, supplied by the caller's lookup."""
+    """What the catalog knows about the paper a row links, supplied by the caller's
+    lookup: an arXiv paper (``arxiv_id``), or, for a row whose link is a DOI, OpenReview
+    or proceedings link, the paper of that identifier (``link``: ``doi:10.1038/...``;
+    ``arxiv_id`` is then the paper's arXiv id, or "")."""
 
     arxiv_id: str
     title: str
     abstract: str | None = None
+    link: str | None = None
+
+    @property
+    def named(self) -> str:
+        """The identifier the row's link carries, as messages name it: ``arXiv:1611.00712``,
+        ``doi:10.1038/nature20101``."""
+        return self.link or f"arXiv:{self.arxiv_id}"

@@ -39,6 +39,7 @@ __all__ = [
     "abstract_similarity",
     "assign",
     "entry_has_paper",
+    "link_key",
     "names_paper",
     "match_post",
     "own_footnotes",
@@ -441,6 +442,21 @@ def _footnote_side(fn: Footnote) -> Side:
     return Side(fn.title, fn.abstract, fn.text)
 
 
+def link_key(entry: PaperEntry) -> str | None:
+    """What the lookup is asked about a paper the row links: its arXiv id, else the
+    identifier its first DOI, OpenReview or proceedings link carries (``doi:10.1038/...``,
+    ``openreview:BkpiPMbA-``, ``pmlr:v80/kazemi18a``); None for a link that carries none."""
+    if entry.arxiv_id:
+        return entry.arxiv_id
+    from catalog.sources.ids import identifier_in_url
+
+    for link in entry.links:
+        ident = identifier_in_url(link.url) if link.url else None
+        if ident is not None:
+            return ident.value if ident.scheme == "arxiv" else str(ident)
+    return None
+
+
 def _entry_sides(
     post: Post, lookup: Callable[[str], KnownPaper | None] | None
 ) -> list[EntrySide]:
@@ -448,10 +464,11 @@ def _entry_sides(
     for i, row in enumerate(post.rows):
         for k, entry in enumerate(row.papers):
             has_paper = entry_has_paper(entry)
-            untitled = not entry.title and entry.arxiv_id is not None
+            key = link_key(entry)
+            untitled = not entry.title and key is not None
             known = None
-            if lookup is not None and entry.arxiv_id and (has_paper or untitled):
-                known = lookup(entry.arxiv_id)
+            if lookup is not None and key and (has_paper or untitled):
+                known = lookup(key)
             if untitled:
                 # A paper the row names only by its link: the catalog says what it is.
                 side = Side(known.title, known.abstract) if known else Side(None, None)

@@ -41,8 +41,9 @@ def shorten(text: str, limit: int = 48) -> str:
 def check_post(post: Post, lookup: Lookup | None = None) -> list[Finding]:
     """All findings for a parsed post (parse findings included), sorted by line, column, code.
 
-    ``lookup(arxiv_id)`` returns what the catalog knows about a row's arXiv paper; it
-    enables title-mismatch / abstract-mismatch and matching abstract-only footnotes.
+    ``lookup(key)`` returns what the catalog knows about the paper a row links (``key``:
+    :func:`~catalog.check.match.link_key`, its arXiv id or ``doi:...``, ``openreview:...``);
+    it enables title-mismatch / abstract-mismatch and matching abstract-only footnotes.
     """
     return _Checker(post, lookup).run()
 
@@ -80,15 +81,15 @@ class _Checker:
                 link = next((lk for lk in entry.links if lk.url), None)
                 self.add(row.line, link.column if link else entry.title_column,
                          "title-mismatch",
-                         f'the link is arXiv:{known.arxiv_id} "{shorten(known.title)}"; '
+                         f'the link is {known.named} "{shorten(known.title)}"; '
                          f'this row\'s title is "{shorten(entry.title)}" (wrong link?)')
                 continue
             if entry.abstract and known.abstract:
                 ab = abstract_similarity(entry.abstract, known.abstract)
                 if ab < ABSTRACT_THRESHOLD:
                     self.add(row.line, entry.title_column, "abstract-mismatch",
-                             f"the quoted abstract is not the abstract of arXiv:"
-                             f"{known.arxiv_id} (word overlap {ab:.2f})")
+                             f"the quoted abstract is not the abstract of "
+                             f"{known.named} (word overlap {ab:.2f})")
 
     # -- footnotes -------------------------------------------------------------------
 
@@ -211,7 +212,7 @@ class _Checker:
         else:
             about = f"[^{label}] holds an abstract that is not this paper's"
             if info.known is not None and info.known_ok:
-                about += f" (arXiv:{info.known.arxiv_id})"
+                about += f" ({info.known.named})"
         tail = f"use [^{suggest}]" if suggest else "no footnote is about this paper"
         return f'{about}; this row\'s paper is "{shorten(info.side.title or "")}"; {tail}'
 
@@ -225,7 +226,7 @@ class _Checker:
         ref = next(r for r in info.entry.refs if r.label == fn.label)
         self.add(ref.line, ref.column, "abstract-mismatch",
                  f"[^{fn.label}] has the title of this row's paper but its abstract is not "
-                 f"the abstract of arXiv:{known.arxiv_id} (word overlap {ab:.2f})",
+                 f"the abstract of {known.named} (word overlap {ab:.2f})",
                  label=fn.label)
 
     # -- links -----------------------------------------------------------------------

@@ -221,7 +221,10 @@ def check(
         app.on_close(reader.close)
 
         def lookup_for(post: Post) -> Lookup:
-            return reader.lookup(e.arxiv_id for r in post.rows for e in r.papers if e.arxiv_id)
+            from catalog.check.match import link_key
+
+            keys = {link_key(e) for r in post.rows for e in r.papers}
+            return reader.lookup(key for key in keys if key)
 
     outcome = run_check(files, resolver, lookup_for=lookup_for, fix=fix, diff=show_diff)
     report = outcome.report

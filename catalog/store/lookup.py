@@ -6,10 +6,13 @@ returns a :class:`CatalogReader` (or None when there is no catalog: a linter nev
 creates one), whose queries are plain SQL: the standard library's ``sqlite3`` for a
 SQLite file, SQLAlchemy Core for any other URL.
 
-The reader answers by identifier. Today that is arXiv ids (:meth:`known_arxiv`); a
-lookup by another identifier (DOI, OpenReview id) is one more method of the same shape,
-returning :class:`~catalog.check.findings.KnownPaper` by identifier, so that the
-checker's ``title-mismatch`` can use it unchanged.
+The reader answers by identifier: arXiv ids (:meth:`CatalogReader.known_arxiv`, the
+``paper.arxiv_id`` column) and every other scheme (:meth:`CatalogReader.known_identifiers`,
+the ``paper_identifier`` table of migration 0007: DOIs, OpenReview, PMLR, NeurIPS, ACL
+Anthology and DBLP ids), each giving :class:`~catalog.check.findings.KnownPaper`, so that
+the checker's ``title-mismatch`` works for a row whose link is a DOI, OpenReview or
+proceedings link once the catalog knows that paper. "Knows" means a source described it:
+a paper whose title is still a post's or a .bib file's own text proves nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +46,20 @@ _KNOWN_ARXIV = (
     "WHERE paper.synced_at IS NOT NULL AND paper.arxiv_id IN ({marks})"
 )
 
+# Papers by another identifier, with every abstract they have (the one from the source
+# of their title is taken). The scheme is a literal from SCHEMES, never user text.
+_KNOWN_IDENTIFIER = (
+    "SELECT paper_identifier.value, paper.arxiv_id, paper.title, paper.field_sources, "
+    "abstract.source, abstract.text FROM paper_identifier "
+    "JOIN paper ON paper.id = paper_identifier.paper_id "
+    "LEFT OUTER JOIN abstract ON abstract.paper_id = paper.id AND abstract.source_ref = '' "
+    "WHERE paper_identifier.scheme = '{scheme}' AND paper_identifier.value IN ({{marks}})"
+)
+# Schemes looked up in paper_identifier (arXiv ids are the paper column's).
+SCHEMES = ("doi", "dblp", "openreview", "acl", "pmlr", "neurips")
+# Sources whose title describes the paper (not a post's or a .bib file's own text).
+_DESCRIBING_SOURCES = frozenset({"arxiv", "crossref", "dblp", "openreview", "proceedings"})
+
 
 class CatalogReader:
     """Read-only queries on an existing catalog. Use as a context manager, or close()."""
@@ -63,9 +80,54 @@ class CatalogReader:
                 found[arxiv_id] = KnownPaper(arxiv_id, title, abstract)
         return found
 
-    def lookup(self, arxiv_ids: Iterable[str]) -> Lookup:
-        """The checker's lookup over these ids (one query, then dictionary lookups)."""
-        return self.known_arxiv(arxiv_ids).get
+    def known_identifiers(self, idents: Iterable[str]) -> dict[str, KnownPaper]:
+        """``scheme:value`` (canonical, as :class:`~catalog.records.Identifier` prints:
+        ``doi:10.1038/nature20101``) -> what a source told the catalog about its paper,
+        for the identifiers of papers whose title a source gave. Others are left out."""
+        import json
+
+        by_scheme: dict[str, set[str]] = {}
+        for ident in idents:
+            scheme, sep, value = ident.partition(":")
+            if sep and scheme in SCHEMES and value:
+                by_scheme.setdefault(scheme, set()).add(value)
+        found: dict[str, KnownPaper] = {}
+        for scheme, values in sorted(by_scheme.items()):
+            wanted = sorted(values)
+            sql = _KNOWN_IDENTIFIER.format(scheme=scheme)
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                rows: dict[str, tuple[str, str, str | None]] = {}
+                abstracts: dict[tuple[str, str], str] = {}
+                for value, arxiv_id, title, sources, source, text in self._query(sql, chunk):
+                    if isinstance(sources, str):  # SQLite's JSON is text
+                        sources = json.loads(sources or "{}")
+                    rows[value] = (arxiv_id or "", title, (sources or {}).get("title"))
+                    if source and text:
+                        abstracts[(value, source)] = text
+                for value, (arxiv_id, title, title_source) in rows.items():
+                    if title_source not in _DESCRIBING_SOURCES:
+                        continue
+                    abstract = abstracts.get((value, title_source)) or abstracts.get(
+                        (value, "arxiv")
+                    )
+                    key = f"{scheme}:{value}"
+                    found[key] = KnownPaper(arxiv_id, title, abstract, link=key)
+        return found
+
+    def lookup(self, keys: Iterable[str]) -> Lookup:
+        """The checker's lookup over these keys (:func:`catalog.check.match.link_key`:
+        bare arXiv ids and ``scheme:value`` identifiers): a query per scheme, then
+        dictionary lookups."""
+        arxiv: list[str] = []
+        others: list[str] = []
+        for key in keys:
+            scheme, sep, _ = key.partition(":")
+            (others if sep and scheme in SCHEMES else arxiv).append(key)
+        found = self.known_arxiv(arxiv)
+        if others:
+            found.update(self.known_identifiers(others))
+        return found.get
 
     def close(self) -> None:
         self._close()
