@@ -360,3 +360,22 @@ def test_together_makes_one_talk_of_two_refs_of_one_paper(
     talks = json.loads(run("session", "show", "2020-02-03-bert", "--format", "json").stdout)
     assert len(talks["presentations"]) == 1
     assert len(talks["presentations"][0]["papers"]) == 1, out
+
+
+def test_every_written_form_of_a_doi_is_one_paper(
+    crossref_server: CrossrefStandIn, db: Path
+) -> None:
+    forms = [
+        "doi:10.1038/nature20101",
+        "10.1038/NATURE20101",
+        "https://doi.org/10.1038/nature20101",
+        "http://dx.doi.org/10.1038%2Fnature20101",
+        "https://www.nature.com/articles/nature20101.pdf",
+        "https://link.springer.com/article/10.1038/nature20101",
+        "https://dl.acm.org/doi/abs/10.1038/nature20101",
+        "(doi:10.1038/nature20101).",
+    ]
+    statuses = [run("add", form).stdout.split()[0] for form in forms]
+    assert statuses == ["added"] + ["unchanged"] * (len(forms) - 1)
+    assert paper_count(db) == 1
+    assert all(r.ids == ("10.1038/nature20101",) for r in crossref_server.log)
