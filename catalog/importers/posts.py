@@ -32,13 +32,14 @@ class ImportSummary:
 
 
 def catalog_lookup(
-    catalog: Catalog, arxiv_ids: Sequence[str]
+    catalog: Catalog, keys: Sequence[str]
 ) -> Callable[[str], KnownPaper | None]:
-    """A checker lookup over what arXiv told the catalog about these ids (the read path
-    ``catalog check`` uses, over the catalog's engine)."""
+    """A checker lookup over what sources told the catalog about these papers (arXiv ids,
+    or ``scheme:value`` identifiers: :func:`catalog.check.match.link_key`), by the read
+    path ``catalog check`` uses, over the catalog's engine."""
     from catalog.store.lookup import engine_reader
 
-    return engine_reader(catalog.engine).lookup(arxiv_ids)
+    return engine_reader(catalog.engine).lookup(keys)
 
 
 def import_posts(

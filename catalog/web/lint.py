@@ -79,12 +79,13 @@ class PostsLinter:
             return self._result
 
     def _check(self, files: list[Path]) -> Lint:
+        from catalog.check.match import link_key
         from catalog.check.runner import run_check
         from catalog.importers.posts import catalog_lookup
 
         def lookup_for(post: Post) -> Lookup:
-            ids = [e.arxiv_id for r in post.rows for e in r.papers if e.arxiv_id]
-            return catalog_lookup(self.catalog, ids)  # every paper of a row, as check does
+            keys = [k for r in post.rows for e in r.papers if (k := link_key(e))]
+            return catalog_lookup(self.catalog, keys)  # every paper of a row, as check does
 
         report = run_check(files, self.resolver, lookup_for=lookup_for).report
         by_path = {path: FileFindings(path) for path in report.checked}
