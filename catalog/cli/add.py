@@ -58,16 +58,16 @@ def add(
 
     \b
     ID is any of:
-      arXiv     1611.00712, arxiv:hep-th/9901001, 1802.02550v2, arxiv.org/abs/... or
-                /pdf/... URLs, 10.48550/arXiv.1611.00712
-      DOI       doi:10.1038/nature20101, 10.1038/nature20101, https://doi.org/...,
-                and pages that carry one (dl.acm.org/doi/..., link.springer.com/article/...,
-                nature.com/articles/...)
+      arXiv       1611.00712, arxiv:hep-th/9901001, 1802.02550v2, arxiv.org/abs/...
+                  or /pdf/... URLs, 10.48550/arXiv.1611.00712
+      DOI         doi:10.1038/nature20101, 10.1038/nature20101, https://doi.org/...,
+                  and pages that carry one (dl.acm.org/doi/..., nature.com/articles/...,
+                  link.springer.com/article/...)
       OpenReview  openreview:BkpiPMbA-, openreview.net/forum?id=... or /pdf?id=...
-      PMLR      pmlr:v80/kazemi18a, proceedings.mlr.press/v80/kazemi18a.html
-      NeurIPS   papers.nips.cc/paper/5346-..., proceedings.neurips.cc/paper/2020/hash/...
-      ACL       acl:N19-1423, aclanthology.org/N19-1423/
-      DBLP      dblp:conf/icml/KazemiZK18, dblp.org/rec/conf/icml/KazemiZK18
+      PMLR        pmlr:v80/kazemi18a, proceedings.mlr.press/v80/kazemi18a.html
+      NeurIPS     papers.nips.cc/paper/5346-..., proceedings.neurips.cc/paper/2020/hash/...
+      ACL         acl:N19-1423, aclanthology.org/N19-1423/
+      DBLP        dblp:conf/icml/KazemiZK18, dblp.org/rec/conf/icml/KazemiZK18
 
     Any malformed ID, or a page that carries no identifier, refuses the whole call
     before anything is asked (exit 2). arXiv papers come from the local arXiv index

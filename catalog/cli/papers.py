@@ -339,6 +339,10 @@ def search(
     and * : ( - are punctuation. Prints the best 20 (--limit); a line on stderr says
     how many more match.
 
+    With --arxiv the local arXiv index (filled by catalog harvest) is searched:
+    every word must match the start of a word of a title, author or abstract, best
+    match first; add a paper found there with catalog add ID (no request to arXiv).
+
     \b
     Examples:
       catalog search relaxation
@@ -347,10 +351,6 @@ def search(
       catalog search attention --tag generative --limit 0 --format json
       catalog search diffusion --offset 20          the next 20
       catalog search --arxiv diffusion kernel       arXiv's papers in the local index
-
-    With --arxiv the local arXiv index (filled by catalog harvest) is searched: every
-    word must match the start of a word of a title, author or abstract, best match
-    first; add a paper found there with catalog add ID (no request to arXiv).
     """
     from catalog.store.search_query import parse_query
 
