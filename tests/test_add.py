@@ -191,6 +191,9 @@ def test_every_form_in_one_call_each_source_asked_once(
     assert seq["title"] == "Sequence to Sequence Learning with Neural Networks"
     assert schemes(seq)["neurips"] in ("5346", "2014/hash/a14ac55a4f27472c5d894ec1c3c743d2")
     assert show("neurips:5346")["identifiers"] == seq["identifiers"]
+    hash_page = "https://proceedings.neurips.cc/paper/2014/hash/a14ac55a4f27472c5d894ec1c3c743d2-Abstract.html"
+    assert run("add", hash_page).stdout.startswith("unchanged neurips:2014/hash/a14ac55a")
+    assert paper_count(db) == len(refs)
     bert = show("acl:N19-1423")
     assert bert["title"].startswith("BERT")
     assert show("dblp:conf/iclr/ZophL17")["title"] == (
