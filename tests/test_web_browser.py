@@ -335,7 +335,7 @@ def test_plan_a_session_and_download_a_post_that_passes_check(site: Site) -> Non
 
     add(ids="2301.1234")  # not an id: refused, with the reason, nothing changed
     error = d.find_element(By.CSS_SELECTOR, "p.error").text
-    assert "not an arXiv id: '2301.1234'" in error
+    assert "not a paper identifier: '2301.1234'" in error
     assert len(d.find_elements(By.CSS_SELECTOR, "table.talks tbody tr")) == 3
 
     d.find_element(By.ID, "post-download").click()
