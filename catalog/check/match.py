@@ -464,7 +464,8 @@ def _entry_sides(
     for i, row in enumerate(post.rows):
         for k, entry in enumerate(row.papers):
             has_paper = entry_has_paper(entry)
-            key = link_key(entry)
+            # Without a catalog only arXiv ids matter (no identifier parsing at all).
+            key = link_key(entry) if lookup is not None else entry.arxiv_id
             untitled = not entry.title and key is not None
             known = None
             if lookup is not None and key and (has_paper or untitled):
