@@ -684,3 +684,41 @@ def test_a_records_identifiers_are_stored_canonical(catalog: Catalog) -> None:
     assert result.identifiers_added == [DOI]
     assert result.invalid == [Identifier("doi", "not-a-doi")]
     assert ids_of(catalog, concrete.paper_id) == [ARXIV, DOI]
+
+
+def test_a_published_record_stored_on_a_post_paper_merges_its_preprint(
+    catalog: Catalog,
+) -> None:
+    """A post links the DOI; arXiv has the preprint under the same title. Crossref's
+    record (no arXiv relation) stored on the post's paper makes the two one paper."""
+    (preprint,) = catalog.upsert_arxiv([CONCRETE])
+    post_paper = catalog.write(
+        lambda s: store_work(
+            s,
+            WorkRecord(source="post", title="Concrete (the post's row)", kind="other",
+                       identifiers=(DOI,)),
+        )
+    )  # fmt: skip
+    assert post_paper.paper_id != preprint.paper_id
+    crossref_only = replace(CROSSREF, identifiers=(DOI,))
+    result = catalog.write(lambda s: store_work(s, crossref_only, paper_id=post_paper.paper_id))
+    assert result.paper_id == preprint.paper_id
+    assert [m.gone for m in result.merged] == [post_paper.paper_id]
+    assert count(catalog, Paper) == 1
+    assert set(ids_of(catalog, preprint.paper_id)) == {ARXIV, DOI}
+
+
+def test_a_thesis_of_the_same_title_is_never_merged_with_the_paper(catalog: Catalog) -> None:
+    thesis = WorkRecord(
+        source="crossref",
+        title=CONCRETE.title,
+        authors=("Chris J. Maddison",),
+        year=2017,
+        kind="thesis",
+        identifiers=(Identifier("doi", "10.5555/thesis.2017"),),
+        source_id="10.5555/thesis.2017",
+    )
+    first = catalog.write(lambda s: store_work(s, thesis))
+    second = catalog.write(lambda s: store_work(s, replace(CROSSREF, identifiers=(DOI,))))
+    assert first.paper_id != second.paper_id and second.merged == []
+    assert count(catalog, Paper) == 2

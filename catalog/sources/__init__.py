@@ -40,6 +40,7 @@ __all__ = [
     "Sources",
     "TitleSearcher",
     "enabled_sources",
+    "for_paper",
     "source_names",
 ]
 
@@ -129,6 +130,28 @@ class Sources:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def for_paper(rec: WorkRecord) -> WorkRecord:
+    """``rec`` as the fields of a catalogued paper: with the identifiers its links carry
+    (DBLP's ``ee``: OpenReview, PMLR, NeurIPS and ACL Anthology pages, so the papers they
+    name are found and merged), and, for DBLP, the paper's own page (its first ``ee``)
+    as its URL rather than DBLP's page about it (which its DBLP key names)."""
+    from dataclasses import replace
+
+    from catalog.sources.ids import identifier_in_url
+
+    found = list(rec.identifiers)
+    for link in rec.links:
+        ident = identifier_in_url(link)
+        if ident is not None and ident not in found:
+            found.append(ident)
+    url = rec.url
+    if rec.source == "dblp":
+        url = next((link for link in rec.links if link.startswith(("http://", "https://"))), None)
+    if url == rec.url and len(found) == len(rec.identifiers):
+        return rec
+    return replace(rec, identifiers=tuple(found), url=url)
 
 
 def source_names(value: str | Iterable[str] | None = None) -> list[str]:

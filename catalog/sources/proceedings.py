@@ -48,6 +48,7 @@ from catalog.sources.http import (
     env_delay,
     env_url,
 )
+from catalog.sources.ids import identifier_url
 from catalog.sources.markup import display_name, kind_from_title, plain_text
 
 __all__ = ["DEFAULT_URLS", "SCHEMES", "ProceedingsSource", "page_record", "read_meta"]
@@ -292,6 +293,9 @@ def page_record(meta: dict[str, list[str]], ident: Identifier, page_url: str) ->
         doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi, flags=re.I).lower()
         identifiers.append(Identifier("doi", doi))
     pdf = first("citation_pdf_url")
+    # The site's own page of the paper, not the endpoint that answered (a mirror).
+    site = [i for i in identifiers if i.scheme in SCHEMES]
+    url = next((u for i in reversed(site) if (u := identifier_url(i))), None) or page_url
     return WorkRecord(
         source="proceedings",
         title=title,
@@ -304,7 +308,7 @@ def page_record(meta: dict[str, list[str]], ident: Identifier, page_url: str) ->
         pages=pages,
         publisher=first("citation_publisher", "dc.publisher"),
         abstract=first("citation_abstract"),
-        url=page_url,
+        url=url,
         identifiers=tuple(identifiers),
         links=(pdf,) if pdf else (),
         source_id=str(ident),

@@ -41,6 +41,7 @@ __all__ = [
     "exclusive_conflicts",
     "identifier_order",
     "identifiers_of",
+    "mark_synced",
     "new_paper_columns",
     "papers_by_identifier",
     "refresh_id_columns",
@@ -285,6 +286,32 @@ def register_arxiv_id(s: DbSession, paper_id: int, arxiv_id: str, source: str = 
     row = {"paper_id": paper_id, "scheme": "arxiv", "value": arxiv_id, "source": source,
            "created_at": utcnow()}  # fmt: skip
     insert_ignore_many(s, PaperIdentifier, [row], ["scheme", "value"])
+
+
+def mark_synced(
+    s: DbSession, idents: Iterable[Identifier], when: Any, error: str | None = None
+) -> None:
+    """Record that a source was asked for ``idents`` at ``when``: with no ``error`` it gave
+    a record (``synced_at``), else ``error`` says why it gave none. Rows the catalog does
+    not have are ignored. ``catalog sync`` plans each source's work from these."""
+    table = _table()
+    values: dict[str, Any] = {"sync_attempted_at": when, "sync_error": error}
+    if error is None:
+        values["synced_at"] = when
+    for scheme, group in _by_scheme(idents).items():
+        for start in range(0, len(group), _CHUNK):
+            s.execute(
+                table.update()
+                .where(table.c.scheme == scheme, table.c.value.in_(group[start : start + _CHUNK]))
+                .values(**values)
+            )
+
+
+def _by_scheme(idents: Iterable[Identifier]) -> dict[str, list[str]]:
+    found: dict[str, set[str]] = {}
+    for ident in idents:
+        found.setdefault(ident.scheme, set()).add(ident.value)
+    return {scheme: sorted(values) for scheme, values in sorted(found.items())}
 
 
 def release_id_columns(s: DbSession, paper_id: int) -> None:

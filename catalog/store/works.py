@@ -5,7 +5,9 @@
   its identifiers, or the one given, or a new one; every field it sets remembers the
   record's source, and :func:`catalog.store.provenance.may_set` decides which values it
   may replace. Identifiers of the record that belong to other papers merge those papers
-  into one (unless they hold different arXiv, PMLR or ACL ids: then they are two).
+  into one (unless they hold different arXiv, PMLR or ACL ids: then they are two), and
+  so does a paper of the record's title that :func:`title_match` accepts (the arXiv
+  preprint of a published record found by its DOI).
 * :func:`merge_papers` makes two papers one: talks, abstracts, versions, identifiers and
   authors are kept; each field keeps the stronger source's value; a stored citation key
   never changes (see the function).
@@ -140,9 +142,12 @@ def title_match(
     *,
     identifiers: Sequence[Identifier] = (),
     year: int | None = None,
+    exclude: Sequence[int] = (),
 ) -> Paper | None:
     """The oldest paper a record without a known identifier may describe, by title: the
-    same normalised title, typed "paper" (never a video or blog post), and
+    same normalised title, typed "paper" (never a video or blog post), not a thesis,
+    comment, erratum or review (a published record of one is no paper's), not one of
+    ``exclude``, and
 
     * no identifier that contradicts the record's (another arXiv, PMLR or ACL id; DOIs,
       when both have some and none is shared: a journal version may keep its conference
@@ -163,7 +168,11 @@ def title_match(
         .order_by(col(Paper.id))
         .limit(20)
     )
-    candidates = [p for p in s.execute(stmt).scalars() if p.id is not None]
+    candidates = [
+        p
+        for p in s.execute(stmt).scalars()
+        if p.id is not None and p.id not in exclude and (p.kind is None or p.kind in _PAPER_KINDS)
+    ]
     held = identifiers_of(s, [p.id for p in candidates if p.id is not None])
     dois = {i.value for i in identifiers if i.scheme == "doi"}
     for paper in candidates:
@@ -196,9 +205,10 @@ def store_work(s: DbSession, rec: WorkRecord, *, paper_id: int | None = None) ->
     The paper is ``paper_id`` when given (``NotFound`` if there is none), else the
     oldest paper owning one of the record's identifiers, else a paper known only by
     the record's title (:func:`title_match`, for records of a paper kind), else a new
-    one. Other papers owning the record's identifiers are merged into it
-    (:func:`merge_papers`; the oldest paper survives and is the result's ``paper_id``),
-    unless the two hold different arXiv, PMLR or ACL ids. A record that itself names an
+    one. Other papers owning the record's identifiers, and the paper :func:`title_match`
+    finds for a record of a paper kind, are merged into it (:func:`merge_papers`; the
+    oldest paper survives and is the result's ``paper_id``), unless the two hold
+    different arXiv, PMLR or ACL ids. A record that itself names an
     arXiv, PMLR or ACL id other than the paper's is refused: nothing is stored.
 
     Each field the record gives is set when :func:`~catalog.store.provenance.may_set`
@@ -225,10 +235,15 @@ def store_work(s: DbSession, rec: WorkRecord, *, paper_id: int | None = None) ->
     given = [paper_id] if paper_id is not None else []
     candidates = list(dict.fromkeys([*given, *exclusive, *sorted(owners.values())]))
     status = "updated"
-    if not candidates and rec.kind in _PAPER_KINDS:
-        match = title_match(s, rec.title, rec.authors, identifiers=idents, year=rec.year)
+    if rec.kind in _PAPER_KINDS:
+        # A paper of the record's title that none of its identifiers names yet (an arXiv
+        # preprint, when the record is its published version) is the same paper too.
+        match = title_match(
+            s, rec.title, rec.authors, identifiers=idents, year=rec.year, exclude=candidates
+        )
         if match is not None and match.id is not None:
-            candidates = [match.id]
+            if not candidates or not exclusive_conflicts(s, candidates[0], match.id):
+                candidates.append(match.id)
     if not candidates:
         candidates = [_new_paper(s, rec.title, rec.source)]
         status = "added"

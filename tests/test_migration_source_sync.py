@@ -1,0 +1,83 @@
+"""Migration 0008 (when each source last answered for an identifier, when resolve last
+tried a paper) on a database made by the previous head (0007), with data, on SQLite and
+PostgreSQL: rows intact, the new columns empty ("never asked"), and back down and up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from catalog.records import Identifier
+from catalog.store.catalog import Catalog
+from catalog.store.engine import make_engine
+from catalog.store.identifiers import mark_synced
+from catalog.store.migrate import HEAD, alembic_config, current_revision, upgrade
+
+
+def _make_0007_database(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        assert upgrade(engine, "0007") == (None, "0007")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO paper (id, arxiv_id, doi, title, title_key, url, categories,"
+                    " extra_fields, field_sources, sync_source, created_at) VALUES (1, NULL,"
+                    " '10.1038/nature20101', 'Hybrid computing', 'hybrid computing',"
+                    " 'https://doi.org/10.1038/nature20101', '[]', '{}', '{}', 'post',"
+                    " '2019-06-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
+                    " VALUES (1, 'doi', '10.1038/nature20101', 'post', '2019-06-01 00:00:00')"
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_0007_keeps_rows_and_adds_empty_sync_columns(db_url: str) -> None:
+    _make_0007_database(db_url)
+    with Catalog.open(db_url) as catalog:  # migrates to head
+        with catalog.engine.connect() as conn:
+            assert current_revision(conn) == HEAD
+            row = conn.execute(
+                text(
+                    "SELECT paper_id, value, synced_at, sync_attempted_at, sync_error"
+                    " FROM paper_identifier"
+                )
+            ).one()
+            paper = conn.execute(
+                text("SELECT title, resolve_attempted_at, resolve_error FROM paper")
+            ).one()
+        assert tuple(row) == (1, "10.1038/nature20101", None, None, None)
+        assert tuple(paper) == ("Hybrid computing", None, None)
+        assert catalog.find_paper("doi:10.1038/NATURE20101").id == 1
+        # The new columns take writes.
+        when = datetime(2026, 1, 2, tzinfo=UTC)
+        doi = Identifier("doi", "10.1038/nature20101")
+        catalog.write(lambda s: mark_synced(s, [doi], when, "not found at crossref"))
+        with catalog.engine.connect() as conn:
+            error = conn.execute(text("SELECT sync_error, synced_at FROM paper_identifier")).one()
+        assert tuple(error) == ("not found at crossref", None)
+
+
+def test_downgrade_to_0007_and_back(db_url: str) -> None:
+    _make_0007_database(db_url)
+    from alembic import command
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0007")
+            assert current_revision(conn) == "0007"
+            assert conn.execute(text("SELECT count(*) FROM paper_identifier")).scalar() == 1
+        assert upgrade(engine) == ("0007", HEAD)
+    finally:
+        engine.dispose()
