@@ -84,6 +84,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
       catalog import _posts/                read the group's posts into the catalog
       catalog check _posts/                 lint posts: footnotes, links, titles
       catalog export bibtex -o refs.bib     write exports/refs.bib
+      catalog resolve                       find papers known only by a title or link
       catalog sync                          refresh papers from arXiv
     """
     app = AppContext(db_url)
@@ -92,9 +93,11 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 
 def _register() -> None:
-    from catalog.cli import add, db, export, harvest, papers, posts, serve, sessions, sync
+    from catalog.cli import (
+        add, db, export, harvest, papers, posts, resolve, serve, sessions, sync,
+    )
 
-    for module in (add, papers, posts, export, sessions, sync, db, serve, harvest):
+    for module in (add, papers, posts, export, sessions, sync, resolve, db, serve, harvest):
         for command in module.COMMANDS:
             cli.add_command(command)
 

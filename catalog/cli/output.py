@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 import click
 
@@ -122,3 +122,69 @@ def output_stream(target: str | None) -> Iterator[TextIO]:
 
         raise CatalogError(f"cannot write {path}: {exc.strerror or exc}") from None
     click.echo(f"wrote {path}", err=True)
+
+
+class ProgressNews(Protocol):
+    """What a batched command reports after each request, retry and batch (``catalog
+    sync``'s SyncProgress, ``catalog resolve``'s ResolveProgress)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def done(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def retries(self) -> int: ...
+    @property
+    def batches_done(self) -> int: ...
+    @property
+    def batches(self) -> int: ...
+    @property
+    def detail(self) -> str: ...
+
+
+class BatchProgress:
+    """A one-line bar redrawn in place on a terminal; one plain line per batch otherwise
+    (``name: detail (counts)``), on ``stream`` (stderr)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO, tty: bool, name: str = "sync") -> None:
+        self.stream = stream
+        self.tty = tty
+        self.name = name
+        self.drawn = False
+
+    def __call__(self, news: ProgressNews) -> None:
+        if self.tty:
+            filled = self.WIDTH * news.done // news.total if news.total else self.WIDTH
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            line = (
+                f"[{bar}] {news.done}/{news.total} papers  batch {news.batches_done}/"
+                f"{news.batches}  {plural(news.requests, 'request')}  "
+                f"{plural(news.retries, 'retry', 'retries')}"
+            )
+            self.stream.write("\r\x1b[K" + line)
+            self.stream.flush()
+            self.drawn = True
+        elif news.kind == "batch":
+            self.stream.write(
+                f"{self.name}: {news.detail} ({news.done}/{news.total} papers, "
+                f"{plural(news.requests, 'request')}, "
+                f"{plural(news.retries, 'retry', 'retries')})\n"
+            )
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``3 requests``, ``1 retry``."""
+    return f"{count} {one if count == 1 else many or one + 's'}"

@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 import sys
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from catalog.cli.context import AppContext, pass_app
-from catalog.cli.output import echo_json, format_option
+from catalog.cli.output import BatchProgress, echo_json, format_option
 
 if TYPE_CHECKING:
-    from catalog.sync import SyncPlan, SyncProgress, SyncReport
+    from catalog.sync import SyncPlan, SyncReport
 
 
 @click.command()
@@ -124,41 +124,8 @@ def sync(
 
 # --- progress --------------------------------------------------------------------------------
 
-
-class _Progress:
-    """A one-line bar redrawn in place on a terminal; one plain line per batch otherwise."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO, tty: bool) -> None:
-        self.stream = stream
-        self.tty = tty
-        self.drawn = False
-
-    def __call__(self, news: SyncProgress) -> None:
-        if self.tty:
-            filled = self.WIDTH * news.done // news.total if news.total else self.WIDTH
-            bar = "#" * filled + "-" * (self.WIDTH - filled)
-            line = (
-                f"[{bar}] {news.done}/{news.total} papers  batch {news.batches_done}/"
-                f"{news.batches}  {_n(news.requests, 'request')}  "
-                f"{_n(news.retries, 'retry', 'retries')}"
-            )
-            self.stream.write("\r\x1b[K" + line)
-            self.stream.flush()
-            self.drawn = True
-        elif news.kind == "batch":
-            self.stream.write(
-                f"sync: {news.detail} ({news.done}/{news.total} papers, "
-                f"{_n(news.requests, 'request')}, {_n(news.retries, 'retry', 'retries')})\n"
-            )
-            self.stream.flush()
-
-    def finish(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.drawn = False
+# The bar lives in catalog.cli.output (resolve draws it too); kept under its old name here.
+_Progress = BatchProgress
 
 
 # --- output ----------------------------------------------------------------------------------
