@@ -21,7 +21,7 @@ def run(*args: str) -> Result:
 
 
 def papers() -> list[dict]:  # type: ignore[type-arg]
-    return json.loads(run("list", "--format", "json").stdout)  # type: ignore[no-any-return]
+    return json.loads(run("list", "--limit", "0", "--format", "json").stdout)  # type: ignore[no-any-return]
 
 
 def test_bib_entries_merge_with_posts_and_keep_their_keys() -> None:
