@@ -16,6 +16,10 @@ in the report and the next batches are asked (the next run asks it again); a bat
 which arXiv knew no id at all after re-asks is taken for such a failure too; three failed
 batches in a row stop the sync (arXiv is down), the rest left for the next run.
 
+With the local arXiv index (``catalog harvest``; ``index=`` of :func:`run_sync`), a paper
+the index holds at least as new as the catalog's copy (the same version or a later one)
+is taken from it, with no request, in batches of its own; the rest is asked of arXiv.
+
 No click here: the command in :mod:`catalog.cli.sync` renders progress and the report.
 """
 
@@ -26,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session as DbSession
@@ -36,6 +40,10 @@ from catalog.errors import InvalidArxivId, NotFound
 from catalog.sources.arxiv.client import ArxivClient, BatchResult, ClientEvent
 from catalog.store.catalog import Catalog, as_utc, upsert_arxiv_record, utcnow
 from catalog.store.models import Paper, Presentation, PresentationPaper, Session
+
+if TYPE_CHECKING:
+    from catalog.index.store import ArxivIndex
+    from catalog.records import ArxivRecord
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -218,6 +226,7 @@ class SyncReport:
     elapsed: float = 0.0
     interrupted: bool = False
     stopped: str | None = None  # why the sync gave up before asking every batch
+    from_index: int = 0  # papers taken from the local arXiv index, with no request
 
     @property
     def not_asked(self) -> int:
@@ -289,8 +298,10 @@ def run_sync(
     on_progress: Callable[[SyncProgress], None] | None = None,
     *,
     give_up_after: int = GIVE_UP_AFTER,
+    index: ArxivIndex | None = None,
 ) -> SyncReport:
-    """Fetch ``plan.ids`` with ``client`` and store each batch in its own transaction.
+    """Fetch ``plan.ids`` with ``client`` and store each batch in its own transaction;
+    with ``index``, the papers it holds at least as new as the catalog are taken from it.
 
     A batch that fails after the client's retries is reported and the others go on,
     unless ``give_up_after`` batches fail in a row: then the rest is left for next time.
@@ -330,8 +341,20 @@ def run_sync(
 
     client.on_event = on_event
     failed_in_row = 0
+    ask = plan.ids
     try:
-        for batch in client.iter_batches(plan.ids):
+        if index is not None:
+            held = _from_index(catalog, index, plan.ids)
+            ask = [i for i in plan.ids if i not in held]
+            taken = [i for i in plan.ids if i in held]
+            for start in range(0, len(taken), plan.batch_size):
+                chunk = taken[start : start + plan.batch_size]
+                batch = BatchResult(ids=chunk, records={i: held[i] for i in chunk})
+                _take_batch(catalog, batch, report)
+                report.from_index += len(chunk)
+                progress("batch", f"{len(chunk)} papers from the local arXiv index")
+            report.batches = math.ceil(len(ask) / plan.batch_size)
+        for batch in client.iter_batches(ask) if ask else ():
             _take_batch(catalog, batch, report)
             report.batches_done += 1
             progress("batch", _batch_line(batch, report))
@@ -349,6 +372,31 @@ def run_sync(
         client.on_event = previous
     report.elapsed = time.monotonic() - started
     return report
+
+
+def _from_index(catalog: Catalog, index: ArxivIndex, ids: Sequence[str]) -> dict[str, ArxivRecord]:
+    """arXiv's records of ``ids`` that the index holds at least as new as the catalog's
+    copy (its latest version is the catalog's or later), not deleted, with dates."""
+    found: dict[str, ArxivRecord] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        with catalog.read() as s:
+            versions = dict(
+                s.execute(
+                    select(col(Paper.arxiv_id), col(Paper.version)).where(
+                        col(Paper.arxiv_id).in_(chunk)
+                    )
+                ).all()
+            )
+        for arxiv_id, rec in index.get_many(chunk).items():
+            have = versions.get(arxiv_id)
+            if rec.deleted or (have is not None and rec.version < have):
+                continue
+            try:
+                found[arxiv_id] = rec.to_arxiv_record()
+            except ValueError:  # no version date: arXiv's own answer is needed
+                continue
+    return found
 
 
 def _take_batch(catalog: Catalog, batch: BatchResult, report: SyncReport) -> None:

@@ -14,6 +14,7 @@ from catalog.cli.output import BatchProgress, echo_json, format_option
 
 if TYPE_CHECKING:
     from catalog.sync import SyncPlan, SyncReport
+    from catalog.sync_sources import SourceSyncReport, SourceTask
 
 
 @click.command()
@@ -36,6 +37,11 @@ if TYPE_CHECKING:
     show_default=True,
     help="Papers asked for in one request.",
 )
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Ask arXiv even for papers the local arXiv index (catalog harvest) holds.",
+)
 @format_option("text", "json", help="Summary format; json is for scripts.")
 @click.pass_context
 @pass_app
@@ -47,9 +53,14 @@ def sync(
     older_than: float,
     dry_run: bool,
     batch_size: int,
+    online: bool,
     fmt: str,
 ) -> None:
-    """Refresh papers from arXiv, many per request, one request at a time.
+    """Refresh papers from the sources they came from: arXiv, many per request, one
+    request at a time; and Crossref, DBLP, OpenReview and the proceedings sites for the
+    papers they described (by DOI, DBLP key, OpenReview id, PMLR/NeurIPS/ACL page),
+    batched per source. With a local arXiv index (catalog harvest), papers it holds at
+    least as new as the catalog are taken from it with no request (--online: ask arXiv).
 
     Without IDs: papers never synced, or synced more than --older-than days ago. Each
     batch is stored as soon as it arrives, so an interrupted sync keeps what it did and
@@ -65,6 +76,7 @@ def sync(
       catalog sync --all
       catalog sync 1611.00712 hep-th/9901001
       catalog sync --all --dry-run
+      catalog sync --online          ask arXiv, not the local index
     """
     from catalog.sources.arxiv.client import ArxivClient
     from catalog.sync import SyncInterrupted, plan_sync, run_sync
@@ -79,14 +91,19 @@ def sync(
     which: Any = list(ids) if ids else ("all" if all_ else "due")
     plan = plan_sync(catalog, which, older_than=timedelta(days=older_than), batch_size=batch_size)
 
+    tasks = _source_tasks(app, ids, all_, plan, older_than)
     client = ArxivClient(batch_size=batch_size)
     if dry_run:
         client.close()  # made only to read the configured delay; it never connects
-        _print_plan(plan, client.delay, client.base_url, fmt)
+        _print_plan(plan, client.delay, client.base_url, fmt, tasks=tasks)
         return
-    if not plan.ids:
+    if not plan.ids and not tasks:
         _print_plan(plan, client.delay, client.base_url, fmt, nothing_due=True)
         client.close()
+        return
+    if not plan.ids:
+        client.close()
+        _sync_sources(app, ctx, tasks, fmt, None)
         return
 
     # sys.stderr as it is now (CliRunner swaps it); click.get_text_stream is deprecated.
@@ -96,14 +113,23 @@ def sync(
         f"request{'s' if plan.requests != 1 else ''} to {client.base_url}",
         err=True,
     )
+    from catalog.index.existing import existing_index
+
+    index = None if online else existing_index(app.db_url)
     try:
         with client:
-            report = run_sync(catalog, client, plan, progress)
+            report = run_sync(catalog, client, plan, progress, index=index)
     except SyncInterrupted as stop:
         progress.finish()
         _print_report(stop.report, fmt)
         raise  # the group says "interrupted; work already committed is kept", exits 130
+    finally:
+        if index is not None:
+            index.close()
     progress.finish()
+    if tasks:
+        _sync_sources(app, ctx, tasks, fmt, report)
+        return
     _print_report(report, fmt)
     if report.failed:
         from catalog.errors import ArxivUnavailable
@@ -122,6 +148,123 @@ def sync(
     ctx.exit(report.exit_code)
 
 
+# --- the other sources ------------------------------------------------------------------------
+
+
+def _source_tasks(
+    app: AppContext, ids: tuple[str, ...], all_: bool, plan: SyncPlan, older_than: float
+) -> list[SourceTask]:
+    from catalog.sources import source_names
+    from catalog.sync_sources import plan_source_sync
+
+    catalog = app.catalog
+    enabled = source_names()  # CATALOG_SOURCES
+    if ids:
+        paper_ids = [catalog.find_paper(i).id for i in plan.ids]
+        return plan_source_sync(catalog, paper_ids, sources=enabled)
+    days = 0 if all_ else older_than
+    return plan_source_sync(catalog, sources=enabled, older_than=timedelta(days=days))
+
+
+def _sync_sources(
+    app: AppContext,
+    ctx: click.Context,
+    tasks: list[SourceTask],
+    fmt: str,
+    arxiv: SyncReport | None,
+) -> None:
+    """The published-record sources' part of a sync, after arXiv's; one report of both."""
+    from catalog.sync_sources import run_source_sync
+
+    def on_batch(report: SourceSyncReport, detail: str) -> None:
+        if not sys.stderr.isatty():
+            click.echo(
+                f"sync: {detail} ({report.done}/{report.planned} identifiers, "
+                f"{_n(report.requests, 'request')})",
+                err=True,
+            )
+
+    click.echo(f"sync: {_n(len(tasks), 'identifier')} at {_per_source(tasks)}", err=True)
+    sources = run_source_sync(app.catalog, tasks, on_batch=on_batch)
+    if fmt == "json":
+        data = _report_json(arxiv) if arxiv is not None else {}
+        data["sources"] = _sources_json(sources)
+        echo_json(data)
+    else:
+        if arxiv is not None:
+            _print_report(arxiv, fmt)
+        _print_sources(sources)
+    if sources.interrupted:
+        raise KeyboardInterrupt
+    codes = [sources.exit_code] + ([arxiv.exit_code] if arxiv is not None else [])
+    if 3 in codes:
+        from catalog.errors import SourceUnavailable
+
+        why = sources.failed[-1].reason if sources.failed else "arXiv could not answer"
+        raise SourceUnavailable(
+            f"sync could not finish: {len(sources.failed)} identifiers and "
+            f"{len(arxiv.failed_ids) if arxiv else 0} arXiv papers could not be fetched "
+            f"({why}); run catalog sync again to go on"
+        )
+    ctx.exit(max(codes))
+
+
+def _per_source(tasks: list[SourceTask]) -> str:
+    counts: dict[str, int] = {}
+    for task in tasks:
+        counts[task.source] = counts.get(task.source, 0) + 1
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
+
+
+def _print_sources(report: SourceSyncReport) -> None:
+    state = "interrupted" if report.interrupted else "incomplete" if report.failed else "done"
+    click.echo(
+        f"sources {state}: {report.done} of {report.planned} identifiers in "
+        f"{_n(report.requests, 'request')} ({_n(report.retries, 'retry', 'retries')}), "
+        f"{_duration(report.elapsed)}"
+    )
+    counts = [
+        ("updated", len(report.updated), ""),
+        ("unchanged", len(report.unchanged), ""),
+        ("not found", len(report.not_found), "unknown to the source; asked again in a month"),
+        ("refused", len(report.refused), "the record contradicts the paper"),
+        ("failed", len(report.failed), "could not be fetched; asked again next run"),
+    ]
+    for label, n, note in counts:
+        click.echo(f"  {label:10}{n:>6}" + (f"  ({note})" if note and n else ""))
+    for source, ident, changes in report.updated:
+        for name, (old, new) in changes.items():
+            click.echo(f"  {ident}  {name}: {_value(old)} -> {_value(new)}  ({source})")
+    for source, ident in report.not_found:
+        click.echo(f"not found at {source}: {ident}")
+    for source, ident, why in report.refused:
+        click.echo(f"refused from {source}: {ident}: {why}")
+    for failure in report.failed:
+        click.echo(f"failed at {failure.source}: {failure.ident}: {failure.reason}")
+
+
+def _sources_json(report: SourceSyncReport) -> dict[str, Any]:
+    return {
+        "complete": not report.failed and not report.interrupted,
+        "planned": report.planned,
+        "per_source": report.per_source,
+        "requests": report.requests,
+        "retries": report.retries,
+        "seconds": round(report.elapsed, 3),
+        "updated": [
+            {"source": src, "id": str(i),
+             "changes": {k: {"old": o, "new": n} for k, (o, n) in ch.items()}}
+            for src, i, ch in report.updated
+        ],  # fmt: skip
+        "unchanged": len(report.unchanged),
+        "not_found": [{"source": src, "id": str(i)} for src, i in report.not_found],
+        "refused": [{"source": src, "id": str(i), "reason": r} for src, i, r in report.refused],
+        "failed": [
+            {"source": f.source, "id": str(f.ident), "reason": f.reason} for f in report.failed
+        ],
+    }
+
+
 # --- progress --------------------------------------------------------------------------------
 
 # The bar lives in catalog.cli.output (resolve draws it too); kept under its old name here.
@@ -132,7 +275,13 @@ _Progress = BatchProgress
 
 
 def _print_plan(
-    plan: SyncPlan, delay: float, url: str, fmt: str, *, nothing_due: bool = False
+    plan: SyncPlan,
+    delay: float,
+    url: str,
+    fmt: str,
+    *,
+    nothing_due: bool = False,
+    tasks: list[SourceTask] | None = None,
 ) -> None:
     # The shortest time the requests take at the configured spacing (retries add more).
     least = max(plan.requests - 1, 0) * delay
@@ -150,12 +299,18 @@ def _print_plan(
                 "failed_before": plan.failed_before,
                 "url": url,
                 "ids": plan.ids,
+                "sources": [{"source": t.source, "id": str(t.ident)} for t in tasks or []],
             }
         )
         return
+    if tasks:
+        click.echo(
+            f"would ask the sources for {_n(len(tasks), 'identifier')}: {_per_source(tasks)}"
+        )
     if not plan.ids:
-        what = {"due": "due", "all": "with an arXiv id", "ids": "named"}[plan.mode]
-        click.echo(f"nothing to sync: no paper {what}")
+        if not tasks:
+            what = {"due": "due", "all": "with an arXiv id", "ids": "named"}[plan.mode]
+            click.echo(f"nothing to sync: no paper {what}")
         return
     click.echo(
         f"would ask {url} for {len(plan.ids)} papers in {plan.requests} "
