@@ -205,7 +205,8 @@ def run_source_sync(
                 _one_batch(catalog, source, name, batch, report)
                 report.batches_done += 1
                 if on_batch is not None:
-                    on_batch(report, f"{name}: {len(batch)} identifiers")
+                    plural = "identifier" if len(batch) == 1 else "identifiers"
+                    on_batch(report, f"{name}: {len(batch)} {plural}")
     except KeyboardInterrupt:
         report.interrupted = True
     report.elapsed = time.monotonic() - started

@@ -92,8 +92,9 @@ def resolve(
         _nothing(plan, fmt)
         return
     progress = BatchProgress(sys.stderr, sys.stderr.isatty(), name="resolve")
-    what = "arXiv papers, for where they were published" if published else "papers"
-    click.echo(f"resolve: {len(plan.targets)} {what}", err=True)
+    what = plural(len(plan.targets), "arXiv paper" if published else "paper")
+    why = ", for where they were published" if published else ""
+    click.echo(f"resolve: {what}{why}", err=True)
     from catalog.index.existing import existing_index
 
     index = existing_index(app.db_url)  # asked first, when catalog harvest made one

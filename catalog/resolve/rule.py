@@ -281,7 +281,7 @@ def judge(ev: Evidence, *, published: bool = False, thesis: bool = False) -> Ver
         return Verdict(False, "a preprint, not where the paper was published")
     against = ev.disagreeing()
     if against:
-        return Verdict(False, f"the {_and(against)} disagree{'s' if len(against) == 1 else ''}")
+        return Verdict(False, f"disagreeing: {_and(against)}")
     agree = ev.agreeing()
     score = ev.title_score
     if ev.asked_by == "identifier":

@@ -211,7 +211,8 @@ def run_resolve(
 def _batch_line(report: ResolveReport, size: int) -> str:
     done = report.outcomes[-size:] if size else []
     counts = [f"{sum(o.status == s for o in done)} {s}" for s in STATUSES]
-    return f"batch {report.batches_done}/{report.batches}: {size} papers: " + ", ".join(
+    papers = "paper" if size == 1 else "papers"
+    return f"batch {report.batches_done}/{report.batches}: {size} {papers}: " + ", ".join(
         c for c in counts if not c.startswith("0 ")
     )
 
