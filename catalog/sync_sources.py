@@ -6,7 +6,7 @@ it is refreshed from it by the identifier the source knows it by (Crossref by it
 DBLP by its key, OpenReview by its note id, PMLR, NeurIPS and ACL Anthology by their
 page ids). Each identifier remembers when its source last gave a record
 (``paper_identifier.synced_at``) and when it was last asked and why it gave none
-(``sync_attempted_at``, ``sync_error``; migration 0008), so the guarantees are those of
+(``sync_attempted_at``, ``sync_error``; migration 0009), so the guarantees are those of
 the arXiv sync:
 
 * **planned**: an identifier is due when neither time is within ``older_than``; named

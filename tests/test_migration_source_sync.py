@@ -1,5 +1,5 @@
-"""Migration 0008 (when each source last answered for an identifier, when resolve last
-tried a paper) on a database made by the previous head (0007), with data, on SQLite and
+"""Migration 0009 (when each source last answered for an identifier, when resolve last
+tried a paper) on a database made by the previous head (0008), with data, on SQLite and
 PostgreSQL: rows intact, the new columns empty ("never asked"), and back down and up."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from catalog.store.identifiers import mark_synced
 from catalog.store.migrate import HEAD, alembic_config, current_revision, upgrade
 
 
-def _make_0007_database(url: str) -> None:
+def _make_0008_database(url: str) -> None:
     engine = make_engine(url)
     try:
-        assert upgrade(engine, "0007") == (None, "0007")
+        assert upgrade(engine, "0008") == (None, "0008")
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -39,8 +39,8 @@ def _make_0007_database(url: str) -> None:
         engine.dispose()
 
 
-def test_upgrade_from_0007_keeps_rows_and_adds_empty_sync_columns(db_url: str) -> None:
-    _make_0007_database(db_url)
+def test_upgrade_from_0008_keeps_rows_and_adds_empty_sync_columns(db_url: str) -> None:
+    _make_0008_database(db_url)
     with Catalog.open(db_url) as catalog:  # migrates to head
         with catalog.engine.connect() as conn:
             assert current_revision(conn) == HEAD
@@ -65,8 +65,8 @@ def test_upgrade_from_0007_keeps_rows_and_adds_empty_sync_columns(db_url: str) -
         assert tuple(error) == ("not found at crossref", None)
 
 
-def test_downgrade_to_0007_and_back(db_url: str) -> None:
-    _make_0007_database(db_url)
+def test_downgrade_to_0008_and_back(db_url: str) -> None:
+    _make_0008_database(db_url)
     from alembic import command
 
     engine = make_engine(db_url)
@@ -75,9 +75,9 @@ def test_downgrade_to_0007_and_back(db_url: str) -> None:
         with engine.begin() as conn:
             config = alembic_config()
             config.attributes["connection"] = conn
-            command.downgrade(config, "0007")
-            assert current_revision(conn) == "0007"
+            command.downgrade(config, "0008")
+            assert current_revision(conn) == "0008"
             assert conn.execute(text("SELECT count(*) FROM paper_identifier")).scalar() == 1
-        assert upgrade(engine) == ("0007", HEAD)
+        assert upgrade(engine) == ("0008", HEAD)
     finally:
         engine.dispose()

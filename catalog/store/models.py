@@ -84,7 +84,7 @@ class Paper(SQLModel, table=True):
     # Last time `catalog sync` asked arXiv, and why it found nothing (None when it did).
     sync_attempted_at: datetime | None = None
     sync_error: str | None = None
-    # Last time `catalog resolve` looked for it and accepted nothing, and why (0008).
+    # Last time `catalog resolve` looked for it and accepted nothing, and why (0009).
     resolve_attempted_at: datetime | None = None
     resolve_error: str | None = None
     created_at: datetime = Field(default_factory=_now)
@@ -118,7 +118,7 @@ class PaperIdentifier(SQLModel, table=True):
     value: str
     source: str  # "arxiv" | "crossref" | "dblp" | "openreview" | "proceedings" | "bib" | "post"
     created_at: datetime = Field(default_factory=_now)
-    # `catalog sync` by source (0008): when a source last gave a record for this
+    # `catalog sync` by source (0009): when a source last gave a record for this
     # identifier, when it was last asked, and why it gave none.
     synced_at: datetime | None = None
     sync_attempted_at: datetime | None = None
