@@ -94,7 +94,16 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 
 def _register() -> None:
     from catalog.cli import (
-        add, db, export, harvest, papers, posts, resolve, serve, sessions, sync,
+        add,
+        db,
+        export,
+        harvest,
+        papers,
+        posts,
+        resolve,
+        serve,
+        sessions,
+        sync,
     )
 
     for module in (add, papers, posts, export, sessions, sync, resolve, db, serve, harvest):
