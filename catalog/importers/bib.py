@@ -26,13 +26,18 @@ assigns ids) and ``citation_key`` = the entry key, kept as is:
 Blocks bibtexparser cannot parse, duplicate keys (the later entry is skipped), entries
 with a repeated field and entries without a title are reported in ``failed`` as
 (1-based line, message) and skipped.
+
+Two readers: :func:`read_bib` parses a whole text at once; :func:`read_bib_batches`
+streams a file of any size, in pieces cut where bibtexparser itself must start a new
+block (see :func:`_pieces`), and gives exactly what :func:`read_bib` gives for the
+same text (tests/test_import_bib_stream.py compares them).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,7 +46,7 @@ from typing import Any
 
 from catalog.records import PaperView
 
-__all__ = ["BibImport", "de_latex", "read_bib", "split_persons"]
+__all__ = ["BibImport", "de_latex", "read_bib", "read_bib_batches", "split_persons"]
 
 _MONTHS = {
     name: i + 1
@@ -127,12 +132,50 @@ def _latex_to_text() -> Any:
     return LatexNodes2Text(latex_context=db, math_mode="verbatim")
 
 
+@lru_cache(maxsize=1)
+def _walker_context() -> Any:
+    # LatexWalker builds this default table anew for every text it is given unless
+    # handed one: a third of the cost of a short title. It is only read while parsing.
+    from pylatexenc.latexwalker import get_default_latex_context_db
+
+    return get_default_latex_context_db()
+
+
+# Braces are the only LaTeX in most titles and names ("{GAN}", "{van der Berg}"); text
+# with no other syntax than balanced braces reads as itself without them (checked
+# against pylatexenc in tests/test_import_bib_stream.py).
+_BRACES = re.compile(r"[{}]")
+_OTHER_SYNTAX = re.compile(r"[\\~$%&#^_]|--|``|''|!`|\?`")
+
+
+def _braces_only(value: str) -> str | None:
+    """``value`` without its braces, when they are balanced and its only LaTeX."""
+    depth = 0
+    for m in _BRACES.finditer(value):
+        depth += 1 if m.group() == "{" else -1
+        if depth < 0:
+            return None
+    if depth:
+        return None
+    plain = value.replace("{", "").replace("}", "")
+    return None if _OTHER_SYNTAX.search(plain) else plain
+
+
+@lru_cache(maxsize=1 << 16)
+def _latex_text(value: str) -> str:
+    """pylatexenc's reading of ``value`` (a few ms each: names and venues repeat)."""
+    plain = _braces_only(value)
+    if plain is not None:
+        return plain
+    return str(_latex_to_text().latex_to_text(value, latex_context=_walker_context()))
+
+
 def de_latex(value: str | None) -> str:
     """BibTeX/LaTeX source as plain text on one line; ``$...$`` math kept verbatim."""
     if not value:
         return ""
     if _LATEX_SYNTAX.search(value):
-        value = str(_latex_to_text().latex_to_text(value))
+        value = _latex_text(value)
     return " ".join(value.split())
 
 
@@ -157,8 +200,7 @@ def _failure_message(block: Any) -> str:
 
     if isinstance(block, DuplicateBlockKeyBlock):
         previous = block.previous_block.start_line
-        where = f" (first at line {previous + 1})" if previous is not None else ""
-        return f"duplicate entry key {block.key!r}{where}; this entry is skipped"
+        return _duplicate(block.key, previous + 1 if previous is not None else None)
     if isinstance(block, DuplicateFieldKeyBlock):
         entry = block.ignore_error_block
         key = getattr(entry, "key", "?")
@@ -168,6 +210,11 @@ def _failure_message(block: Any) -> str:
         return f"could not process entry: {block.error}"
     reason = getattr(block.error, "abort_reason", None) or str(block.error)
     return f"could not parse: {' '.join(str(reason).split())}"
+
+
+def _duplicate(key: str, first_line: int | None) -> str:
+    where = f" (first at line {first_line})" if first_line is not None else ""
+    return f"duplicate entry key {key!r}{where}; this entry is skipped"
 
 
 def _author_name(parts: Any) -> str | None:
@@ -195,6 +242,8 @@ def split_persons(text: str) -> list[str]:
     that starts with a backslash after "and" (``A and \"Ozt\"urk, B`` gives ``"Ozt...``),
     so the splitting is done here; backslash escapes are skipped as bibtexparser does.
     """
+    if "{" not in text and "\\" not in text:  # no group or escape: "and" splits alone
+        return [n.strip() for n in _AND.split(text) if n.strip()]
     names: list[str] = []
     depth = 0
     start = 0
@@ -219,17 +268,18 @@ def split_persons(text: str) -> list[str]:
     return [n.strip() for n in names if n.strip()]
 
 
+@lru_cache(maxsize=1 << 17)
+def _person(person: str) -> str | None:
+    """One name of a name list, as stored (cached: a library names its authors often)."""
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    return _author_name(parse_single_name_into_parts(person, strict=False))
+
+
 def _authors(raw: str | None) -> list[str]:
     if not raw:
         return []
-    from bibtexparser.middlewares.names import parse_single_name_into_parts
-
-    names = []
-    for person in split_persons(raw):
-        name = _author_name(parse_single_name_into_parts(person, strict=False))
-        if name:
-            names.append(name)
-    return names
+    return [name for person in split_persons(raw) if (name := _person(person))]
 
 
 def _month(raw: str | None) -> int | None:
@@ -356,11 +406,199 @@ def read_bib(text: str, path: str) -> BibImport:
         line = (block.start_line or 0) + 1
         result.failed.append((line, _failure_message(block)))
     for entry in library.entries:
-        line = (entry.start_line or 0) + 1
-        paper = _paper(entry)
-        if not paper.title:
-            result.failed.append((line, f"entry {entry.key!r} has no title; skipped"))
-            continue
-        result.papers.append(paper)
+        _add_entry(result, entry, (entry.start_line or 0) + 1)
     result.failed.sort()
     return result
+
+
+def _add_entry(result: BibImport, entry: Any, line: int) -> None:
+    paper = _paper(entry)
+    if not paper.title:
+        result.failed.append((line, f"entry {entry.key!r} has no title; skipped"))
+    else:
+        result.papers.append(paper)
+
+
+# -- streaming --------------------------------------------------------------------------
+#
+# bibtexparser's splitter (v2) reads a whole string. A file is cut into pieces here at
+# lines where the splitter must begin a block whatever came before: a block start
+# (``@type{`` or ``@type(``, its own pattern) that opens a line. Outside a block it
+# starts one; inside one (an unclosed brace, a missing comma) the splitter aborts that
+# block there, "Unexpected block start". So every piece but the last ends where a block
+# starts, and is given that block start as a sentinel (``@type{}``): an open block of
+# the piece then fails with the very message the whole text gives, and whatever the
+# sentinel makes is dropped. A line after a backslash-newline is never a cut: the
+# splitter does not count such a newline, so the line numbers would not tell the
+# sentinel's blocks from the piece's.
+#
+# Across pieces: line numbers are offset by the piece's first line; ``@string`` macros
+# are resolved against every macro of the file (first definition of a name wins, as in
+# a whole parse, which sees later ones too: they are gathered in a first, cheap pass
+# over the pieces that mention ``@string``); a key seen in an earlier piece makes an
+# entry a duplicate, reported with the earlier line.
+
+_BLOCK_START = re.compile(r"@[\w]*( |\t)*(?=[{(])")  # bibtexparser.splitter's
+_COUNTED_NEWLINE = re.compile(r"(?<!\\)\n")  # the newlines the splitter counts
+# About this much text per piece: a few thousand entries.
+PIECE_CHARS = 1 << 21
+
+
+@dataclass
+class _Piece:
+    text: str  # the piece, with its sentinel
+    first_line: int  # 0-based line of its first character, as the splitter counts
+    sentinel_line: int | None  # its sentinel's line within the piece; None for the last
+
+
+def _block_start(line: str) -> re.Match[str] | None:
+    indent = len(line) - len(line.lstrip())
+    return _BLOCK_START.match(line, indent) if line[indent : indent + 1] == "@" else None
+
+
+def _piece(lines: list[str], first_line: int, boundary: str | None) -> _Piece:
+    text = "".join(lines)
+    if boundary is None:
+        return _Piece(text, first_line, None)
+    m = _block_start(boundary)
+    assert m is not None
+    opening = boundary[m.end()]
+    sentinel = boundary[: m.end() + 1] + ("}" if opening == "{" else ")")
+    return _Piece(text + sentinel, first_line, len(_COUNTED_NEWLINE.findall(text)))
+
+
+def _pieces(lines: Iterable[str], size: int) -> Iterator[_Piece]:
+    """The text of ``lines`` in pieces of about ``size`` characters, cut at block starts."""
+    buffer: list[str] = []
+    chars = 0
+    first_line = 0
+    escaped = False  # the previous line ended with a backslash-newline
+    for line in lines:
+        if chars >= size and not escaped and _block_start(line):
+            piece = _piece(buffer, first_line, line)
+            assert piece.sentinel_line is not None
+            yield piece
+            first_line += piece.sentinel_line
+            buffer, chars = [], 0
+        buffer.append(line)
+        chars += len(line)
+        escaped = line.endswith("\\\n")
+    if buffer:
+        yield _piece(buffer, first_line, None)
+
+
+def _kept(block: Any, piece: _Piece) -> bool:
+    """Whether a parsed block is the piece's own (not made by its sentinel)."""
+    line = block.start_line or 0
+    return piece.sentinel_line is None or line < piece.sentinel_line
+
+
+def _file_strings(open_lines: Callable[[], Iterable[str]], size: int) -> dict[str, str]:
+    """Every ``@string`` macro of the file, as bibtexparser resolves them: by lowercased
+    name, the first definition of each (case-sensitive) name, raw (still enclosed)."""
+    from bibtexparser.model import String
+    from bibtexparser.splitter import Splitter
+
+    first: dict[str, str] = {}
+    for piece in _pieces(open_lines(), size):
+        if "@string" not in piece.text.lower():
+            continue
+        with _quiet_bibtexparser():
+            blocks = Splitter(piece.text).split().blocks
+        for block in blocks:
+            if isinstance(block, String) and _kept(block, piece):
+                first.setdefault(block.key, block.value)
+    return {key.lower(): value for key, value in first.items()}
+
+
+def _enclosed(value: Any) -> bool:
+    """bibtexparser's test of a value that is no macro name (not text, or enclosed)."""
+    if not isinstance(value, str):
+        return True
+    return (value.startswith('"') and value.endswith('"')) or (
+        value.startswith("{") and value.endswith("}")
+    )
+
+
+def _parse_stack(strings: dict[str, str]) -> list[Any]:
+    """bibtexparser's default parse stack (+ NormalizeFieldKeys, as :func:`read_bib`),
+    its first step resolving macros against the whole file's ``strings``."""
+    from bibtexparser.middlewares import NormalizeFieldKeys, RemoveEnclosingMiddleware
+    from bibtexparser.middlewares.middleware import LibraryMiddleware
+
+    class FileStrings(LibraryMiddleware):
+        """ResolveStringReferencesMiddleware, given the macros instead of reading them
+        from the library (which holds one piece)."""
+
+        def transform(self, library: Any) -> Any:
+            for entry in library.entries:
+                for fld in entry.fields:
+                    if not _enclosed(fld.value) and fld.value.lower() in strings:
+                        fld.value = strings[fld.value.lower()]
+            return library
+
+    return [FileStrings(), RemoveEnclosingMiddleware(), NormalizeFieldKeys()]
+
+
+def read_bib_batches(
+    open_lines: Callable[[], Iterable[str]], path: str, *, size: int = PIECE_CHARS
+) -> Iterator[BibImport]:
+    """Read a .bib file a piece at a time: one :class:`BibImport` per piece (its papers,
+    and its failed blocks with their lines in the file), the same papers and failures
+    in the same order as :func:`read_bib` of the whole text.
+
+    ``open_lines`` opens the text anew (it is read twice: the first pass gathers the
+    ``@string`` macros, which a whole parse resolves wherever they are defined); a
+    UnicodeDecodeError or OSError from it propagates. Memory is one piece's worth.
+    """
+    from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import (
+        DuplicateBlockKeyBlock,
+        Entry,
+        MiddlewareErrorBlock,
+        ParsingFailedBlock,
+        String,
+    )
+
+    stack = _parse_stack(_file_strings(open_lines, size))
+    entry_lines: dict[str, int] = {}  # key -> 1-based line of the entry that has it
+    string_lines: dict[str, int] = {}
+    for piece in _pieces(open_lines(), size):
+        with _quiet_bibtexparser():
+            library = parse_string(piece.text, parse_stack=stack)
+        batch = BibImport(path=path)
+        new_entries: dict[str, int] = {}
+        new_strings: dict[str, int] = {}
+        for block in library.blocks:
+            if not _kept(block, piece):
+                continue
+            line = (block.start_line or 0) + piece.first_line + 1
+            registered = (
+                block.ignore_error_block if isinstance(block, MiddlewareErrorBlock) else block
+            )
+            if isinstance(registered, Entry | String):
+                # A block the splitter registered: a duplicate of an earlier piece's key?
+                seen = entry_lines if isinstance(registered, Entry) else string_lines
+                if registered.key in seen:
+                    batch.failed.append((line, _duplicate(registered.key, seen[registered.key])))
+                    continue
+                (new_entries if isinstance(registered, Entry) else new_strings)[registered.key] = (
+                    line
+                )
+            if isinstance(block, DuplicateBlockKeyBlock):
+                earlier = (
+                    entry_lines.get(block.key)
+                    if isinstance(block.previous_block, Entry)
+                    else string_lines.get(block.key)
+                )
+                if earlier is None:
+                    earlier = (block.previous_block.start_line or 0) + piece.first_line + 1
+                batch.failed.append((line, _duplicate(block.key, earlier)))
+            elif isinstance(block, Entry):
+                _add_entry(batch, block, line)
+            elif isinstance(block, ParsingFailedBlock):
+                batch.failed.append((line, _failure_message(block)))
+        entry_lines.update(new_entries)
+        string_lines.update(new_strings)
+        batch.failed.sort()
+        yield batch

@@ -1,0 +1,126 @@
+"""Streaming .bib reads: a file read a piece at a time gives exactly what parsing it whole
+gives (papers, failed blocks, their line numbers), wherever the pieces are cut."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from benchmarks.bibgen import bib_entries
+from catalog.importers.bib import (
+    _braces_only,
+    _latex_to_text,
+    de_latex,
+    read_bib,
+    read_bib_batches,
+)
+from catalog.records import PaperView
+
+REPO = Path(__file__).resolve().parents[1]
+BIB = REPO / "tests" / "fixtures" / "bib"
+
+# Texts whose blocks a careless cut would change: each is checked at every piece size.
+TRICKY = {
+    # A macro used before it is defined, and defined twice (the first definition wins).
+    "late_string": "@misc{a, title = ven}\n@misc{b, title={B}}\n"
+    '@string{ven = "Later Venue"}\n@string{ven = "Second"}\n',
+    "unclosed_comment": "@comment{open\n@misc{a, title={A}}\n@misc{b, title={B}}\n",
+    # The splitter does not count a backslash-newline: no cut may follow one.
+    "backslash_newline": "@misc{a, title={A \\\n@misc{x, title={X}}}\n@misc{b, title={B}}\n",
+    "indented_starts": "  @misc{a, title={A}\n   @misc{b, title={B}}\n\t@misc(c, title={C})\n",
+    "duplicate_keys": "@misc{a, title={A}}\n@misc{b, title={B}}\n@misc{a, title={A2}}\n"
+    '@string{s="1"}\n@string{s="2"}\n@misc{A, title={upper}}\n',
+    "open_preamble": '@preamble{"x\n@misc{a, title={A}}\n',
+    "crlf": "@misc{a,\r\n title={A}}\r\n@misc{b,\r\n title={B\r\n@misc{c, title={C}}\r\n",
+}
+
+
+def streamed(text: str, size: int) -> tuple[list[PaperView], list[tuple[int, str]], int]:
+    papers: list[PaperView] = []
+    failed: list[tuple[int, str]] = []
+    batches = 0
+    for batch in read_bib_batches(lambda: io.StringIO(text), "x.bib", size=size):
+        papers += batch.papers
+        failed += batch.failed
+        batches += 1
+    return papers, failed, batches
+
+
+def assert_same(text: str, size: int) -> int:
+    whole = read_bib(text, "x.bib")
+    papers, failed, batches = streamed(text, size)
+    assert [p.citation_key for p in papers] == [p.citation_key for p in whole.papers]
+    assert papers == whole.papers
+    assert sorted(failed) == whole.failed
+    return batches
+
+
+@pytest.mark.parametrize("name", ["broken.bib", "arxiv.bib"])
+@pytest.mark.parametrize("size", [1, 30, 200, 1000, 1 << 21])
+def test_fixture_files_stream_as_parsed_whole(name: str, size: int) -> None:
+    text = (BIB / name).read_text(encoding="utf-8")
+    batches = assert_same(text, size)
+    if size == 1:  # every block start a cut: the test does cross boundaries
+        assert batches > 5
+
+
+def test_broken_file_lines_are_the_whole_parse_lines() -> None:
+    text = (BIB / "broken.bib").read_text(encoding="utf-8")
+    _, failed, _ = streamed(text, 1)
+    assert [line for line, _ in sorted(failed)] == [13, 18, 23, 29]
+    assert "Unexpected block start" in sorted(failed)[0][1]  # the unclosed entry, as whole
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY))
+@pytest.mark.parametrize("size", [1, 10, 40, 1 << 21])
+def test_tricky_boundaries(name: str, size: int) -> None:
+    assert_same(TRICKY[name], size)
+
+
+def test_macro_defined_in_a_later_piece_is_resolved() -> None:
+    papers, _, batches = streamed(TRICKY["late_string"], 1)
+    assert batches >= 3
+    assert papers[0].title == "Later Venue"
+
+
+def test_duplicate_key_in_a_later_piece_names_the_first_line() -> None:
+    _, failed, _ = streamed(TRICKY["duplicate_keys"], 1)
+    assert (3, "duplicate entry key 'a' (first at line 1); this entry is skipped") in failed
+
+
+def test_generated_library_streams_as_parsed_whole() -> None:
+    text = "".join(bib_entries(400, seed=3))
+    assert assert_same(text, 4096) > 10
+
+
+def test_a_decoding_error_propagates() -> None:
+    def lines() -> list[str]:
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    with pytest.raises(UnicodeDecodeError):
+        list(read_bib_batches(lines, "x.bib"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{GAN}s for {DNA}",
+        "{van der Berg}",
+        "Plain {{Nested}} braces",
+        "{Unbalanced",
+        "Unbalanced}",
+        "}{",
+        "{A} -- {B}",
+        "{50\\%}",
+        "{$x$}",
+        "a~b {c}",
+        "``{Q}''",
+    ],
+)
+def test_brace_shortcut_reads_as_pylatexenc(value: str) -> None:
+    plain = _braces_only(value)
+    if plain is not None:
+        assert plain == _latex_to_text().latex_to_text(value)
+    assert de_latex(value) == " ".join(str(_latex_to_text().latex_to_text(value)).split())
