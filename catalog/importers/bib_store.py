@@ -11,6 +11,7 @@ never matched by title.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,24 +140,51 @@ def merge_entry(s: DbSession, view: PaperView) -> tuple[str, str]:
     return status, paper.citation_key or key or ""
 
 
-def import_bib(catalog: Catalog, path: Path, *, dry_run: bool = False) -> BibReport:
-    from catalog.importers.bib import read_bib
+# Entries stored per batch (bib_bulk.store_batch): the reader's pieces, gathered to about
+# this many, bound what is held in memory whatever the file's size.
+BATCH = 5000
+
+
+def import_bib(
+    catalog: Catalog, path: Path, *, dry_run: bool = False, piece: int | None = None
+) -> BibReport:
+    """Import one .bib file: read in pieces, stored in batches, in one transaction.
+
+    The whole file is one transaction (Catalog.write): an import that fails or is
+    interrupted anywhere, on a file of any size, leaves the catalog as it was, and a
+    re-run starts from a clean state. On SQLite other writers wait for it (they queue on
+    the busy timeout); readers are not blocked (WAL)."""
+    from catalog.importers.bib import PIECE_CHARS, read_bib_batches
+    from catalog.importers.bib_bulk import store_batch
+
+    def open_lines() -> Iterator[str]:
+        with path.open(encoding="utf-8") as f:
+            yield from f
+
+    def work(s: DbSession) -> BibReport:
+        report = BibReport(str(path))  # anew on each attempt: a retried write starts over
+        pending: list[PaperView] = []
+
+        def store() -> None:
+            for status, key in store_batch(s, pending):
+                (report.added if status == "added" else report.merged).append(key)
+            pending.clear()
+
+        for batch in read_bib_batches(open_lines, str(path), size=piece or PIECE_CHARS):
+            report.failed += batch.failed
+            pending += batch.papers
+            if len(pending) >= BATCH:
+                store()
+        store()
+        report.failed.sort()
+        return report
 
     try:
-        text = path.read_text(encoding="utf-8")
+        path.open("rb").close()  # a missing or unreadable file fails before any write
+        return catalog.write(work, dry_run=dry_run)
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise PostReadError(f"{path}: cannot read .bib file: {reason}") from None
-    parsed = read_bib(text, str(path))
-    report = BibReport(str(path), failed=list(parsed.failed))
-
-    def work(s: DbSession) -> None:
-        for view in parsed.papers:
-            status, key = merge_entry(s, view)
-            (report.added if status == "added" else report.merged).append(key)
-
-    catalog.write(work, dry_run=dry_run)
-    return report
 
 
 def import_bib_files(catalog: Catalog, files: list[Path], *, dry_run: bool, fmt: str) -> int:

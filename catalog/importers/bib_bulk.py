@@ -1,0 +1,415 @@
+"""Storing a batch of .bib entries in a few statements (``catalog import refs.bib``).
+
+:func:`catalog.importers.bib_store.merge_entry` states what storing one entry does;
+:func:`store_batch` does the same for thousands at once, with the same result. Per
+batch it reads what the catalog holds about the batch's entries in a few statements
+(the papers owning their identifiers, having their URL keys or title keys or citation
+keys; those papers' identifiers, authors and .bib abstracts), replays ``merge_entry``
+entry by entry on that copy in memory, and writes what changed: new papers, changed
+columns, author lists, abstracts, identifier rows. The copy is updated by every entry,
+so an entry matches a paper an earlier entry of the same batch added or changed, as it
+would one at a time; papers outside the copy cannot match any entry of the batch (the
+copy holds every paper any of its keys reaches, and an entry only adds its own keys).
+
+An entry that changes nothing (a re-import of an unchanged file) writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Session as DbSession
+
+from catalog.records import Identifier, PaperView
+from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
+from catalog.store.identifiers import (
+    ALIAS_SCHEME,
+    EXCLUSIVE,
+    papers_by_identifier,
+    refresh_id_columns,
+)
+from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperIdentifier
+from catalog.store.provenance import may_set, rank
+from catalog.text import title_key, url_key
+
+__all__ = ["store_batch"]
+
+_CHUNK = 500
+# Columns merge_entry may change on a paper that exists.
+_MERGED = ("title", "title_key", "published", "url", "url_key", "journal_ref", "venue",
+           "entry_type", "extra_fields", "field_sources", "citation_key")  # fmt: skip
+# Ids of papers this batch adds, until they are inserted: above every real id, in the
+# order they were made (the order the database gives them ids in).
+_NEW = 1 << 62
+
+
+def _table(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
+
+
+@dataclass
+class _Entry:
+    view: PaperView
+    idents: list[Identifier]
+    kind: str
+    url_key: str | None
+    title_key: str | None  # only when it may be matched by title
+
+
+@dataclass
+class _State:
+    """What the catalog holds about one batch's entries, kept current as they are applied."""
+
+    papers: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> columns
+    owners: dict[Identifier, int] = field(default_factory=dict)
+    by_url: dict[str, list[int]] = field(default_factory=dict)  # ordered by id
+    by_title: dict[str, list[int]] = field(default_factory=dict)  # papers typed "paper"
+    held: dict[int, list[Identifier]] = field(default_factory=dict)  # no aliases
+    sources: dict[Identifier, str | None] = field(default_factory=dict)  # identifier rows
+    keys: dict[str, int] = field(default_factory=dict)  # citation key or alias -> paper
+    authors: dict[int, list[str]] = field(default_factory=dict)
+    abstracts: dict[tuple[int, str], str] = field(default_factory=dict)  # (paper, ref)
+    had_abstracts: set[tuple[int, str]] = field(default_factory=set)  # in the database
+    # What to write.
+    new: list[int] = field(default_factory=list)
+    changed: set[int] = field(default_factory=set)
+    new_authors: dict[int, list[str]] = field(default_factory=dict)
+    new_abstracts: dict[tuple[int, str], str] = field(default_factory=dict)
+    # Identifier rows to insert, in the order one entry at a time inserts them.
+    rows: list[tuple[int, Identifier]] = field(default_factory=list)
+    confirm: dict[Identifier, str] = field(default_factory=dict)  # a stronger source
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _load(s: DbSession, entries: Sequence[_Entry]) -> _State:
+    state = _State()
+    papers, idents_t = _table(Paper), _table(PaperIdentifier)
+    all_idents = list({i: None for e in entries for i in e.idents})
+    state.owners = papers_by_identifier(s, all_idents)
+    wanted: set[int] = set(state.owners.values())
+    urls = sorted({e.url_key for e in entries if e.url_key})
+    titles = sorted({e.title_key for e in entries if e.title_key})
+    for chunk in _chunks(urls):
+        stmt = sa_select(papers.c.id).where(papers.c.url_key.in_(chunk))
+        wanted.update(pid for (pid,) in s.execute(stmt))
+    for chunk in _chunks(titles):
+        stmt = sa_select(papers.c.id).where(papers.c.title_key.in_(chunk))
+        wanted.update(pid for (pid,) in s.execute(stmt))
+    keys = sorted({e.view.citation_key for e in entries if e.view.citation_key})
+    for chunk in _chunks(keys):
+        stmt = sa_select(papers.c.citation_key, papers.c.id).where(papers.c.citation_key.in_(chunk))
+        state.keys.update(dict(s.execute(stmt).all()))
+    aliases = papers_by_identifier(s, [Identifier(ALIAS_SCHEME, k) for k in keys])
+    for alias, pid in aliases.items():
+        state.keys.setdefault(alias.value, pid)
+    ids = sorted(wanted)
+    for chunk in _chunks(ids):
+        for row in s.execute(sa_select(papers).where(papers.c.id.in_(chunk))):
+            _index(state, dict(row._mapping))
+        stmt = sa_select(
+            idents_t.c.paper_id, idents_t.c.scheme, idents_t.c.value, idents_t.c.source
+        ).where(idents_t.c.paper_id.in_(chunk))
+        for pid, scheme, value, source in s.execute(stmt):
+            ident = Identifier(scheme, value)
+            state.sources[ident] = source
+            if scheme != ALIAS_SCHEME:
+                state.held.setdefault(pid, []).append(ident)
+        authors_t, links_t = _table(Author), _table(PaperAuthor)
+        stmt = (
+            sa_select(links_t.c.paper_id, authors_t.c.name)
+            .join(authors_t, authors_t.c.id == links_t.c.author_id)
+            .where(links_t.c.paper_id.in_(chunk))
+            .order_by(links_t.c.paper_id, links_t.c.position)
+        )
+        for pid, name in s.execute(stmt):
+            state.authors.setdefault(pid, []).append(name)
+        abstracts_t = _table(Abstract)
+        stmt = sa_select(
+            abstracts_t.c.paper_id, abstracts_t.c.source_ref, abstracts_t.c.text
+        ).where(abstracts_t.c.paper_id.in_(chunk), abstracts_t.c.source == "bib")
+        for pid, ref, text in s.execute(stmt):
+            state.abstracts[(pid, ref)] = text
+    state.had_abstracts = set(state.abstracts)
+    # An arXiv id found through the paper's column, whose row is missing, has no source.
+    for ident in state.owners:
+        state.sources.setdefault(ident, None)
+    return state
+
+
+def _index(state: _State, row: dict[str, Any]) -> None:
+    pid = row["id"]
+    state.papers[pid] = row
+    if row["url_key"]:
+        _insert_sorted(state.by_url.setdefault(row["url_key"], []), pid)
+    if row["item_type"] == "paper":
+        _insert_sorted(state.by_title.setdefault(row["title_key"], []), pid)
+
+
+def _insert_sorted(ids: list[int], pid: int) -> None:
+    if pid not in ids:
+        ids.append(pid)
+        ids.sort()
+
+
+def _clash(held: Sequence[Identifier], idents: Sequence[Identifier]) -> bool:
+    """Whether the two hold different values of an exclusive scheme (cannot be one paper)."""
+    for scheme in EXCLUSIVE:
+        mine = {i.value for i in held if i.scheme == scheme}
+        theirs = {i.value for i in idents if i.scheme == scheme}
+        if mine and theirs and mine != theirs:
+            return True
+    return False
+
+
+def _find(state: _State, e: _Entry) -> int | None:
+    """find_paper_for on the copy."""
+    owners = {i: state.owners[i] for i in e.idents if i in state.owners}
+    for ident in sorted(
+        owners, key=lambda i: (i.scheme not in ("arxiv", "pmlr", "acl"), e.idents.index(i))
+    ):
+        if not _clash(state.held.get(owners[ident], []), e.idents):
+            return owners[ident]
+    if e.url_key:
+        for pid in state.by_url.get(e.url_key, []):
+            if not _clash(state.held.get(pid, []), e.idents):
+                return pid
+    if not e.title_key:
+        return None
+    dois = {i.value for i in e.idents if i.scheme == "doi"}
+    for pid in state.by_title.get(e.title_key, [])[:20]:
+        theirs = state.held.get(pid, [])
+        their_dois = {i.value for i in theirs if i.scheme == "doi"}
+        if dois and their_dois and not dois & their_dois:
+            continue
+        if not _clash(theirs, e.idents):
+            return pid
+    return None
+
+
+def _apply(state: _State, e: _Entry) -> tuple[str, str]:
+    """merge_entry on the copy; (status, citation key)."""
+    view = e.view
+    pid = _find(state, e)
+    status = "merged"
+    if pid is None:
+        status = "added"
+        pid = _NEW + len(state.new)
+        state.new.append(pid)
+        row: dict[str, Any] = {
+            "id": pid, "title": view.title, "title_key": title_key(view.title),
+            "categories": [], "extra_fields": {}, "field_sources": {}, "item_type": e.kind,
+            "sync_source": "bib", "created_at": utcnow(), "url": None, "url_key": None,
+            "published": None, "journal_ref": None, "venue": None, "entry_type": None,
+            "citation_key": None,
+        }  # fmt: skip
+        _index(state, row)
+    paper = state.papers[pid]
+    before = {name: paper[name] for name in _MERGED}
+    sources = dict(paper["field_sources"] or {})
+    if view.title and may_set("title", sources.get("title"), "bib"):
+        _retitle(state, paper, view.title)
+        sources["title"] = "bib"
+    dated = may_set("published", sources.get("published"), "bib")
+    if view.published and paper["published"] is None and dated:
+        p = view.published
+        paper["published"] = datetime(p.year, p.month, p.day, tzinfo=UTC)
+        sources["published"] = "bib"
+    if view.url and not paper["url"] and may_set("url", sources.get("url"), "bib"):
+        paper["url"] = view.url
+        sources["url"] = "bib"
+    _rekey_url(state, paper, url_key(paper["url"]))
+    paper["journal_ref"] = paper["journal_ref"] or view.journal_ref
+    if view.venue and not paper["venue"] and may_set("venue", sources.get("venue"), "bib"):
+        paper["venue"] = view.venue
+        sources["venue"] = "bib"
+    paper["entry_type"] = paper["entry_type"] or view.entry_type
+    extra = dict(view.extra_fields)
+    if view.doi and not any(i.scheme == "doi" for i in e.idents) and not view.arxiv_id:
+        extra["doi"] = view.doi
+    paper["extra_fields"] = {**extra, **(paper["extra_fields"] or {})}
+    set_authors_now = bool(view.authors) and may_set("authors", sources.get("authors"), "bib")
+    if set_authors_now:
+        sources["authors"] = "bib"
+    paper["field_sources"] = sources
+    key = view.citation_key
+    if key and paper["citation_key"] is None and state.keys.get(key, pid) == pid:
+        paper["citation_key"] = key
+        state.keys[key] = pid
+    if pid < _NEW and any(paper[name] != before[name] for name in _MERGED):
+        state.changed.add(pid)
+    if set_authors_now:
+        names = [n for n in dict.fromkeys(view.authors) if n]
+        if state.authors.get(pid, []) != names:
+            state.authors[pid] = state.new_authors[pid] = names
+    if view.abstract:
+        ref = (pid, view.citation_key or "")
+        if state.abstracts.get(ref) != view.abstract:
+            state.abstracts[ref] = state.new_abstracts[ref] = view.abstract
+    _attach(state, pid, e.idents)
+    return status, paper["citation_key"] or key or ""
+
+
+def _retitle(state: _State, paper: dict[str, Any], title: str) -> None:
+    new_key = title_key(title)
+    if paper["item_type"] == "paper" and new_key != paper["title_key"]:
+        old = state.by_title.get(paper["title_key"], [])
+        if paper["id"] in old:
+            old.remove(paper["id"])
+        _insert_sorted(state.by_title.setdefault(new_key, []), paper["id"])
+    paper["title"], paper["title_key"] = title, new_key
+
+
+def _rekey_url(state: _State, paper: dict[str, Any], new_key: str | None) -> None:
+    if new_key == paper["url_key"]:
+        return
+    if paper["url_key"] and paper["id"] in state.by_url.get(paper["url_key"], []):
+        state.by_url[paper["url_key"]].remove(paper["id"])
+    if new_key:
+        _insert_sorted(state.by_url.setdefault(new_key, []), paper["id"])
+    paper["url_key"] = new_key
+
+
+def _attach(state: _State, pid: int, idents: Sequence[Identifier]) -> None:
+    """attach_identifiers on the copy (the entry's identifiers, source "bib")."""
+    held = state.held.setdefault(pid, [])
+    new: list[Identifier] = []
+    for ident in idents:
+        owner = state.owners.get(ident)
+        if owner == pid:
+            current = state.sources.get(ident)
+            if current is None and ident.scheme == "arxiv":  # only the column had it
+                state.rows.append((pid, ident))
+                state.sources[ident] = "bib"
+            elif rank(_rank_field(ident), "bib") > rank(_rank_field(ident), current):
+                state.confirm[ident] = "bib"
+                state.sources[ident] = "bib"
+            continue
+        if owner is not None:
+            continue  # another paper's
+        values = {i.value for i in held if i.scheme == ident.scheme}
+        if ident.scheme in EXCLUSIVE and values and ident.value not in values:
+            continue  # a second arXiv (PMLR, ACL) id: refused
+        state.owners[ident] = pid
+        state.sources[ident] = "bib"
+        held.append(ident)
+        new.append(ident)
+    # attach_many inserts an entry's new rows sorted (after confirming the others).
+    state.rows += [(pid, ident) for ident in sorted(new, key=lambda i: (i.scheme, i.value))]
+
+
+def _rank_field(ident: Identifier) -> str:
+    return "doi" if ident.scheme == "doi" else "title"
+
+
+def _write(s: DbSession, state: _State) -> None:
+    """Write what the batch changed: papers first (in the order they were made, so
+    they get their ids as one at a time would), then what hangs off them."""
+    papers = _table(Paper)
+    real: dict[int, int] = {}
+    if state.new:
+        rows = [{k: v for k, v in state.papers[pid].items() if k != "id"} for pid in state.new]
+        stmt = papers.insert().returning(papers.c.id, sort_by_parameter_order=True)
+        ids = [pid for (pid,) in s.execute(stmt, rows)]
+        real = dict(zip(state.new, ids, strict=True))
+
+    def rid(pid: int) -> int:
+        return real.get(pid, pid)
+
+    if state.changed:
+        updates = [
+            {"b_id": pid, **{name: state.papers[pid][name] for name in _MERGED}}
+            for pid in sorted(state.changed)
+        ]
+        s.connection().execute(
+            papers.update()
+            .where(papers.c.id == bindparam("b_id"))
+            .values({name: bindparam(name) for name in _MERGED}),
+            updates,
+        )
+    if state.new_authors:
+        names = [n for ns in state.new_authors.values() for n in ns]
+        author_ids = ensure_authors(s, names)
+        links = _table(PaperAuthor)
+        old = sorted(rid(pid) for pid in state.new_authors if pid < _NEW)
+        for chunk in _chunks(old):
+            s.execute(links.delete().where(links.c.paper_id.in_(chunk)))
+        rows = [
+            {"paper_id": rid(pid), "position": i, "author_id": author_ids[name]}
+            for pid, ns in state.new_authors.items()
+            for i, name in enumerate(ns)
+        ]
+        if rows:
+            s.execute(links.insert(), rows)
+    if state.new_abstracts:
+        abstracts = _table(Abstract)
+        inserts: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
+        for (pid, ref), text in state.new_abstracts.items():
+            row = {"paper_id": rid(pid), "source": "bib", "source_ref": ref, "text": text}
+            (changes if (pid, ref) in state.had_abstracts else inserts).append(row)
+        insert_ignore_many(s, Abstract, inserts, ["paper_id", "source", "source_ref"])
+        if changes:
+            s.connection().execute(
+                abstracts.update()
+                .where(
+                    abstracts.c.paper_id == bindparam("b_paper"),
+                    abstracts.c.source == "bib",
+                    abstracts.c.source_ref == bindparam("b_ref"),
+                )
+                .values(text=bindparam("text")),
+                [{"b_paper": r["paper_id"], "b_ref": r["source_ref"], "text": r["text"]}
+                 for r in changes],
+            )  # fmt: skip
+    _write_identifiers(s, state, rid)
+
+
+def _write_identifiers(s: DbSession, state: _State, rid: Any) -> None:
+    idents_t = _table(PaperIdentifier)
+    now = utcnow()
+    rows = [
+        {"paper_id": rid(pid), "scheme": i.scheme, "value": i.value, "source": "bib",
+         "created_at": now}
+        for pid, i in state.rows
+    ]  # fmt: skip
+    insert_ignore_many(s, PaperIdentifier, rows, ["scheme", "value"])
+    if state.confirm:
+        s.connection().execute(
+            idents_t.update()
+            .where(
+                idents_t.c.scheme == bindparam("b_scheme"),
+                idents_t.c.value == bindparam("b_value"),
+            )
+            .values(source=bindparam("source")),
+            [{"b_scheme": i.scheme, "b_value": i.value, "source": src}
+             for i, src in state.confirm.items()],
+        )  # fmt: skip
+    touched = {rid(pid) for pid, i in state.rows if i.scheme in ("arxiv", "doi")}
+    touched |= {rid(state.owners[i]) for i in state.confirm}
+    refresh_id_columns(s, touched)
+
+
+def store_batch(s: DbSession, views: Sequence[PaperView]) -> list[tuple[str, str]]:
+    """Store .bib entries as merge_entry would one after another; (status, key) each."""
+    from catalog.importers.bib_store import entry_identity
+
+    entries = []
+    for view in views:
+        idents, kind = entry_identity(view)
+        if view.arxiv_id and Identifier("arxiv", view.arxiv_id) not in idents:
+            idents.insert(0, Identifier("arxiv", view.arxiv_id))
+        tkey = title_key(view.title) if kind == "paper" and view.title else None
+        entries.append(_Entry(view, idents, kind, url_key(view.url), tkey or None))
+    s.flush()
+    state = _load(s, entries)
+    results = [_apply(state, e) for e in entries]
+    _write(s, state)
+    return results
