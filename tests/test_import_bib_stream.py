@@ -26,6 +26,10 @@ TRICKY = {
     # A macro used before it is defined, and defined twice (the first definition wins).
     "late_string": "@misc{a, title = ven}\n@misc{b, title={B}}\n"
     '@string{ven = "Later Venue"}\n@string{ven = "Second"}\n',
+    # Macros over several lines, in upper case, after another block on its line, unclosed.
+    "string_forms": '@STRING(long = "Over\n  Two Lines")\n@misc{a, title = long # " and " # m}\n'
+    '@comment{x} @string{m = "Mid Line"}\n@misc{b, title = bad}\n@string{bad = {open\n'
+    "@misc{c, title = {C}}\n",
     "unclosed_comment": "@comment{open\n@misc{a, title={A}}\n@misc{b, title={B}}\n",
     # The splitter does not count a backslash-newline: no cut may follow one.
     "backslash_newline": "@misc{a, title={A \\\n@misc{x, title={X}}}\n@misc{b, title={B}}\n",

@@ -35,6 +35,7 @@ same text (tests/test_import_bib_stream.py compares them).
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -449,6 +450,7 @@ class _Piece:
     text: str  # the piece, with its sentinel
     first_line: int  # 0-based line of its first character, as the splitter counts
     sentinel_line: int | None  # its sentinel's line within the piece; None for the last
+    own_chars: int  # the piece without its sentinel: text[:own_chars]
 
 
 def _block_start(line: str) -> re.Match[str] | None:
@@ -459,12 +461,12 @@ def _block_start(line: str) -> re.Match[str] | None:
 def _piece(lines: list[str], first_line: int, boundary: str | None) -> _Piece:
     text = "".join(lines)
     if boundary is None:
-        return _Piece(text, first_line, None)
+        return _Piece(text, first_line, None, len(text))
     m = _block_start(boundary)
     assert m is not None
     opening = boundary[m.end()]
     sentinel = boundary[: m.end() + 1] + ("}" if opening == "{" else ")")
-    return _Piece(text + sentinel, first_line, len(_COUNTED_NEWLINE.findall(text)))
+    return _Piece(text + sentinel, first_line, len(_COUNTED_NEWLINE.findall(text)), len(text))
 
 
 def _pieces(lines: Iterable[str], size: int) -> Iterator[_Piece]:
@@ -501,14 +503,38 @@ def _file_strings(open_lines: Callable[[], Iterable[str]], size: int) -> dict[st
 
     first: dict[str, str] = {}
     for piece in _pieces(open_lines(), size):
-        if "@string" not in piece.text.lower():
+        own = piece.text[: piece.own_chars]
+        lowered = own.lower()
+        if "@string" not in lowered:
             continue
+        # Only the @string blocks are split when each opens a line: a block ends by the
+        # next block start at the latest (the cut rule above). Else the whole piece.
+        text, count = _string_blocks(own)
+        if count != lowered.count("@string"):
+            text = piece.text
         with _quiet_bibtexparser():
-            blocks = Splitter(piece.text).split().blocks
+            blocks = Splitter(text).split().blocks
         for block in blocks:
-            if isinstance(block, String) and _kept(block, piece):
+            if isinstance(block, String) and (text is not piece.text or _kept(block, piece)):
                 first.setdefault(block.key, block.value)
     return {key.lower(): value for key, value in first.items()}
+
+
+def _string_blocks(text: str) -> tuple[str, int]:
+    """The lines of ``text`` from each line-opening ``@string`` block start to the next
+    block start, and how many such blocks there are."""
+    kept: list[str] = []
+    count = 0
+    inside = escaped = False
+    for line in io.StringIO(text, newline="\n"):
+        start = None if escaped else _block_start(line)
+        if start is not None:
+            inside = start.group().lstrip("@").strip().lower() == "string"
+            count += inside
+        if inside:
+            kept.append(line)
+        escaped = line.endswith("\\\n")
+    return "".join(kept), count
 
 
 def _enclosed(value: Any) -> bool:

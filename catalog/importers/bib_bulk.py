@@ -35,6 +35,7 @@ from catalog.store.identifiers import (
 )
 from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperIdentifier
 from catalog.store.provenance import may_set, rank
+from catalog.store.search import bulk_index
 from catalog.text import title_key, url_key
 
 __all__ = ["store_batch"]
@@ -310,16 +311,15 @@ def _rank_field(ident: Identifier) -> str:
     return "doi" if ident.scheme == "doi" else "title"
 
 
-def _write(s: DbSession, state: _State) -> None:
+def _write(s: DbSession, state: _State) -> dict[int, int]:
     """Write what the batch changed: papers first (in the order they were made, so
-    they get their ids as one at a time would), then what hangs off them."""
+    they get their ids as one at a time would), then what hangs off them. Returns the
+    new papers' ids (placeholder -> id)."""
     papers = _table(Paper)
     real: dict[int, int] = {}
     if state.new:
         rows = [{k: v for k, v in state.papers[pid].items() if k != "id"} for pid in state.new]
-        stmt = papers.insert().returning(papers.c.id, sort_by_parameter_order=True)
-        ids = [pid for (pid,) in s.execute(stmt, rows)]
-        real = dict(zip(state.new, ids, strict=True))
+        real = dict(zip(state.new, _insert_papers(s, rows), strict=True))
 
     def rid(pid: int) -> int:
         return real.get(pid, pid)
@@ -370,6 +370,21 @@ def _write(s: DbSession, state: _State) -> None:
                  for r in changes],
             )  # fmt: skip
     _write_identifiers(s, state, rid)
+    return real
+
+
+def _insert_papers(s: DbSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert papers; their ids, in order."""
+    papers = _table(Paper)
+    if s.get_bind().dialect.name == "postgresql":
+        stmt = papers.insert().returning(papers.c.id, sort_by_parameter_order=True)
+        return [pid for (pid,) in s.execute(stmt, rows)]
+    # SQLite would run RETURNING a row at a time. Its writer holds the database's one
+    # write lock from the first write to the commit, and a rowid is one more than the
+    # largest: the last len(rows) ids are these rows', in order.
+    s.execute(papers.insert(), rows)
+    last = sa_select(papers.c.id).order_by(papers.c.id.desc()).limit(len(rows))
+    return sorted(pid for (pid,) in s.execute(last))
 
 
 def _write_identifiers(s: DbSession, state: _State, rid: Any) -> None:
@@ -411,5 +426,9 @@ def store_batch(s: DbSession, views: Sequence[PaperView]) -> list[tuple[str, str
     s.flush()
     state = _load(s, entries)
     results = [_apply(state, e) for e in entries]
-    _write(s, state)
+    with bulk_index(s) as touched:  # each paper indexed for search once, not per row
+        real = _write(s, state)
+        written = [*state.new, *state.changed, *state.new_authors]
+        written += [pid for pid, _ in state.new_abstracts]
+        touched.update(real.get(pid, pid) for pid in written)
     return results
