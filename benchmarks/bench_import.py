@@ -1,7 +1,20 @@
 """Benchmark: import 1,000 generated posts of 10 rows each into a fresh catalog
-(goal: under 5 s on one core), then re-import them unchanged.
+(goal: under 5 s on one core), then re-import them unchanged; or, with ``--bib N``, a
+generated N-entry .bib file (goal at 100,000: at most 2x bibtexparser's own parse of the
+same file, peak memory under 600 MB; re-import at most 1.5x the parse).
 
-Run: ``.venv/bin/python benchmarks/bench_import.py [--posts N] [--rows N] [--runs N] [--db URL]``.
+Run: ``.venv/bin/python benchmarks/bench_import.py [--posts N] [--rows N] [--runs N]``
+or ``.venv/bin/python benchmarks/bench_import.py --bib 100000 [--known 10000] [--runs N]
+[--pg URL | --no-pg]``.
+
+The .bib case (benchmarks/bibgen.py writes the file: arXiv eprints, DOIs, venues as
+macros or written out, 3-8 authors from a long-tailed pool, some non-ASCII, 1% repeated
+keys, 1% papers repeated under another key, 10% papers already in the catalog) imports
+into a catalog holding ``--known`` papers from arXiv (stored first, not timed), on SQLite
+and on PostgreSQL (a throwaway server started as the tests start one, or ``--pg``). Each
+measurement runs in a process of its own (``catalog import``'s code path, no CLI), which
+reports its CPU seconds, wall time and peak RSS; bibtexparser's ``parse_string`` of the
+same file is measured the same way in the same run. Medians of ``--runs``.
 The posts are the ones ``bench_check.py`` generates (rotated footnotes in every other
 post). Each run imports into a new SQLite file (or a new PostgreSQL database when
 ``--db`` names a server URL whose database part is replaced). Medians are printed, with
@@ -11,28 +24,161 @@ parse+check of the same posts measured in the same run as the baseline.
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).parent))
+from datetime import UTC, datetime  # noqa: E402
+
 from bench_check import make_post  # noqa: E402
 
 from catalog.check import check_post  # noqa: E402
 from catalog.importers.posts import import_posts  # noqa: E402
 from catalog.posts import read_post  # noqa: E402
+from catalog.records import ArxivRecord  # noqa: E402
 from catalog.store.catalog import Catalog  # noqa: E402
 
 
+def _child(task: str, path: str, db: str | None) -> None:
+    """One measurement, in this process: print {cpu, wall, rss_mb, ...} as JSON."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    out: dict[str, object] = {}
+    if task == "parse":
+        import bibtexparser
+
+        library = bibtexparser.parse_string(Path(path).read_text(encoding="utf-8"))
+        out["entries"] = len(library.entries)
+    else:
+        from catalog.importers.bib_store import import_bib
+
+        with Catalog.open(db) as catalog:
+            report = import_bib(catalog, Path(path))
+        out.update(added=len(report.added), merged=len(report.merged), failed=len(report.failed))
+    out["cpu"] = time.process_time() - c0
+    out["wall"] = time.perf_counter() - w0
+    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+def _measure(task: str, path: Path, db: str | None = None) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", task, str(path), db or ""]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _known(n: int) -> list[ArxivRecord]:
+    """Papers from arXiv already in the catalog (the .bib file cites some of them)."""
+    from bibgen import _title  # the same kind of titles as the file's
+
+    rng = random.Random(99)
+    when = datetime(2019, 1, 1, tzinfo=UTC)
+    return [
+        ArxivRecord(
+            arxiv_id=f"{rng.randint(15, 23)}{rng.randint(1, 12):02d}.{10000 + i:05d}",
+            version=1, title=_title(rng).replace("{", "").replace("}", ""),
+            authors=("Ann Known", f"Bo Known{i % 500}"), abstract="An abstract.",
+            published=when, updated=when, doi=f"10.5555/known.{i}" if i % 4 == 0 else None,
+        )
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _seed(url: str, records: list[ArxivRecord]) -> None:
+    with Catalog.open(url) as catalog:
+        for start in range(0, len(records), 2000):
+            catalog.upsert_arxiv(records[start : start + 2000])
+
+
+def bib_main(args: argparse.Namespace) -> None:
+    from bibgen import write_bib
+
+    from catalog.records import PaperView
+    from tests.db_fixtures import (
+        PostgresUnavailable,
+        external_server,
+        start_postgres,
+        stop_postgres,
+    )
+
+    records = _known(args.known)
+    known = [PaperView(id=0, title=r.title, arxiv_id=r.arxiv_id, doi=r.doi) for r in records]
+    rows: list[tuple[str, str, list[dict[str, float]]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        bib = Path(tmp) / "refs.bib"
+        write_bib(str(bib), args.bib, known)
+        size = bib.stat().st_size / 2**20
+        parses = [_measure("parse", bib) for _ in range(args.runs)]
+        rows.append(("-", "bibtexparser.parse_string (baseline)", parses))
+        servers: list[tuple[str, object]] = [("SQLite", None)]
+        if not args.no_pg:
+            try:
+                servers.append(
+                    ("PostgreSQL", external_server(args.pg) if args.pg else start_postgres())
+                )
+            except PostgresUnavailable as exc:
+                print(f"PostgreSQL unavailable, SQLite only: {exc}", file=sys.stderr)
+        for backend, server in servers:
+            first, again = [], []
+            try:
+                for run in range(args.runs):
+                    if server is None:
+                        url = f"sqlite:///{tmp}/run{run}.sqlite"
+                    else:
+                        url = server.create_database()  # type: ignore[attr-defined]
+                    _seed(url, records)
+                    first.append(_measure("import", bib, url))
+                    again.append(_measure("import", bib, url))
+            finally:
+                if server is not None:
+                    stop_postgres(server)  # type: ignore[arg-type]
+            rows.append((backend, "import into a catalog", first))
+            rows.append((backend, "re-import (unchanged)", again))
+    base = statistics.median(m["cpu"] for m in parses)
+    print(
+        f"{args.bib:,}-entry .bib ({size:.0f} MB), {args.known:,} papers already in the "
+        f"catalog, median of {args.runs} run(s); load average {_load()}"
+    )
+    print(f"{'backend':<11} {'what':<38} {'cpu s':>7} {'wall s':>7} {'x parse':>8} {'peak MB':>8}")
+    for backend, label, ms in rows:
+        cpu = statistics.median(m["cpu"] for m in ms)
+        wall = statistics.median(m["wall"] for m in ms)
+        rss = statistics.median(m["rss_mb"] for m in ms)
+        print(f"{backend:<11} {label:<38} {cpu:7.1f} {wall:7.1f} {cpu / base:7.2f}x {rss:8.0f}")
+    last = rows[1][2][-1]
+    print(f"(import: {last['added']:,.0f} added, {last['merged']:,.0f} merged, "
+          f"{last['failed']:,.0f} blocks failed)")  # fmt: skip
+
+
+def _load() -> str:
+    import os
+
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3], sys.argv[4] or None)
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--posts", type=int, default=1000)
     ap.add_argument("--rows", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--bib", type=int, metavar="N", help="the .bib case: N entries")
+    ap.add_argument("--known", type=int, default=10_000, help="papers already in the catalog")
+    ap.add_argument("--pg", metavar="URL", help="a PostgreSQL server (superuser URL)")
+    ap.add_argument("--no-pg", action="store_true", help="SQLite only")
     args = ap.parse_args()
+    if args.bib:
+        bib_main(args)
+        return
 
     rng = random.Random(20180731)
     with tempfile.TemporaryDirectory() as tmp:
