@@ -71,7 +71,9 @@ def _child(task: str, path: str, db: str | None) -> None:
 def _measure(task: str, path: Path, db: str | None = None) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--child", task, str(path), db or ""]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    measured: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"  {task} {db or ''}: {measured}", file=sys.stderr, flush=True)  # as it goes
+    return measured
 
 
 def _known(n: int) -> list[ArxivRecord]:
