@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col
 
 from catalog.errors import InvalidArxivId, NotFound
+from catalog.progress import BatchNews
 from catalog.sources.arxiv.client import ArxivClient, BatchResult, ClientEvent
 from catalog.store.catalog import Catalog, as_utc, upsert_arxiv_record, utcnow
 from catalog.store.models import Paper, Presentation, PresentationPaper, Session
@@ -259,18 +260,7 @@ class SyncReport:
         return 0
 
 
-@dataclass(frozen=True)
-class SyncProgress:
-    """News for a progress display: after each request, retry and finished batch."""
-
-    kind: Literal["request", "retry", "batch"]
-    done: int  # papers whose batch is over
-    total: int
-    requests: int
-    retries: int
-    batches_done: int
-    batches: int
-    detail: str
+SyncProgress = BatchNews  # what sync's progress display is told
 
 
 class SyncInterrupted(KeyboardInterrupt):

@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
+
+from catalog.progress import BatchNews
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXPORTS_DIR = Path("exports")
@@ -124,26 +126,6 @@ def output_stream(target: str | None) -> Iterator[TextIO]:
     click.echo(f"wrote {path}", err=True)
 
 
-class ProgressNews(Protocol):
-    """What a batched command reports after each request, retry and batch (``catalog
-    sync``'s SyncProgress, ``catalog resolve``'s ResolveProgress)."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def done(self) -> int: ...
-    @property
-    def total(self) -> int: ...
-    @property
-    def requests(self) -> int: ...
-    @property
-    def retries(self) -> int: ...
-    @property
-    def batches_done(self) -> int: ...
-    @property
-    def batches(self) -> int: ...
-    @property
-    def detail(self) -> str: ...
 
 
 class BatchProgress:
@@ -158,7 +140,7 @@ class BatchProgress:
         self.name = name
         self.drawn = False
 
-    def __call__(self, news: ProgressNews) -> None:
+    def __call__(self, news: BatchNews) -> None:
         if self.tty:
             filled = self.WIDTH * news.done // news.total if news.total else self.WIDTH
             bar = "#" * filled + "-" * (self.WIDTH - filled)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from catalog.errors import SourceUnavailable
+from catalog.progress import BatchNews
 from catalog.records import ArxivRecord, Identifier, WorkRecord
 from catalog.resolve.plan import ResolvePlan, Target
 from catalog.resolve.rule import Candidate, Decision, decide
@@ -115,18 +116,7 @@ class ResolveReport:
         return 0
 
 
-@dataclass(frozen=True)
-class ResolveProgress:
-    """News for a progress display: after each request, retry and finished batch."""
-
-    kind: Literal["request", "retry", "batch"]
-    done: int
-    total: int
-    requests: int
-    retries: int
-    batches_done: int
-    batches: int
-    detail: str
+ResolveProgress = BatchNews  # what resolve's progress display is told
 
 
 class ResolveInterrupted(KeyboardInterrupt):
