@@ -331,6 +331,7 @@ def test_dry_run_prints_the_evidence_and_writes_nothing(
         "asked_by": "identifier", "kind": "journal", "title_score": 1.0, "title_match": True,
         "authors": "agree", "shared_authors": ["graves", "reynolds", "wayne"], "year": "agree",
         "year_gap": 0, "link": "agree", "link_detail": "doi:10.1038/nature20101",
+        "title_head": False,
     }  # fmt: skip
     assert nature["changes"]["year"] == {"old": None, "new": 2016}
 
@@ -350,6 +351,27 @@ def test_published_finds_where_arxiv_papers_appeared(serve: Callable[..., Server
     assert concrete.field_sources["abstract"] == "arxiv"  # arXiv stays the preprint's source
     # Nothing left to ask.
     assert "nothing to resolve" in run("resolve", "--published").stdout
+
+
+def test_a_paper_a_plain_run_filled_is_still_due_for_published(
+    serve: Callable[..., Servers], tmp_path: Path
+) -> None:
+    # A post's row links arXiv and names the paper by its short title (the part before
+    # the colon): the plain run fills it from arXiv; that success is no "looked for
+    # recently" that would keep --published from asking where it appeared.
+    serve()
+    post = tmp_path / "2017-01-10-concrete.md"
+    post.write_text(
+        "---\ntitle: Concrete\n---\n\n| Presenter | Paper | Paper URL |\n| --- | --- | --- |\n"
+        "| Ann | The Concrete Distribution | [arXiv](https://arxiv.org/abs/1611.00712) |\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(post)).exit_code == 0
+    code, plain = resolve_json()
+    assert (code, [p["status"] for p in plain["papers"]]) == (0, ["filled"])
+    code, published = resolve_json("--published")
+    assert {p["label"]: p["status"] for p in published["papers"]} == {"1611.00712": "filled"}
+    assert paper("1611.00712").year == 2017
 
 
 def test_a_source_that_cannot_answer_is_exit_3_and_asked_again(

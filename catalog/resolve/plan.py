@@ -139,7 +139,7 @@ def _due_ids(catalog: Catalog, published: bool, cutoff: datetime) -> tuple[list[
     stmt = (
         select(
             col(Paper.id), col(Paper.synced_at), col(Paper.kind), col(Paper.field_sources),
-            col(Paper.resolve_attempted_at),
+            col(Paper.resolve_attempted_at), col(Paper.resolve_error),
         )
         .where(col(Paper.item_type) == "paper")
         .order_by(col(Paper.id))
@@ -149,15 +149,17 @@ def _due_ids(catalog: Catalog, published: bool, cutoff: datetime) -> tuple[list[
     found: list[int] = []
     skipped = 0
     with catalog.read() as s:
-        for pid, synced_at, kind, sources, attempted in s.execute(stmt):
+        for pid, synced_at, kind, sources, attempted, error in s.execute(stmt):
             given = set((sources or {}).values())
             if published:
                 if kind not in (None, "preprint") or given & _PUBLISHED_SOURCES:
                     continue
             elif synced_at is not None or given & _DESCRIBING_SOURCES:
                 continue
+            # Only a recent try without success waits: a paper a plain run filled from its
+            # arXiv link is still due for --published.
             when = as_utc(attempted)
-            if when is not None and when >= cutoff:
+            if error is not None and when is not None and when >= cutoff:
                 skipped += 1
                 continue
             if pid is not None:

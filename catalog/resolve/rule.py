@@ -21,7 +21,8 @@ tests assert on, and :func:`judge` is the acceptance rule, in one place:
   (:func:`decide`);
 * found by the identifier in the paper's link, the record is that identifier's; it is
   accepted unless its title has nothing to do with the paper's and no author agrees
-  (a mistyped DOI names somebody else's paper).
+  (a mistyped DOI names somebody else's paper); a paper titled by the record's short
+  form, its part before a colon ("BERT", "The Concrete Distribution"), is its subject.
 
 :func:`decide` judges every candidate of one source and says what became of the paper:
 ``accepted`` (one work, however many records of it: DBLP lists a conference paper and
@@ -106,6 +107,9 @@ class Evidence:
     year_gap: int | None = None  # the record's year minus the paper's
     link: Agreement = "unknown"
     link_detail: str | None = None  # the identifier or link both name, or the clash
+    # The paper's title is the record's short form: its part before a colon ("The Concrete
+    # Distribution" for "The Concrete Distribution: A Continuous Relaxation ...").
+    title_head: bool = False
 
     def agreeing(self) -> list[str]:
         return [name for name in ("authors", "year", "link") if getattr(self, name) == "agree"]
@@ -146,6 +150,16 @@ class Decision:
 
 def _title_key(title: str) -> str:
     return fold(title.replace("&", " and "))
+
+
+def is_title_head(short: str, full: str) -> bool:
+    """Whether ``short`` is ``full``'s part before its first colon (or dash), once
+    normalised: how posts name a paper ("BERT", "The Concrete Distribution")."""
+    for mark in (":", " - ", " – ", " — "):
+        if mark in full:
+            head = _title_key(full.split(mark, 1)[0])
+            return bool(head) and head == _title_key(short)
+    return False
 
 
 def title_score(a: str, b: str) -> float:
@@ -265,6 +279,7 @@ def evidence(
         year_gap=gap,
         link=link,
         link_detail=detail,
+        title_head=is_title_head(known.title, rec.title) if known.title else False,
     )
 
 
@@ -285,7 +300,7 @@ def judge(ev: Evidence, *, published: bool = False, thesis: bool = False) -> Ver
     agree = ev.agreeing()
     score = ev.title_score
     if ev.asked_by == "identifier":
-        if score is None or score >= SAME_SUBJECT or "authors" in agree:
+        if score is None or score >= SAME_SUBJECT or ev.title_head or "authors" in agree:
             return Verdict(True, "the record the paper's link names")
         return Verdict(
             False, f"the link names a record of another title (title score {score:.2f})", close=True

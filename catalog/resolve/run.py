@@ -488,7 +488,7 @@ class _BatchWriter:
                 mark_synced(s, [ident], self.now, why)
             if item.store is None:
                 if item.outcome.status in ("ambiguous", "not found"):
-                    self._attempted(s, pid, item.outcome.reason)
+                    self._attempted(s, pid, item.outcome.reason or item.outcome.status)
                 continue
             how, what = item.store
             if how == "arxiv":
