@@ -45,11 +45,9 @@ def index_url(catalog_url: str) -> str:
 
 
 def current_revision(conn: Connection) -> str | None:
-    from sqlalchemy import inspect, text
+    from catalog.store.migrate import current_revision as recorded
 
-    if not inspect(conn).has_table(VERSION_TABLE):
-        return None
-    return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+    return recorded(conn, VERSION_TABLE)
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -67,24 +65,13 @@ def ensure_schema(engine: Engine) -> None:
 
 def upgrade(engine: Engine, target: str = "head") -> None:
     """Apply the index's migrations up to ``target`` in one locked transaction."""
-    from alembic import command
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import text
 
-    from catalog.store.engine import WRITE_OPTION
+    from catalog.store.migrate import locked_upgrade
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    known = {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
-    with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-            before = current_revision(conn)
-            if before is not None and before not in known:
-                raise DatabaseError(
-                    f"arXiv index schema {before} is newer than this catalog knows: upgrade catalog"
-                )
-            config.attributes["connection"] = conn
-            command.upgrade(config, target)
+    locked_upgrade(
+        engine, config, target, lock_key=_PG_LOCK_KEY, what="arXiv index schema",
+        version_table=VERSION_TABLE,
+    )  # fmt: skip

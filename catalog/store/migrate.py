@@ -31,12 +31,13 @@ def alembic_config() -> Config:
     return config
 
 
-def current_revision(conn: Connection) -> str | None:
+def current_revision(conn: Connection, version_table: str = "alembic_version") -> str | None:
+    """The revision a chain's version table records (None: no schema yet)."""
     from sqlalchemy import inspect, text
 
-    if not inspect(conn).has_table("alembic_version"):
+    if not inspect(conn).has_table(version_table):
         return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return conn.execute(text(f"SELECT version_num FROM {version_table}")).scalar()
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -54,27 +55,44 @@ def ensure_schema(engine: Engine) -> None:
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
-    """Apply migrations up to ``target``; return (revision before, revision after).
+    """Apply migrations up to ``target``; return (revision before, revision after)."""
+    return locked_upgrade(
+        engine, alembic_config(), target, lock_key=_PG_LOCK_KEY, what="database schema"
+    )
 
-    The check and the upgrade run in one write transaction, so a second process that
-    starts at the same moment waits and then finds nothing left to do.
+
+def locked_upgrade(
+    engine: Engine,
+    config: Config,
+    target: str,
+    *,
+    lock_key: int,
+    what: str,
+    version_table: str = "alembic_version",
+) -> tuple[str | None, str | None]:
+    """Upgrade one migration chain (the catalog's, or the arXiv index's with its own
+    version table) to ``target``; return (revision before, revision after).
+
+    The check and the upgrade run in one write transaction (on PostgreSQL under an
+    advisory lock), so a second process that starts at the same moment waits and then
+    finds nothing left to do; a revision this code does not know (the database was made
+    by a newer catalog) is refused before anything is changed.
     """
     from alembic import command
     from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
-    config = alembic_config()
     known = {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
     with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
         with conn.begin():
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-            before = current_revision(conn)
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
+            before = current_revision(conn, version_table)
             if before is not None and before not in known:
                 raise DatabaseError(
-                    f"database schema {before} is newer than this catalog knows: upgrade catalog"
+                    f"{what} {before} is newer than this catalog knows: upgrade catalog"
                 )
             config.attributes["connection"] = conn
             command.upgrade(config, target)
-            after = current_revision(conn)
+            after = current_revision(conn, version_table)
     return before, after
