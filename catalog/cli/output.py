@@ -167,6 +167,13 @@ class BatchProgress:
             self.drawn = False
 
 
+def echo_counts(rows: Sequence[tuple[str, int, str]]) -> None:
+    """A batched command's summary: one aligned line per (label, count, note); the note
+    only where the count is not zero."""
+    for label, n, note in rows:
+        click.echo(f"  {label:10}{n:>6}" + (f"  ({note})" if note and n else ""))
+
+
 def plural(count: int, one: str, many: str | None = None) -> str:
     """``3 requests``, ``1 retry``."""
     return f"{count} {one if count == 1 else many or one + 's'}"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from catalog.cli.context import AppContext, pass_app
-from catalog.cli.output import BatchProgress, echo_json, format_option, plural
+from catalog.cli.output import BatchProgress, echo_counts, echo_json, format_option, plural
 
 if TYPE_CHECKING:
     from catalog.resolve.plan import ResolvePlan
@@ -159,12 +159,12 @@ def _print_report(report: ResolveReport, fmt: str) -> None:
         "ambiguous": "candidates above; nothing changed",
         "failed": "a source could not answer; asked again next run",
     }
-    for status in STATUSES:
-        n = report.count(status)
-        note = notes.get(status, "")
-        click.echo(f"  {status:10}{n:>6}" + (f"  ({note})" if note and n else ""))
+    counts: list[tuple[str, int, str]] = [
+        (status, report.count(status), notes.get(status, "")) for status in STATUSES
+    ]
     if report.interrupted:
-        click.echo(f"  {'not asked':10}{report.not_asked:>6}  (interrupted; the next run goes on)")
+        counts.append(("not asked", report.not_asked, "interrupted; the next run goes on"))
+    echo_counts(counts)
 
 
 def _outcome_line(outcome: Outcome, dry_run: bool) -> str:

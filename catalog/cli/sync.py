@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from catalog.cli.context import AppContext, pass_app
-from catalog.cli.output import BatchProgress, echo_json, format_option
+from catalog.cli.output import BatchProgress, echo_counts, echo_json, format_option, plural
 
 if TYPE_CHECKING:
     from catalog.sync import SyncPlan, SyncReport
@@ -180,11 +180,11 @@ def _sync_sources(
         if not sys.stderr.isatty():
             click.echo(
                 f"sync: {detail} ({report.done}/{report.planned} identifiers, "
-                f"{_n(report.requests, 'request')})",
+                f"{plural(report.requests, 'request')})",
                 err=True,
             )
 
-    click.echo(f"sync: {_n(len(tasks), 'identifier')} at {_per_source(tasks)}", err=True)
+    click.echo(f"sync: {plural(len(tasks), 'identifier')} at {_per_source(tasks)}", err=True)
     sources = run_source_sync(app.catalog, tasks, on_batch=on_batch)
     if fmt == "json":
         data = _report_json(arxiv) if arxiv is not None else {}
@@ -220,7 +220,7 @@ def _print_sources(report: SourceSyncReport) -> None:
     state = "interrupted" if report.interrupted else "incomplete" if report.failed else "done"
     click.echo(
         f"sources {state}: {report.done} of {report.planned} identifiers in "
-        f"{_n(report.requests, 'request')} ({_n(report.retries, 'retry', 'retries')}), "
+        f"{plural(report.requests, 'request')} ({plural(report.retries, 'retry', 'retries')}), "
         f"{_duration(report.elapsed)}"
     )
     counts = [
@@ -230,8 +230,7 @@ def _print_sources(report: SourceSyncReport) -> None:
         ("refused", len(report.refused), "the record contradicts the paper"),
         ("failed", len(report.failed), "could not be fetched; asked again next run"),
     ]
-    for label, n, note in counts:
-        click.echo(f"  {label:10}{n:>6}" + (f"  ({note})" if note and n else ""))
+    echo_counts(counts)
     for source, ident, changes in report.updated:
         for name, (old, new) in changes.items():
             click.echo(f"  {ident}  {name}: {_value(old)} -> {_value(new)}  ({source})")
@@ -305,7 +304,7 @@ def _print_plan(
         return
     if tasks:
         click.echo(
-            f"would ask the sources for {_n(len(tasks), 'identifier')}: {_per_source(tasks)}"
+            f"would ask the sources for {plural(len(tasks), 'identifier')}: {_per_source(tasks)}"
         )
     if not plan.ids:
         if not tasks:
@@ -335,7 +334,7 @@ def _print_report(report: SyncReport, fmt: str) -> None:
     state = "interrupted" if report.interrupted else "incomplete" if report.failed else "done"
     click.echo(
         f"sync {state}: {report.synced} of {report.planned} papers synced in "
-        f"{_n(report.requests, 'request')} ({_n(report.retries, 'retry', 'retries')}), "
+        f"{plural(report.requests, 'request')} ({plural(report.retries, 'retry', 'retries')}), "
         f"{_duration(report.elapsed)}"
     )
     counts = [
@@ -349,8 +348,7 @@ def _print_report(report: SyncReport, fmt: str) -> None:
     if report.interrupted or report.stopped:
         why = "interrupted" if report.interrupted else f"stopped: {report.stopped}"
         counts.append(("not asked", report.not_asked, f"{why}; the next run goes on"))
-    for label, n, note in counts:
-        click.echo(f"  {label:10}{n:>6}" + (f"  ({note})" if note and n else ""))
+    echo_counts(counts)
     if report.changed:
         click.echo("changed:")
         for change in report.changed:
@@ -407,10 +405,6 @@ def _report_json(report: SyncReport) -> dict[str, Any]:
         "errors": report.errors,
         "failed": [{"ids": b.ids, "reason": b.reason} for b in report.failed],
     }
-
-
-def _n(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 def _value(value: Any) -> str:
