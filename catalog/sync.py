@@ -55,6 +55,7 @@ __all__ = [
     "SyncPlan",
     "SyncProgress",
     "SyncReport",
+    "named_papers",
     "plan_sync",
     "run_sync",
 ]
@@ -154,6 +155,52 @@ def plan_sync(
         never_synced=sum(r.synced_at is None for r in rows),
         failed_before=sum(r.error is not None for r in rows),
     )
+
+
+def named_papers(catalog: Catalog, refs: Sequence[str]) -> tuple[list[str], list[int]]:
+    """What ``catalog sync ID...`` is asked to refresh: the arXiv ids among ``refs`` (any
+    accepted form, passed on to :func:`plan_sync` as given) and the catalog numbers of the
+    papers the other refs name (a DOI, an OpenReview, PMLR, NeurIPS, ACL or DBLP id or
+    page, a citation key, ``#N`` or ``N``). A named paper with an arXiv id is refreshed
+    from arXiv too.
+
+    Raises :class:`InvalidIdentifier` naming a ref that is no identifier and no paper's
+    key or number, and :class:`NotFound` naming identifiers the catalog does not hold.
+    """
+    from catalog.errors import InvalidIdentifier
+    from catalog.sources.arxiv.ids import parse_arxiv_id
+    from catalog.sources.ids import parse_identifier
+
+    arxiv: list[str] = []
+    papers: list[int] = []
+    missing: list[str] = []
+    for ref in refs:
+        try:
+            parse_arxiv_id(ref)
+        except InvalidArxivId:
+            pass
+        else:
+            arxiv.append(ref)
+            continue
+        text = ref.strip()
+        number = text[1:] if text.startswith("#") and text[1:].isdigit() else text
+        try:
+            paper = catalog.find_paper(number)
+        except NotFound:
+            try:
+                parse_identifier(text)
+            except InvalidIdentifier:
+                raise InvalidIdentifier(
+                    ref, "nor the citation key or number of a catalogued paper: see catalog list"
+                ) from None
+            missing.append(ref)
+            continue
+        papers.append(paper.id)
+        if paper.arxiv_id:
+            arxiv.append(paper.arxiv_id)
+    if missing:
+        raise NotFound(f"not in the catalog: {', '.join(missing)} (add them with catalog add)")
+    return list(dict.fromkeys(arxiv)), list(dict.fromkeys(papers))
 
 
 @dataclass(frozen=True)

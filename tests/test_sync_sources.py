@@ -101,6 +101,33 @@ def test_unknown_identifiers_are_marked_and_failures_asked_again(
     assert servers.crossref.log == []
 
 
+def test_sync_ids_name_papers_by_any_identifier_key_or_number(
+    serve: Callable[..., Servers], tmp_path: Path
+) -> None:
+    servers = resolved(serve, tmp_path)
+    # Named papers are refreshed whatever their times: by DOI (in any written form),
+    # by citation key and by number, each from its own source only.
+    lstm = "https://doi.org/10.1162/neco.1997.9.8.1735"
+    result = run("sync", lstm, "lecun15", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)["sources"]
+    assert data["per_source"] == {"crossref": 2}
+    assert len(servers.crossref.log) == 1 and servers.dblp.log == []
+    number = paper("doi:10.1038/nature14539").id
+    again = run("sync", f"#{number}", "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["sources"]["per_source"] == {"crossref": 1}
+    # An identifier the catalog does not hold exits 1 naming it; a text that is no
+    # identifier, key or number is refused as input (exit 2); neither asks anything.
+    asked = servers.requests
+    unknown = CliRunner().invoke(cli, ["sync", "lecun15", "doi:10.1000/none"])
+    assert unknown.exit_code == 1 and "not in the catalog: doi:10.1000/none" in unknown.stderr
+    bad = CliRunner().invoke(cli, ["sync", "no such paper!"])
+    assert bad.exit_code == 2, bad.output
+    assert "'no such paper!'" in bad.stderr and "citation key" in bad.stderr
+    assert servers.requests == asked
+
+
 def backdate_answers() -> None:
     from datetime import UTC, datetime
 

@@ -62,6 +62,8 @@ def sync(
     batched per source. With a local arXiv index (catalog harvest), papers it holds at
     least as new as the catalog are taken from it with no request (--online: ask arXiv).
 
+    IDs name catalogued papers: arXiv ids, or any identifier catalog add takes (a DOI,
+    an OpenReview, PMLR, NeurIPS, ACL or DBLP id or page), citation keys or numbers.
     Without IDs: papers never synced, or synced more than --older-than days ago. Each
     batch is stored as soon as it arrives, so an interrupted sync keeps what it did and
     the next run goes on from there (after an interrupted --all: catalog sync
@@ -75,11 +77,12 @@ def sync(
       catalog sync --older-than 7
       catalog sync --all
       catalog sync 1611.00712 hep-th/9901001
+      catalog sync doi:10.1038/nature20101 kazemi2018
       catalog sync --all --dry-run
       catalog sync --online          ask arXiv, not the local index
     """
     from catalog.sources.arxiv.client import ArxivClient
-    from catalog.sync import SyncInterrupted, plan_sync, run_sync
+    from catalog.sync import SyncInterrupted, named_papers, plan_sync, run_sync
 
     older_given = ctx.get_parameter_source("older_than") is not click.core.ParameterSource.DEFAULT
     if ids and all_:
@@ -88,10 +91,13 @@ def sync(
         raise click.UsageError("--older-than picks the papers due; it goes without IDs or --all")
 
     catalog = app.catalog
-    which: Any = list(ids) if ids else ("all" if all_ else "due")
+    which: Any = "all" if all_ else "due"
+    named: list[int] = []
+    if ids:
+        which, named = named_papers(catalog, ids)
     plan = plan_sync(catalog, which, older_than=timedelta(days=older_than), batch_size=batch_size)
 
-    tasks = _source_tasks(app, ids, all_, plan, older_than)
+    tasks = _source_tasks(app, named, all_, plan, older_than)
     client = ArxivClient(batch_size=batch_size)
     if dry_run:
         client.close()  # made only to read the configured delay; it never connects
@@ -152,15 +158,15 @@ def sync(
 
 
 def _source_tasks(
-    app: AppContext, ids: tuple[str, ...], all_: bool, plan: SyncPlan, older_than: float
+    app: AppContext, named: list[int], all_: bool, plan: SyncPlan, older_than: float
 ) -> list[SourceTask]:
     from catalog.sources import source_names
     from catalog.sync_sources import plan_source_sync
 
     catalog = app.catalog
     enabled = source_names()  # CATALOG_SOURCES
-    if ids:
-        paper_ids = [catalog.find_paper(i).id for i in plan.ids]
+    if plan.mode == "ids":
+        paper_ids = list(dict.fromkeys([catalog.find_paper(i).id for i in plan.ids] + named))
         return plan_source_sync(catalog, paper_ids, sources=enabled)
     days = 0 if all_ else older_than
     return plan_source_sync(catalog, sources=enabled, older_than=timedelta(days=days))
