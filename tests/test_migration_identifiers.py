@@ -12,10 +12,10 @@ from sqlalchemy import text
 
 from catalog.records import Identifier
 from catalog.store.catalog import Catalog
-from catalog.store.engine import make_engine
 from catalog.store.identifiers import identifiers_of
-from catalog.store.migrate import HEAD, alembic_config, current_revision, upgrade
+from catalog.store.migrate import HEAD, current_revision
 from catalog.store.works import store_work
+from tests.migration_helpers import database_at, downgraded
 from tests.test_store import CONCRETE, GUMBEL
 from tests.test_store_identifiers import CROSSREF
 
@@ -41,37 +41,32 @@ _PAPERS = [
 
 
 def _make_0006_database(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        assert upgrade(engine, "0006") == (None, "0006")
-        with engine.begin() as conn:
-            for pid, arxiv_id, doi, title, link, venue, kind, key, synced, source in _PAPERS:
-                conn.execute(
-                    text(
-                        "INSERT INTO paper (id, arxiv_id, version, doi, title, title_key, url,"
-                        " venue, entry_type, citation_key, categories, extra_fields, published,"
-                        " synced_at, sync_source, created_at) VALUES (:id, :arxiv_id, :version,"
-                        " :doi, :title, :title_key, :url, :venue, :entry_type, :key, '[]',"
-                        " :extra, :published, :synced, :source, '2019-06-01 00:00:00')"
-                    ),
-                    {
-                        "id": pid, "arxiv_id": arxiv_id, "version": 1 if arxiv_id else None,
-                        "doi": doi, "title": title, "title_key": title.lower(), "url": link,
-                        "venue": venue, "entry_type": kind, "key": key,
-                        "extra": '{"note": "kept"}' if pid == 5 else "{}",
-                        "published": "2016-11-02 00:00:00" if arxiv_id else None,
-                        "synced": "2020-01-01 00:00:00" if synced else None, "source": source,
-                    },
-                )  # fmt: skip
-            conn.execute(text("INSERT INTO author (name) VALUES ('Chris J. Maddison')"))
+    with database_at(url, "0006") as conn:
+        for pid, arxiv_id, doi, title, link, venue, kind, key, synced, source in _PAPERS:
             conn.execute(
                 text(
-                    "INSERT INTO paper_author (paper_id, position, author_id)"
-                    " SELECT 1, 0, id FROM author"
-                )
+                    "INSERT INTO paper (id, arxiv_id, version, doi, title, title_key, url,"
+                    " venue, entry_type, citation_key, categories, extra_fields, published,"
+                    " synced_at, sync_source, created_at) VALUES (:id, :arxiv_id, :version,"
+                    " :doi, :title, :title_key, :url, :venue, :entry_type, :key, '[]',"
+                    " :extra, :published, :synced, :source, '2019-06-01 00:00:00')"
+                ),
+                {
+                    "id": pid, "arxiv_id": arxiv_id, "version": 1 if arxiv_id else None,
+                    "doi": doi, "title": title, "title_key": title.lower(), "url": link,
+                    "venue": venue, "entry_type": kind, "key": key,
+                    "extra": '{"note": "kept"}' if pid == 5 else "{}",
+                    "published": "2016-11-02 00:00:00" if arxiv_id else None,
+                    "synced": "2020-01-01 00:00:00" if synced else None, "source": source,
+                },
+            )  # fmt: skip
+        conn.execute(text("INSERT INTO author (name) VALUES ('Chris J. Maddison')"))
+        conn.execute(
+            text(
+                "INSERT INTO paper_author (paper_id, position, author_id)"
+                " SELECT 1, 0, id FROM author"
             )
-    finally:
-        engine.dispose()
+        )
 
 
 def test_upgrade_from_0006_carries_identifiers_over(db_url: str) -> None:
@@ -131,21 +126,9 @@ def test_upgrade_from_0006_carries_identifiers_over(db_url: str) -> None:
 
 def test_downgrade_to_0006_and_back(db_url: str) -> None:
     _make_0006_database(db_url)
-    from alembic import command
-
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        with engine.begin() as conn:
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0006")
-            assert current_revision(conn) == "0006"
-            dois = conn.execute(text("SELECT id, doi FROM paper ORDER BY id")).all()
+    with downgraded(db_url, "0006") as conn:
+        dois = conn.execute(text("SELECT id, doi FROM paper ORDER BY id")).all()
         assert dois[0] == (1, "10.5555/concrete.2017")
-        assert upgrade(engine) == ("0006", HEAD)
-    finally:
-        engine.dispose()
     with Catalog.open(db_url) as catalog:
         assert catalog.find_paper("doi:10.5555/concrete.2017").id == 1
 

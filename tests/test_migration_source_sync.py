@@ -10,33 +10,28 @@ from sqlalchemy import text
 
 from catalog.records import Identifier
 from catalog.store.catalog import Catalog
-from catalog.store.engine import make_engine
 from catalog.store.identifiers import mark_synced
-from catalog.store.migrate import HEAD, alembic_config, current_revision, upgrade
+from catalog.store.migrate import HEAD, current_revision
+from tests.migration_helpers import database_at, downgraded
 
 
 def _make_0008_database(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        assert upgrade(engine, "0008") == (None, "0008")
-        with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO paper (id, arxiv_id, doi, title, title_key, url, categories,"
-                    " extra_fields, field_sources, sync_source, created_at) VALUES (1, NULL,"
-                    " '10.1038/nature20101', 'Hybrid computing', 'hybrid computing',"
-                    " 'https://doi.org/10.1038/nature20101', '[]', '{}', '{}', 'post',"
-                    " '2019-06-01 00:00:00')"
-                )
+    with database_at(url, "0008") as conn:
+        conn.execute(
+            text(
+                "INSERT INTO paper (id, arxiv_id, doi, title, title_key, url, categories,"
+                " extra_fields, field_sources, sync_source, created_at) VALUES (1, NULL,"
+                " '10.1038/nature20101', 'Hybrid computing', 'hybrid computing',"
+                " 'https://doi.org/10.1038/nature20101', '[]', '{}', '{}', 'post',"
+                " '2019-06-01 00:00:00')"
             )
-            conn.execute(
-                text(
-                    "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
-                    " VALUES (1, 'doi', '10.1038/nature20101', 'post', '2019-06-01 00:00:00')"
-                )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
+                " VALUES (1, 'doi', '10.1038/nature20101', 'post', '2019-06-01 00:00:00')"
             )
-    finally:
-        engine.dispose()
+        )
 
 
 def test_upgrade_from_0008_keeps_rows_and_adds_empty_sync_columns(db_url: str) -> None:
@@ -67,17 +62,5 @@ def test_upgrade_from_0008_keeps_rows_and_adds_empty_sync_columns(db_url: str) -
 
 def test_downgrade_to_0008_and_back(db_url: str) -> None:
     _make_0008_database(db_url)
-    from alembic import command
-
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        with engine.begin() as conn:
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0008")
-            assert current_revision(conn) == "0008"
-            assert conn.execute(text("SELECT count(*) FROM paper_identifier")).scalar() == 1
-        assert upgrade(engine) == ("0008", HEAD)
-    finally:
-        engine.dispose()
+    with downgraded(db_url, "0008") as conn:
+        assert conn.execute(text("SELECT count(*) FROM paper_identifier")).scalar() == 1

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from catalog.store.catalog import Catalog
-from catalog.store.engine import make_engine
-from catalog.store.migrate import HEAD, alembic_config, current_revision, upgrade
+from catalog.store.migrate import HEAD, current_revision
 from catalog.store.search import SearchFilters, year_condition
+from tests.migration_helpers import database_at, downgraded
 
 # id, arxiv_id, v1 date, paper.year (the published record's, or v1's), the year shown
 _PAPERS = [
@@ -24,26 +24,20 @@ _PAPERS = [
 
 
 def _make_0007_database(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        assert upgrade(engine, "0007") == (None, "0007")
-        with engine.begin() as conn:
-            for pid, arxiv_id, published, year, _ in _PAPERS:
-                conn.execute(
-                    text(
-                        "INSERT INTO paper (id, arxiv_id, version, title, title_key, categories,"
-                        " extra_fields, published, year, created_at) VALUES (:id, :arxiv_id,"
-                        " :version, :title, :title, '[]', '{}', :published, :year,"
-                        " '2019-06-01 00:00:00')"
-                    ),
-                    {
-                        "id": pid, "arxiv_id": arxiv_id, "version": 1 if arxiv_id else None,
-                        "title": f"paper {pid}", "published": published, "year": year,
-                    },
-                )  # fmt: skip
-    finally:
-        engine.dispose()
-
+    with database_at(url, "0007") as conn:
+        for pid, arxiv_id, published, year, _ in _PAPERS:
+            conn.execute(
+                text(
+                    "INSERT INTO paper (id, arxiv_id, version, title, title_key, categories,"
+                    " extra_fields, published, year, created_at) VALUES (:id, :arxiv_id,"
+                    " :version, :title, :title, '[]', '{}', :published, :year,"
+                    " '2019-06-01 00:00:00')"
+                ),
+                {
+                    "id": pid, "arxiv_id": arxiv_id, "version": 1 if arxiv_id else None,
+                    "title": f"paper {pid}", "published": published, "year": year,
+                },
+            )  # fmt: skip
 
 def _indexes(catalog: Catalog) -> set[str]:
     return {ix["name"] or "" for ix in inspect(catalog.engine).get_indexes("paper")}
@@ -76,21 +70,9 @@ def test_upgrade_from_0007_finds_each_year_by_its_indexes(db_url: str) -> None:
 
 def test_downgrade_to_0007_and_back(db_url: str) -> None:
     _make_0007_database(db_url)
-    from alembic import command
-
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        with engine.begin() as conn:
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0007")
-            assert current_revision(conn) == "0007"
-        names = {ix["name"] for ix in inspect(engine).get_indexes("paper")}
+    with downgraded(db_url, "0007") as conn:
+        names = {ix["name"] for ix in inspect(conn).get_indexes("paper")}
         assert "ix_paper_published" in names and "ix_paper_year" not in names
-        assert upgrade(engine) == ("0007", HEAD)
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.parametrize("year", [1500, 2095])
