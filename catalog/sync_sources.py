@@ -31,8 +31,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from catalog.progress import BatchNews
 from catalog.records import Identifier
 from catalog.store.catalog import Catalog, as_utc, utcnow
 
@@ -169,11 +170,12 @@ def run_source_sync(
     tasks: Sequence[SourceTask],
     *,
     source_names: Sequence[str] | None = None,
-    on_batch: Callable[[SourceSyncReport, str], None] | None = None,
+    progress: Callable[[BatchNews], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> SourceSyncReport:
     """Ask each task's source, a batch at a time, and store each batch in its own
-    transaction. Ctrl-C stops it with every finished batch kept (``interrupted``)."""
+    transaction. Ctrl-C stops it with every finished batch kept (``interrupted``).
+    ``progress`` hears of each request, retry and finished batch."""
     from catalog.sources import enabled_sources
 
     report = SourceSyncReport(planned=len(tasks))
@@ -189,11 +191,22 @@ def run_source_sync(
     report.batches = len(batches)
     started = time.monotonic()
 
+    def tell(kind: Literal["request", "retry", "batch"], detail: str = "") -> None:
+        if progress is not None:
+            progress(
+                BatchNews(
+                    kind, report.done, report.planned, report.requests, report.retries,
+                    report.batches_done, report.batches, detail,
+                )
+            )  # fmt: skip
+
     def on_event(event: Any) -> None:
         if event.kind == "request":
             report.requests += 1
+            tell("request")
         elif event.kind == "retry":
             report.retries += 1
+            tell("retry")
 
     try:
         with enabled_sources(source_names, on_event=on_event) as sources:
@@ -204,9 +217,8 @@ def run_source_sync(
                     continue
                 _one_batch(catalog, source, name, batch, report)
                 report.batches_done += 1
-                if on_batch is not None:
-                    plural = "identifier" if len(batch) == 1 else "identifiers"
-                    on_batch(report, f"{name}: {len(batch)} {plural}")
+                plural = "identifier" if len(batch) == 1 else "identifiers"
+                tell("batch", f"{name}: {len(batch)} {plural}")
     except KeyboardInterrupt:
         report.interrupted = True
     report.elapsed = time.monotonic() - started

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,38 @@ def test_sync_ids_name_papers_by_any_identifier_key_or_number(
     assert bad.exit_code == 2, bad.output
     assert "'no such paper!'" in bad.stderr and "citation key" in bad.stderr
     assert servers.requests == asked
+
+
+def test_progress_hears_each_request_and_batch_and_draws_a_bar_on_a_terminal(
+    serve: Callable[..., Servers], tmp_path: Path
+) -> None:
+    import io
+
+    from catalog.cli.output import BatchProgress
+    from catalog.progress import BatchNews
+    from catalog.store.catalog import Catalog
+    from catalog.sync_sources import plan_source_sync, run_source_sync
+
+    resolved(serve, tmp_path)
+    news: list[BatchNews] = []
+    stream = io.StringIO()
+    bar = BatchProgress(stream, tty=True, unit="identifiers")
+    with Catalog.open() as catalog:
+        tasks = plan_source_sync(catalog, older_than=timedelta(0))
+
+        def hear(item: BatchNews) -> None:
+            news.append(item)
+            bar(item)
+
+        report = run_source_sync(catalog, tasks, progress=hear)
+    bar.finish()
+    batches = [n for n in news if n.kind == "batch"]
+    assert len(batches) == report.batches_done == report.batches
+    assert sum(n.kind == "request" for n in news) == report.requests > 0
+    assert batches[-1].done == batches[-1].total == report.planned == len(tasks)
+    text = stream.getvalue()
+    assert text.count("\r") == len(news) and text.endswith("\n")
+    assert f"{len(tasks)}/{len(tasks)} identifiers  batch {report.batches}/{report.batches}" in text
 
 
 def backdate_answers() -> None:

@@ -134,10 +134,11 @@ class BatchProgress:
 
     WIDTH = 30
 
-    def __init__(self, stream: TextIO, tty: bool, name: str = "sync") -> None:
+    def __init__(self, stream: TextIO, tty: bool, name: str = "sync", unit: str = "papers") -> None:
         self.stream = stream
         self.tty = tty
         self.name = name
+        self.unit = unit
         self.drawn = False
 
     def __call__(self, news: BatchNews) -> None:
@@ -145,7 +146,7 @@ class BatchProgress:
             filled = self.WIDTH * news.done // news.total if news.total else self.WIDTH
             bar = "#" * filled + "-" * (self.WIDTH - filled)
             line = (
-                f"[{bar}] {news.done}/{news.total} papers  batch {news.batches_done}/"
+                f"[{bar}] {news.done}/{news.total} {self.unit}  batch {news.batches_done}/"
                 f"{news.batches}  {plural(news.requests, 'request')}  "
                 f"{plural(news.retries, 'retry', 'retries')}"
             )
@@ -154,7 +155,7 @@ class BatchProgress:
             self.drawn = True
         elif news.kind == "batch":
             self.stream.write(
-                f"{self.name}: {news.detail} ({news.done}/{news.total} papers, "
+                f"{self.name}: {news.detail} ({news.done}/{news.total} {self.unit}, "
                 f"{plural(news.requests, 'request')}, "
                 f"{plural(news.retries, 'retry', 'retries')})\n"
             )

@@ -182,16 +182,12 @@ def _sync_sources(
     """The published-record sources' part of a sync, after arXiv's; one report of both."""
     from catalog.sync_sources import run_source_sync
 
-    def on_batch(report: SourceSyncReport, detail: str) -> None:
-        if not sys.stderr.isatty():
-            click.echo(
-                f"sync: {detail} ({report.done}/{report.planned} identifiers, "
-                f"{plural(report.requests, 'request')})",
-                err=True,
-            )
-
+    progress = BatchProgress(sys.stderr, sys.stderr.isatty(), unit="identifiers")
     click.echo(f"sync: {plural(len(tasks), 'identifier')} at {_per_source(tasks)}", err=True)
-    sources = run_source_sync(app.catalog, tasks, on_batch=on_batch)
+    try:
+        sources = run_source_sync(app.catalog, tasks, progress=progress)
+    finally:
+        progress.finish()
     if fmt == "json":
         data = _report_json(arxiv) if arxiv is not None else {}
         data["sources"] = _sources_json(sources)
