@@ -52,6 +52,35 @@ def parse_version_date(text: str | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def version_stamp(text: str | None) -> str | None:
+    """An RFC 2822 date as SQLite stores it, naive UTC ``YYYY-MM-DD HH:MM:SS``: what
+    ``store.db_stamp(parse_version_date(text), "sqlite")`` gives, without the datetime in
+    between (for arXiv's own shape; a snapshot has a million and a half of them, and
+    making then printing the datetime was a quarter of reading a line)."""
+    if not text:
+        return None
+    m = _RFC2822.match(text)
+    if m is not None:
+        month = _MONTHS.get(m.group(2).lower())
+        if month is not None:
+            day, year = int(m.group(1)), int(m.group(3))
+            hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+            leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            if not (
+                year >= 1 and 1 <= day <= _DAYS[month - 1] + leap
+                and hour < 24 and minute < 60 and second < 60
+            ):  # fmt: skip
+                return None  # what datetime() refuses
+            return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}"
+    when = parse_version_date(text)
+    if when is None:
+        return None
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
 def parse_size_kb(text: str | None) -> int | None:
     """``37kb`` -> 37, ``1.2mb`` -> 1229; None when absent or unreadable."""
     if not text:
