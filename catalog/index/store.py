@@ -47,6 +47,11 @@ _RECORD_COLUMNS = (
     "arxiv_id", "title", "title_key", "authors", "abstract", "categories", "dois",
     "journal_ref", "comments", "version", "published", "updated", "datestamp", "deleted",
 )  # fmt: skip
+# The b-tree indexes of ix0001 that a first fill makes at its end (ArxivIndex.bulk_load).
+_FILL_INDEXES = {
+    f"ix_arxiv_record_{column}": f"CREATE INDEX ix_arxiv_record_{column} ON arxiv_record ({column})"
+    for column in ("title_key", "datestamp")
+}
 _VERSION_COLUMNS = ("number", "date", "size_kb", "withdrawn")
 _UPDATE_RECORD = ", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLUMNS[1:])
 # Only a record at least as new as the stored one replaces it.
@@ -351,23 +356,37 @@ class ArxivIndex:
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
         """Around a snapshot load. On SQLite, the full-text index is tuned for one big
-        write (see :func:`_tune_fts`), and a first fill (an empty index) commits without
-        waiting for the disk (``synchronous = OFF``): each batch still reaches the WAL
-        through the operating system before its commit returns, so a load killed at any
-        moment leaves the batches committed so far, whole; only a machine that loses
-        power mid-load could lose more, and the index held nothing else to lose. At the
-        end the WAL is written back to the file and synced, so a finished load is as
-        durable as any other write."""
+        write (see :func:`_tune_fts`), and a first fill (an empty index):
+
+        * commits without waiting for the disk (``synchronous = OFF``): each batch still
+          reaches the WAL through the operating system before its commit returns, so a
+          load killed at any moment leaves the batches committed so far, whole; only a
+          machine that loses power mid-load could lose more, and the index held nothing
+          else to lose;
+        * goes without the b-tree indexes on ``title_key`` and ``datestamp``
+          (:data:`_FILL_INDEXES`), made once at the end from the sorted keys: kept up
+          row by row they cost a quarter of storing a record, and more as they outgrow
+          the cache (title keys come in no order). A load killed before the end leaves
+          them out; the next load or harvest makes them first (:meth:`restore_indexes`),
+          and lookups by title work meanwhile, by a scan.
+
+        At the end the WAL is written back to the file and synced, so a finished load is
+        as durable as any other write."""
         if self.dialect != "sqlite":
             yield
             return
+        self.restore_indexes()  # a killed first fill's
         self._first_fill = self.is_empty()
         with self._write() as conn:
             _tune_fts(conn, loading=True)
+            if self._first_fill:
+                for name in _FILL_INDEXES:
+                    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
         try:
             yield
         finally:
             self._first_fill = False
+            self.restore_indexes()
             with self._write() as conn:
                 _tune_fts(conn, loading=False)
             with self.engine.connect() as conn:
@@ -376,9 +395,28 @@ class ArxivIndex:
                 raw.execute("PRAGMA synchronous = NORMAL")
                 raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # syncs WAL, then the file
 
+    def restore_indexes(self) -> None:
+        """Make the b-tree indexes a first fill goes without, if they are missing (a
+        load killed before its end). Held under :meth:`exclusive`, by each write run."""
+        if self.dialect != "sqlite":
+            return
+        with self._write() as conn:
+            have = {
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'index'"
+                    " AND tbl_name = 'arxiv_record'"
+                )
+            }
+            for name, create in _FILL_INDEXES.items():
+                if name not in have:
+                    conn.exec_driver_sql(create)
+
     def tune_for_pages(self) -> None:
-        """The full-text settings for harvested pages (a killed load may have left its own)."""
+        """The settings for harvested pages: the full-text index's and the b-tree
+        indexes (a killed load may have left its own, or none)."""
         if self.dialect == "sqlite":
+            self.restore_indexes()
             with self._write() as conn:
                 _tune_fts(conn, loading=False)
 

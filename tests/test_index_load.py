@@ -1,0 +1,181 @@
+"""The snapshot load's first fill: what it leaves when it finishes and when it is killed.
+
+A first fill (an empty SQLite index) goes without the b-tree indexes on ``title_key``
+and ``datestamp`` and makes them at its end; a load killed with SIGKILL in the middle of
+a batch keeps the batches committed before it, stays usable (lookups by title scan), and
+the next load or harvest makes the indexes and ends with every record exactly once and
+the same search results as a load that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from catalog.index.harvest import load_snapshot
+from catalog.index.record import IndexRecord
+from catalog.index.snapshot import record_from_json, snapshot_rows
+from catalog.index.store import ArxivIndex, prepare_rows
+from tests.oai_server import generate_papers, snapshot_line
+
+PAPERS = generate_papers(600, seed=11)
+FILL_INDEXES = {"ix_arxiv_record_title_key", "ix_arxiv_record_datestamp"}
+# Words of the corpus: one, two, and a prefix, as people search.
+QUERIES = [
+    PAPERS[0].flat_title.split()[0],
+    " ".join(PAPERS[10].flat_title.split()[:2]),
+    PAPERS[20].flat_title.split()[-1][:4],
+    PAPERS[30].author_names[0].split()[-1],
+]
+
+
+def write_snapshot(path: Path) -> Path:
+    path.write_text("".join(snapshot_line(p) + "\n" for p in PAPERS), encoding="utf-8")
+    return path
+
+
+def indexes(url: str) -> set[str]:
+    with ArxivIndex.open(url) as index, index.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'arxiv_record'"
+        )
+        return {r[0] for r in rows} & FILL_INDEXES
+
+
+def counts(url: str) -> dict[str, int]:
+    with ArxivIndex.open(url) as index, index.read() as conn:
+        rows = conn.exec_driver_sql("SELECT arxiv_id, COUNT(*) FROM arxiv_record GROUP BY 1")
+        return {r[0]: r[1] for r in rows}
+
+
+def results(url: str) -> dict[str, list[str]]:
+    with ArxivIndex.open(url) as index:
+        return {q: [r.arxiv_id for r in index.search(q, limit=0)] for q in QUERIES}
+
+
+# The child: a load whose fourth batch is killed after its rows went in, before it commits.
+_KILLED_LOAD = """
+import os, signal, sys
+from pathlib import Path
+import catalog.index.store as store
+from catalog.index.harvest import load_snapshot
+from catalog.index.store import ArxivIndex
+
+calls = []
+real = store._sqlite_append
+
+def append_then_die(conn, rows):
+    done = real(conn, rows)
+    calls.append(done)
+    if len(calls) == 4:
+        os.kill(os.getpid(), signal.SIGKILL)  # inside the batch's transaction
+    return done
+
+store._sqlite_append = append_then_die
+with ArxivIndex.open(sys.argv[1]) as index:
+    load_snapshot(index, Path(sys.argv[2]), batch_size=100, parallel=False)
+"""
+
+
+def test_a_first_fill_ends_with_its_indexes_and_finds_by_title(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    path = write_snapshot(tmp_path / "snapshot.json")
+    with ArxivIndex.open(sqlite_url) as index:
+        load_snapshot(index, path, batch_size=100)
+        with index.read() as conn:
+            plan = " ".join(
+                str(r[-1])
+                for r in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT id FROM arxiv_record WHERE title_key = 'x'"
+                )
+            )
+        assert "ix_arxiv_record_title_key" in plan
+        assert [r.arxiv_id for r in index.by_title(PAPERS[7].flat_title)] == [PAPERS[7].arxiv_id]
+    assert indexes(sqlite_url) == FILL_INDEXES
+    assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS}
+
+
+@pytest.mark.slow
+def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    path = write_snapshot(tmp_path / "snapshot.json")
+    child = subprocess.run(
+        [sys.executable, "-c", _KILLED_LOAD, sqlite_url, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    # Three batches committed, the fourth rolled back whole; the indexes are not made yet.
+    assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS[:300]}
+    assert indexes(sqlite_url) == set()
+    with ArxivIndex.open(sqlite_url) as index:  # usable meanwhile
+        assert [r.arxiv_id for r in index.by_title(PAPERS[5].flat_title)] == [PAPERS[5].arxiv_id]
+        assert index.get(PAPERS[299].arxiv_id) is not None
+        assert index.get(PAPERS[300].arxiv_id) is None
+        load_snapshot(index, path, batch_size=100)  # again: the rest goes in
+
+    assert indexes(sqlite_url) == FILL_INDEXES
+    assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS}
+    whole = f"sqlite:///{tmp_path / 'whole' / 'catalog.sqlite'}"
+    with ArxivIndex.open(whole) as index:
+        load_snapshot(index, path, batch_size=100)
+    assert results(sqlite_url) == results(whole)
+    assert all(results(whole).values())  # the queries find something
+
+
+def test_a_harvest_after_a_killed_load_makes_the_indexes_first(sqlite_url: str) -> None:
+    with ArxivIndex.open(sqlite_url) as index:
+        index.store([IndexRecord("2401.00001", "Graph kernels")])
+        with index._write() as conn:  # what a killed first fill leaves
+            for name in FILL_INDEXES:
+                conn.exec_driver_sql(f"DROP INDEX {name}")
+        assert index.by_title("graph KERNELS")[0].arxiv_id == "2401.00001"  # by a scan
+        index.tune_for_pages()  # what harvest() does first
+    assert indexes(sqlite_url) == FILL_INDEXES
+
+
+def test_the_snapshot_rows_are_what_the_record_makes() -> None:
+    """The reader's short way (rows straight from the JSON) and the record's way agree,
+    on arXiv's shapes and on odd ones (unknown version labels, numbers for strings,
+    unreadable dates, versions out of order, a null DOI)."""
+    lines = [json.loads(snapshot_line(p)) for p in PAPERS[:200]]
+    odd = dict(lines[0])
+    odd["versions"] = [
+        {"version": "V3", "created": "Tue, 3 Mar 2020 10:00:00 +0100"},
+        {"version": "v1", "created": "Mon, 30 Feb 2020 10:00:00 GMT"},  # no such day
+        {"version": 2, "created": "2 Mar 2020 09:00 GMT"},
+        {"version": "vx", "created": "Mon, 2 Mar 2020 10:00:00 GMT"},
+        {"version": "v4", "created": None},
+        "not a version",
+    ]
+    odd.update({"doi": None, "comments": 7, "journal-ref": "  J. Odd  1 ", "authors_parsed": []})
+    leap = dict(lines[1])
+    leap["versions"] = [{"version": "v1", "created": "Sat, 29 Feb 2020 23:59:59 GMT"}]
+    for data in [*lines, odd, leap]:
+        for dialect in ("sqlite", "postgresql"):
+            row, versions, day = snapshot_rows(orjson.loads(orjson.dumps(data)), dialect)
+            made = prepare_rows([record_from_json(data)], dialect)
+            assert ([row], versions) == (made.records, made.versions)
+            assert day == record_from_json(data).datestamp
+
+
+def test_a_line_that_is_not_utf8_or_not_json_is_named(sqlite_url: str, tmp_path: Path) -> None:
+    from catalog.index.snapshot import SnapshotError
+
+    good = snapshot_line(PAPERS[0]).encode()
+    cases = ((b'{"id": "\xff"}', "line 3: not UTF-8 text"), (b'{"id": 1', "line 3: not JSON"))
+    for bad, said in cases:
+        path = tmp_path / "bad.json"
+        path.write_bytes(good + b"\n\n" + bad + b"\n")
+        with ArxivIndex.open(sqlite_url) as index, pytest.raises(SnapshotError, match=said):
+            load_snapshot(index, path, parallel=False)
