@@ -107,3 +107,19 @@ def test_fields_as_arxiv_writes_them() -> None:
         "10.3/c",
     )
     assert split_authors('A. Author and B. M\\"uller') == ("A. Author", "B. Müller")
+
+
+def test_a_page_in_another_encoding_reads_the_same_and_a_dtd_anywhere_is_refused() -> None:
+    plain = parse_page(io.BytesIO(PAGE))
+    utf16 = PAGE.decode("utf-8").replace("encoding='UTF-8'", "encoding='UTF-16'").encode("utf-16")
+    latin = PAGE.decode("utf-8").replace("encoding='UTF-8'", "encoding='ISO-8859-1'")
+    for body in (utf16, latin.encode("latin-1", errors="replace")):
+        other = parse_page(io.BytesIO(body))
+        assert [r.arxiv_id for r in other.records] == [r.arxiv_id for r in plain.records]
+        assert other.token == plain.token
+    assert parse_page(io.BytesIO(utf16)).records == plain.records
+    # A DTD after the first chunk, and one cut in two by a chunk's end, are both seen.
+    for pad in (70_000, 65_536 - len(b"<?xml version='1.0'?>") - 4):
+        body = b"<?xml version='1.0'?>" + b" " * pad + b'<!DOCTYPE x [<!ENTITY a "a">]><x/>'
+        with pytest.raises(MalformedPage, match="refused"):
+            parse_page(io.BytesIO(body))

@@ -136,6 +136,21 @@ def split_authors(text: str | None) -> tuple[str, ...]:
     """arXivRaw's one-string author list as names."""
     if not text:
         return ()
+    if "(" not in text and ")" not in text:  # no affiliations: every comma splits
+        names = text.split(",")
+    else:
+        names = _split_top_level(text)
+    out: list[str] = []
+    for chunk in names:
+        for name in _AND.split(chunk):
+            name = one_line(name)
+            if name:
+                out.append(plain_name(name))
+    return tuple(out)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses, the parenthesised parts dropped."""
     names: list[str] = []
     depth = 0
     current: list[str] = []
@@ -151,13 +166,7 @@ def split_authors(text: str | None) -> tuple[str, ...]:
             else:
                 current.append(ch)
     names.append("".join(current))
-    out: list[str] = []
-    for chunk in names:
-        for name in _AND.split(chunk):
-            name = one_line(name)
-            if name:
-                out.append(plain_name(name))
-    return tuple(out)
+    return names
 
 
 def plain_name(name: str) -> str:
