@@ -148,7 +148,7 @@ def _end_events(source: IO[bytes]) -> Iterator[tuple[str, Any]]:
 
         yield from iterparse(_Rewound(first, source), events=("end",))
         return
-    parser = XMLPullParser(events=("end",))
+    parser: Any = XMLPullParser(events=("end",))  # only ("end", element) events
     chunk, tail = first, b""
     while chunk:
         if any(mark in tail + chunk[:16] or mark in chunk for mark in _DTD):
