@@ -36,6 +36,11 @@ sys.path.insert(0, str(ROOT))
 from tests.oai_server import OaiStandIn, generate_papers, make_paper, snapshot_line  # noqa: E402
 
 CHUNK = 20_000
+# Issue 13 part 5's goals, printed beside each figure.
+GOAL_LOAD = 20_000  # snapshot records/s
+GOAL_PAGES = 5_000  # OAI-PMH records/s, the server's pacing not counted
+GOAL_TITLE_MS = 10
+GOAL_SEARCH_MS = 100
 
 
 def _chunk(args: tuple[int, int, int]) -> str:
@@ -175,7 +180,7 @@ def lookups(url: str, snapshot: Path, n: int, rng: random.Random) -> dict[str, f
     words = ["quantum graph", "neural kernel", "diffusion topology", "learning", "kelo",
              "graph kernel learning", "topology quantum neural"]  # fmt: skip
     with ArxivIndex.open(url) as index:
-        by_title, by_id, search = [], [], []
+        by_title, by_id, search, search_cpu = [], [], [], []
         for title in titles:
             t0 = time.perf_counter()
             found = index.by_title(title)
@@ -189,9 +194,10 @@ def lookups(url: str, snapshot: Path, n: int, rng: random.Random) -> dict[str, f
             index.search(query, limit=20)
         for _ in range(5):
             for query in words:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 hits[query] = len(index.search(query, limit=20))
                 search.append(time.perf_counter() - t0)
+                search_cpu.append(time.process_time() - c0)
         status = index.status()
     return {
         "title_ms": statistics.median(by_title) * 1000,
@@ -199,13 +205,18 @@ def lookups(url: str, snapshot: Path, n: int, rng: random.Random) -> dict[str, f
         "id_ms": statistics.median(by_id) * 1000,
         "search_ms": statistics.median(search) * 1000,
         "search_max_ms": max(search) * 1000,
+        "search_cpu_ms": statistics.median(search_cpu) * 1000,
         "bytes_per_record": status.bytes_on_disk / max(status.records, 1),
         "records": status.records,
     }
 
 
-def oai_pages(url: str, pages: int, page_size: int = 2500) -> dict[str, float]:
-    """Pages fetched from the stand-in first (not timed), then parsed and stored."""
+def oai_pages(url: str, pages: int, seed: int, page_size: int = 2500) -> dict[str, float]:
+    """Pages fetched from the stand-in first (not timed), then parsed and stored. Their
+    ids are the snapshot's first ones: with ``seed`` 1 the records' text is the
+    snapshot's (an update that keeps the full-text entries), with another seed every
+    record's title, authors and abstract changed (they leave the full-text index and go
+    in again)."""
     import io
 
     import httpx
@@ -214,7 +225,7 @@ def oai_pages(url: str, pages: int, page_size: int = 2500) -> dict[str, float]:
     from catalog.index.oai import list_records_params, parse_page, resume_params
     from catalog.index.store import ArxivIndex, HarvestState
 
-    papers = generate_papers(pages * page_size, seed=7)  # ids as the snapshot's: updates
+    papers = generate_papers(pages * page_size, seed=seed)  # ids as the snapshot's
     bodies = []
     with OaiStandIn(papers, page_size=page_size) as server, httpx.Client() as http:
         params = list_records_params("arXivRaw", None, None, None)
@@ -290,22 +301,26 @@ def main() -> None:
         same = run_child(
             "load", str(head_of(snapshot, args.baseline)), f"sqlite:///{work / 'same' / 'c.sqlite'}"
         )
-        _print_load(f"catalog harvest --snapshot (SQLite, the same {args.baseline:,})", same)
+        _print_load(
+            f"catalog harvest --snapshot (SQLite, the same {args.baseline:,})", same, GOAL_LOAD
+        )
         load = run_child("load", str(snapshot), sqlite)
-        _print_load(f"catalog harvest --snapshot (SQLite, {args.records:,})", load)
+        _print_load(f"catalog harvest --snapshot (SQLite, {args.records:,})", load, GOAL_LOAD)
         checkpoint(sqlite)
         found = lookups(sqlite, snapshot, args.records, rng)
         _print_lookups("SQLite", found)
-        _print_pages(oai_pages(sqlite, args.pages))
+        _print_pages(oai_pages(sqlite, args.pages, seed=7), "text changed")
+        _print_pages(oai_pages(sqlite, args.pages, seed=1), "text unchanged")
         if not args.no_pg:
             _postgres(snapshot, args, rng)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _print_load(label: str, load: dict[str, float]) -> None:
+def _print_load(label: str, load: dict[str, float], goal: int | None = None) -> None:
+    aim = f" [goal {goal:,}/s]" if goal else ""
     print(
-        f"{label}: {load['records'] / load['seconds']:>9,.0f} records/s"
+        f"{label}: {load['records'] / load['seconds']:>9,.0f} records/s{aim}"
         f" ({load['seconds']:.0f} s), peak {load['peak_kb'] / 1024:,.0f} MB"
         f" (reader process {load['reader_peak_kb'] / 1024:,.0f} MB)",
         flush=True,
@@ -313,11 +328,13 @@ def _print_load(label: str, load: dict[str, float]) -> None:
     _print_cpu(load)
 
 
-def _print_pages(pages: dict[str, float]) -> None:
+def _print_pages(pages: dict[str, float], what: str) -> None:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"  OAI-PMH pages parsed and stored: {pages['records'] / pages['seconds']:,.0f}"
-        f" records/s, {pages['records'] / pages['cpu']:,.0f} per CPU second"
-        f" ({pages['pages']:.0f} pages of 2,500, updates of stored records)",
+        f"  OAI-PMH pages parsed and stored ({what}): {pages['records'] / pages['seconds']:,.0f}"
+        f" records/s [goal {GOAL_PAGES:,}/s], {pages['records'] / pages['cpu']:,.0f} per CPU"
+        f" second ({pages['pages']:.0f} pages of 2,500, updates of stored records;"
+        f" load average {load})",
         flush=True,
     )
 
@@ -338,9 +355,10 @@ def _print_cpu(run: dict[str, float]) -> None:
 
 def _print_lookups(backend: str, found: dict[str, float]) -> None:
     print(
-        f"  {backend}: title lookup median {found['title_ms']:.2f} ms (p95 "
-        f"{found['title_p95_ms']:.2f}), id lookup {found['id_ms']:.2f} ms, search median "
-        f"{found['search_ms']:.1f} ms (max {found['search_max_ms']:.0f}), "
+        f"  {backend}: title lookup median {found['title_ms']:.2f} ms [goal {GOAL_TITLE_MS} ms]"
+        f" (p95 {found['title_p95_ms']:.2f}), id lookup {found['id_ms']:.2f} ms, search median "
+        f"{found['search_ms']:.1f} ms [goal {GOAL_SEARCH_MS} ms] (max "
+        f"{found['search_max_ms']:.0f}; CPU median {found['search_cpu_ms']:.1f} ms), "
         f"{found['bytes_per_record']:,.0f} bytes on disk per record",
         flush=True,
     )
@@ -361,9 +379,11 @@ def _postgres(snapshot: Path, args: argparse.Namespace, rng: random.Random) -> N
         _print_load(
             f"catalog harvest --snapshot (PostgreSQL, COPY, {n:,})",
             run_child("load", str(source), url),
+            GOAL_LOAD,
         )
         _print_lookups("PostgreSQL", lookups(url, source, n, rng))
-        _print_pages(oai_pages(url, args.pages))
+        _print_pages(oai_pages(url, args.pages, seed=7), "text changed")
+        _print_pages(oai_pages(url, args.pages, seed=1), "text unchanged")
     finally:
         stop_postgres(server)
 
