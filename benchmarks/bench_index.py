@@ -309,8 +309,9 @@ def main() -> None:
         checkpoint(sqlite)
         found = lookups(sqlite, snapshot, args.records, rng)
         _print_lookups("SQLite", found)
-        _print_pages(oai_pages(sqlite, args.pages, seed=7), "text changed")
+        # Unchanged first: after the changed pages the snapshot's text would be a change.
         _print_pages(oai_pages(sqlite, args.pages, seed=1), "text unchanged")
+        _print_pages(oai_pages(sqlite, args.pages, seed=7), "text changed")
         if not args.no_pg:
             _postgres(snapshot, args, rng)
     finally:
@@ -382,8 +383,9 @@ def _postgres(snapshot: Path, args: argparse.Namespace, rng: random.Random) -> N
             GOAL_LOAD,
         )
         _print_lookups("PostgreSQL", lookups(url, source, n, rng))
-        _print_pages(oai_pages(url, args.pages, seed=7), "text changed")
+        # Unchanged first: after the changed pages the snapshot's text would be a change.
         _print_pages(oai_pages(url, args.pages, seed=1), "text unchanged")
+        _print_pages(oai_pages(url, args.pages, seed=7), "text changed")
     finally:
         stop_postgres(server)
 
