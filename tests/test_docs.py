@@ -18,7 +18,10 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # catalog's group loads its commands on demand
+        command = group.get_command(ctx, name)
+        assert command is not None, f"{prefix}{name} is listed but cannot be loaded"
         found.append((f"{prefix}{name}", command))
         if isinstance(command, click.Group):
             found += commands(command, f"{prefix}{name} ")
