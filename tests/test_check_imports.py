@@ -1,6 +1,7 @@
 """``catalog check`` of a post imports only what the post needs (pre-commit start-up):
 no ORM for the catalog's lookups, the fuzzy matcher only when titles differ, scipy only
-for an assignment too large for the built-in solver. Speed itself is measured by
+for an assignment too large for the built-in solver, PyYAML only for front matter
+beyond plain text, and of the command modules only the one of ``check``. Speed itself is measured by
 benchmarks/bench_check.py, not here."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CLEAN = REPO / "examples" / "_posts" / "2018-07-31-generative.md"
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "pydantic", "scipy", "numpy", "rapidfuzz",
-         "httpx")
+         "httpx", "yaml")  # (plain front matter is read without PyYAML)
 
 PROBE = """
 import sys

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from catalog.progress import BatchNews
+if TYPE_CHECKING:  # (every command imports this module: keep it light)
+    from catalog.progress import BatchNews
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXPORTS_DIR = Path("exports")
@@ -67,6 +67,8 @@ def echo_paged(text: str, *, pager: bool = True) -> None:
     """Print ``text``: through a pager when ``pager`` is on, stdin and stdout are a
     terminal and the text is taller than it; else straight to stdout."""
     if pager and sys.stdin.isatty() and sys.stdout.isatty():
+        import shutil
+
         rows = shutil.get_terminal_size((80, 24)).lines
         if text.count("\n") + 1 >= rows:  # one row is left for the prompt
             # As git does: less quits by itself when the text fits after all (F),
@@ -86,6 +88,8 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, flex:
     """A plain aligned table; column ``flex`` shrinks to fit the terminal width."""
     cells = [[("" if c is None else str(c)) for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    import shutil
+
     total = shutil.get_terminal_size((120, 24)).columns
     flex_index = flex % len(headers)
     fixed = sum(w for i, w in enumerate(widths) if i != flex_index) + 2 * (len(headers) - 1)

@@ -6,6 +6,12 @@ may not refer to a node that contains it, and aliases may not expand the documen
 billions). Either is an error on the line of the alias, found while the YAML is
 composed, in milliseconds, before anything is built from it.
 
+Front matter of plain ``key: text`` lines and ``- text`` lists under a key (what a Jekyll
+post's ``layout``, ``title``, ``tags`` are) is read without PyYAML (:func:`_plain_yaml`):
+importing PyYAML was a sixth of ``catalog check``'s start-up for one post. Anything
+else, and any value YAML reads as other than text (a number, a date, true, null), goes
+to PyYAML, so the result is what PyYAML gives either way.
+
 PyYAML (imported lazily) and the standard library's ``tomllib`` only.
 """
 
@@ -23,6 +29,23 @@ __all__ = ["MAX_YAML_NODES", "FrontMatter", "read_front_matter"]
 # Nodes a YAML front matter may expand to once its aliases are followed. Real front
 # matter has a few dozen; the limit is far above that and far below what hurts.
 MAX_YAML_NODES = 10_000
+
+# The plain front matter read without PyYAML: "key: text", "key:" then "- text" items
+# (indented by 0 or 2 spaces). Text is a YAML plain scalar that starts with a letter, a
+# digit, "_", "(" or "/" and holds none of YAML's indicators (no "#", quotes, brackets,
+# tabs; ":" only inside a word); non-ASCII letters and punctuation are text too.
+_TEXT_CHARS = "A-Za-z0-9\u00a1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+_PLAIN_TEXT = re.compile(rf"[{_TEXT_CHARS}_(/][{_TEXT_CHARS} _.,/()+\-'&!?=%;~$*<>:]*")
+_PLAIN_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,127}):(?: +(.*?))? *")
+_PLAIN_ITEM = re.compile(r"( {0,2})- +(.*?) *")
+# Plain scalars YAML 1.1 (PyYAML's resolver) reads as booleans or null, and the only
+# characters a number or a timestamp can hold: a value starting with a digit that holds
+# any other character ("2019-team", "5Generative") is text.
+_NOT_TEXT = frozenset(
+    "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
+    "null Null NULL".split()
+)
+_NUMBER_CHARS = frozenset("0123456789_:.+- abcdefABCDEFxinINtTZ")
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
@@ -80,8 +103,60 @@ def _delimited(lines: list[str], closers: tuple[str, ...], fmt: str) -> FrontMat
 # --------------------------------------------------------------------------- YAML
 
 
+def _is_text(value: str) -> bool:
+    """Is ``value`` a plain scalar that PyYAML reads as this very string?"""
+    if not _PLAIN_TEXT.fullmatch(value) or ": " in value or value.endswith(":"):
+        return False
+    first = value[0]
+    if first in "yYnNtTfFoO":
+        return value not in _NOT_TEXT
+    if first.isascii() and first.isdigit():
+        return any(ch not in _NUMBER_CHARS for ch in value)
+    return True
+
+
+def _plain_yaml(source: str) -> dict[str, Any] | None:
+    """The mapping of plain front matter (see :data:`_PLAIN_TEXT`), as PyYAML would read
+    it; None when the front matter is anything else (PyYAML reads it then)."""
+    data: dict[str, Any] = {}
+    items: list[str] | None = None  # the list the "- text" lines go to
+    indent: str | None = None
+    last = ""  # the key the list belongs to
+    for line in source.split("\n"):
+        if not line:
+            continue
+        m = _PLAIN_KEY.fullmatch(line)
+        if m is not None:
+            key, value = m.group(1), m.group(2)
+            if key in data or key in _NOT_TEXT:
+                return None  # (a repeated key, or a key YAML reads as true or null)
+            if value is None:  # "tags:": a list follows (or nothing: null)
+                data[key] = None
+                items, indent = [], None
+                last = key
+                continue
+            if not _is_text(value):
+                return None
+            data[key] = value
+            items = None
+            continue
+        m = _PLAIN_ITEM.fullmatch(line)
+        if m is None or items is None or not _is_text(m.group(2)):
+            return None
+        if indent is None:
+            indent = m.group(1)
+            data[last] = items
+        elif m.group(1) != indent:
+            return None
+        items.append(m.group(2))
+    return data or None
+
+
 def _yaml(source: str, end: int) -> tuple[Any, tuple[int, int, str] | None]:
-    import yaml  # lazy: only posts with YAML front matter pay for it
+    plain = _plain_yaml(source)
+    if plain is not None:
+        return plain, None
+    import yaml  # lazy: only posts with front matter beyond plain text pay for it
 
     # An alias needs an anchor ("&name") to point at: without one, the C loader is safe
     # and fast. With anchors, the pure-Python loader below counts what aliases expand to.

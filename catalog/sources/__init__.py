@@ -26,9 +26,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from catalog.records import Identifier, WorkRecord
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (annotations only: the post parser imports this package)
+    from catalog.records import Identifier, WorkRecord
     from catalog.sources.http import HttpEvent
 
 __all__ = [
