@@ -33,9 +33,9 @@ MAX_YAML_NODES = 10_000
 # The plain front matter read without PyYAML: "key: text", "key:" then "- text" items
 # (indented by 0 or 2 spaces). Text is a YAML plain scalar that starts with a letter, a
 # digit, "_", "(" or "/" and holds none of YAML's indicators (no "#", quotes, brackets,
-# tabs; ":" only inside a word); non-ASCII letters and punctuation are text too.
-_TEXT_CHARS = "A-Za-z0-9\u00a1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-_PLAIN_TEXT = re.compile(rf"[{_TEXT_CHARS}_(/][{_TEXT_CHARS} _.,/()+\-'&!?=%;~$*<>:]*")
+# tabs; ":" only inside a word); non-ASCII letters and punctuation (:func:`_printable`)
+# are text too. (ASCII classes only: a class of non-ASCII ranges takes 10 ms to compile.)
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_(/][A-Za-z0-9 _.,/()+\-'&!?=%;~$*<>:]*")
 _PLAIN_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,127}):(?: +(.*?))? *")
 _PLAIN_ITEM = re.compile(r"( {0,2})- +(.*?) *")
 # Plain scalars YAML 1.1 (PyYAML's resolver) reads as booleans or null, and the only
@@ -103,8 +103,19 @@ def _delimited(lines: list[str], closers: tuple[str, ...], fmt: str) -> FrontMat
 # --------------------------------------------------------------------------- YAML
 
 
+def _printable(ch: str) -> bool:
+    """A non-ASCII character YAML reads as text: printable, not a line break (U+2028,
+    U+2029, U+0085), a no-break space, a byte-order mark or a surrogate."""
+    return ("\u00a1" <= ch <= "\u2027" or "\u202a" <= ch <= "\ud7ff"
+            or "\ue000" <= ch <= "\ufefe" or "\uff00" <= ch <= "\ufffd")
+
+
 def _is_text(value: str) -> bool:
     """Is ``value`` a plain scalar that PyYAML reads as this very string?"""
+    if not value.isascii():  # each non-ASCII character stands for a letter
+        if not all(ch.isascii() or _printable(ch) for ch in value):
+            return False
+        value = "".join(ch if ch.isascii() else "a" for ch in value)
     if not _PLAIN_TEXT.fullmatch(value) or ": " in value or value.endswith(":"):
         return False
     first = value[0]
