@@ -80,13 +80,6 @@ def findings_for(
     return sorted(out, key=_sort_key)
 
 
-def _text(path: Path, post: Post) -> str:
-    """The post's text, line endings and all (its reader already decoded it once)."""
-    if any(f.code == "file-too-large" for f in post.findings):
-        return ""  # skipped by the reader: don't load it again
-    return path.read_bytes().decode("utf-8", errors="replace")
-
-
 def run_check(
     files: Sequence[Path],
     resolver: Resolver,
@@ -99,7 +92,7 @@ def run_check(
     fixes (files replaced atomically) and report what remains; with ``diff`` too, write
     nothing and collect the patches instead (those posts' findings are not reported)."""
     from catalog.errors import CatalogError
-    from catalog.posts.parse import parse_post, read_post
+    from catalog.posts.parse import parse_post, read_post_text
 
     findings: list[Finding] = []
     checked: list[str] = []
@@ -107,14 +100,9 @@ def run_check(
     outcome = Outcome(Report(findings, checked, unreadable))
     for path in files:
         try:
-            post = read_post(path)
-            text = _text(path, post)
+            post, text = read_post_text(path)  # the text, line endings and all, read once
         except CatalogError as exc:
             unreadable.append(Unreadable(str(path), str(exc)))
-            continue
-        except OSError as exc:  # gone or unreadable between the reader and us
-            reason = exc.strerror or exc.__class__.__name__
-            unreadable.append(Unreadable(str(path), f"{path}: cannot read post: {reason}"))
             continue
         settings = resolver.settings_for(path)
         lookup = lookup_for(post) if lookup_for is not None else None

@@ -138,10 +138,26 @@ def clean_title(text: str) -> tuple[str, list[str], str | None]:
     return title.strip(" -–—:;"), list(authors), venue
 
 
+# The arXiv link nearly every row has (https://arxiv.org/abs/1801.00012v2, .../pdf/...):
+# read without the general URL parser, which gives the same id for it (tested).
+_ARXIV_LINK = re.compile(
+    r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/([0-9]{4}\.[0-9]{4,5})"
+    r"(?:v[1-9][0-9]*)?(?:\.pdf)?"
+)
+
+
 @lru_cache(maxsize=4096)
 def arxiv_of_url(url: str) -> str | None:
     """The arXiv id (no version) an arXiv link names, else None; each URL parsed once."""
-    aid = arxiv_id_from_url(url)
+    m = _ARXIV_LINK.fullmatch(url)
+    if m is not None:
+        ident = m.group(1)
+        yymm, digits = ident[:4], len(ident) - 5
+        if "01" <= ident[2:4] <= "12" and yymm >= "0704" and digits == (
+            4 if yymm <= "1412" else 5
+        ):
+            return ident
+    aid = arxiv_id_from_url(url)  # any other shape, and ids that are not valid
     return aid.id if aid is not None else None
 
 

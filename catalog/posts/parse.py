@@ -44,6 +44,7 @@ __all__ = [
     "parse_footnote_text",
     "parse_post",
     "read_post",
+    "read_post_text",
 ]
 
 # Bytes a post may have for check and import to read it. The largest posts of a real
@@ -86,6 +87,12 @@ def read_post(path: Path) -> Post:
     A file over :data:`MAX_POST_BYTES` is not parsed: the post returned holds one
     ``file-too-large`` finding and nothing else.
     """
+    return read_post_text(path)[0]
+
+
+def read_post_text(path: Path) -> tuple[Post, str]:
+    """:func:`read_post`, and the text it parsed ("" for a file over the size limit), for
+    readers that need both (``catalog check``'s suppressions and ``--fix``)."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_POST_BYTES + 1)
@@ -97,7 +104,7 @@ def read_post(path: Path) -> Post:
         reason = exc.strerror or exc.__class__.__name__
         raise PostReadError(f"{path}: cannot read post: {reason}") from exc
     if size > MAX_POST_BYTES:
-        return _too_large(str(path), size)
+        return _too_large(str(path), size), ""
     nul = data.find(b"\0")
     if nul != -1:
         line = data.count(b"\n", 0, nul) + 1
@@ -111,7 +118,7 @@ def read_post(path: Path) -> Post:
         raise PostReadError(
             f"{path}: not UTF-8 (invalid byte 0x{data[exc.start]:02x} on line {line})"
         ) from exc
-    return parse_post(text, str(path))
+    return parse_post(text, str(path)), text
 
 
 def parse_post(text: str, path: str) -> Post:
@@ -401,9 +408,11 @@ class _Parser:
                 in_fence = fence.group(1)
                 i += 1
                 continue
-            if line.startswith(("[^", " [^", "  [^", "   [^")) and _DEF.match(line):
-                i = self.footnote(i)
-                continue
+            if line.startswith(("[^", " [^", "  [^", "   [^")):
+                definition = _DEF.match(line)
+                if definition is not None:
+                    i = self.footnote(i, definition)
+                    continue
             if "|" in line:
                 found = read_table(lines, i, self.tables, len(self.rows))
                 if found is not None:
@@ -420,10 +429,10 @@ class _Parser:
 
     # -- footnotes
 
-    def footnote(self, i: int) -> int:
+    def footnote(self, i: int, m: re.Match[str]) -> int:
+        """Read the footnote whose definition ``m`` starts on line ``i``; the next line's
+        index."""
         lines = self.lines
-        m = _DEF.match(lines[i])
-        assert m is not None
         label = m.group(2)
         parts = [m.group(3)]
         j = i + 1

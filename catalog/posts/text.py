@@ -155,18 +155,19 @@ def looks_like_name(part: str) -> bool:
         if not _NAME_WORD.match(tok) or not tok[0].isupper():
             return False
         rest = tok[1:]
-        if rest and not any(ch.islower() for ch in rest):  # "BEGAN", "GAN": acronyms
+        if rest and not any(map(str.islower, rest)):  # "BEGAN", "GAN": acronyms
             return False
         words += 1
     return words >= 1 and not _INITIAL.match(tokens[-1])
 
 
+@lru_cache(maxsize=8192)  # asked of every comma-separated part: mostly the same names
 def looks_like_venue(part: str) -> bool:
     """True for "ICLR17", "ICML 2018", "arxiv 2017", "(2016)", "arxiv Submitted on 5 Apr 2018"."""
     part = part.strip().strip("()").strip()
     if not part:
         return False
-    if not any(ch.isdigit() for ch in part):
+    if not any(map(str.isdigit, part)):
         # Without a year only "ICML", "ICML workshop", "arxiv preprint ...", "Submitted
         # on ...", "Proceedings of ..." are venues: most parts (names) are ruled out here.
         first = part.split(None, 2)
@@ -198,6 +199,8 @@ def _split_names(text: str) -> tuple[str, ...] | None:
 
 def _peel_paren(text: str) -> tuple[str, str | None]:
     """Remove a trailing "(2016)" / "(ICLR 2018)" / "(arxiv Submitted on ...)" note."""
+    if ")" not in text:
+        return text, None  # (most parts: no search along the text for a parenthesis)
     m = _TRAILING_PAREN.search(text)
     if m and looks_like_venue(m.group(1)):
         return text[: m.start()].rstrip(), m.group(1).strip()
