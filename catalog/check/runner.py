@@ -5,11 +5,22 @@ out (select / ignore / per-file-ignores), less what its ``catalog: ignore`` comm
 silence (plus ``unused-suppression`` for comments that silence nothing), with the
 configured severities. ``--fix`` works from those findings only, so a silenced finding
 is never "fixed". Posts that cannot be read are counted, not fatal.
+
+``catalog check`` shares a run of many posts without a catalog to look papers up in
+with a second process (forked: it starts with everything imported) when the machine has
+another CPU: each checks half of the posts, in order, and the report is the one a
+single process makes. Should anything go wrong (no fork, an error in the second
+process), the first process checks those posts itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
+import os
+import pickle
+import signal
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +91,80 @@ def findings_for(
     return sorted(out, key=_sort_key)
 
 
+# Posts a run must have before a second process checks half of them: forking costs a
+# few milliseconds, checking a post about two.
+PARALLEL_MIN_POSTS = 16
+
+# What checking one post gives: its findings, or why it could not be read.
+_Result = tuple[str, list[Finding]] | Unreadable
+
+
+def _check_one(path: Path, resolver: Resolver, lookup_for: LookupFor | None) -> _Result:
+    from catalog.errors import CatalogError
+    from catalog.posts.parse import read_post_text
+
+    try:
+        post, text = read_post_text(path)  # the text, line endings and all, read once
+    except CatalogError as exc:
+        return Unreadable(str(path), str(exc))
+    lookup = lookup_for(post) if lookup_for is not None else None
+    return str(path), findings_for(post, text, resolver.settings_for(path), lookup)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _check_shared(files: Sequence[Path], resolver: Resolver) -> list[_Result]:
+    """Check ``files`` in order, the second half in a forked process."""
+    half = (len(files) + 1) // 2
+    mine, theirs = files[:half], files[half:]
+    sys.stdout.flush()  # (nothing buffered may be written twice)
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    gc.freeze()  # the collector leaves what both processes hold alone: no copy of it made
+    try:
+        pid = os.fork()
+    except OSError:
+        gc.unfreeze()
+        os.close(read_end)
+        os.close(write_end)
+        return [_check_one(path, resolver, None) for path in files]
+    if pid == 0:  # the second process: check, send the results, exit at once
+        try:
+            os.close(read_end)
+            data = pickle.dumps([_check_one(path, resolver, None) for path in theirs])
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+        except BaseException:  # noqa: S110 - the first process checks these posts itself
+            pass
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    incoming = os.fdopen(read_end, "rb")
+    done = False
+    try:
+        results = [_check_one(path, resolver, None) for path in mine]
+        data = incoming.read()
+        done = True
+    finally:
+        incoming.close()
+        if not done:  # interrupted, or an error: the second process's work is not wanted
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        gc.unfreeze()
+    try:
+        shared: list[_Result] = pickle.loads(data) if data else []  # noqa: S301 - our child
+    except Exception:
+        shared = []
+    if len(shared) != len(theirs):  # it failed: check its posts here (errors raise here)
+        shared = [_check_one(path, resolver, None) for path in theirs]
+    return results + shared
+
+
 def run_check(
     files: Sequence[Path],
     resolver: Resolver,
@@ -87,10 +172,13 @@ def run_check(
     lookup_for: LookupFor | None = None,
     fix: bool = False,
     diff: bool = False,
+    share: bool = False,
 ) -> Outcome:
     """Check ``files`` (from :func:`discover`). With ``fix``, rewrite what ``--fix``
     fixes (files replaced atomically) and report what remains; with ``diff`` too, write
-    nothing and collect the patches instead (those posts' findings are not reported)."""
+    nothing and collect the patches instead (those posts' findings are not reported).
+    ``share``: let a second process check half of many posts (see the module docstring;
+    never with ``fix`` or ``lookup_for``): the command line's, not a server's (it forks)."""
     from catalog.errors import CatalogError
     from catalog.posts.parse import parse_post, read_post_text
 
@@ -98,6 +186,15 @@ def run_check(
     checked: list[str] = []
     unreadable: list[Unreadable] = []
     outcome = Outcome(Report(findings, checked, unreadable))
+    if (share and not fix and lookup_for is None and len(files) >= PARALLEL_MIN_POSTS
+            and hasattr(os, "fork") and _cpus() > 1):
+        for result in _check_shared(files, resolver):
+            if isinstance(result, Unreadable):
+                unreadable.append(result)
+            else:
+                checked.append(result[0])
+                findings.extend(result[1])
+        return outcome
     for path in files:
         try:
             post, text = read_post_text(path)  # the text, line endings and all, read once

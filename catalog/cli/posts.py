@@ -226,7 +226,8 @@ def check(
             keys = {link_key(e) for r in post.rows for e in r.papers}
             return reader.lookup(key for key in keys if key)
 
-    outcome = run_check(files, resolver, lookup_for=lookup_for, fix=fix, diff=show_diff)
+    outcome = run_check(files, resolver, lookup_for=lookup_for, fix=fix, diff=show_diff,
+                        share=True)
     report = outcome.report
     for u in report.unreadable:
         click.echo(f"catalog: error: {u.reason}; not checked: fix the file or exclude it",
