@@ -221,6 +221,8 @@ def title_similarity(a: str, b: str) -> float:
     forgiven). When that is no match, the titles are compared again with a ``Name:``
     prefix or a trailing venue set aside (a match found so scores a little lower).
     """
+    if a == b:  # (a row and its footnote most often spell the title alike)
+        return 1.0 if _title_key(a).norm else 0.0
     ka, kb = _title_key(a), _title_key(b)
     best = _core(ka, kb)
     if best >= 0.9:

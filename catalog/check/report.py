@@ -9,7 +9,6 @@ trailing newline; none of them imports anything heavy.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -109,6 +108,8 @@ def render_json(
         "findings": [_finding_dict(f) for f in findings],
         "unreadable": [{"path": u.path, "reason": u.reason} for u in unreadable],
     }
+    import json  # lazy: the text report, the common one, needs none
+
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
@@ -233,6 +234,8 @@ def render_sarif(report: Report) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, indent=2, ensure_ascii=False)
 
 
@@ -310,6 +313,8 @@ def render_statistics(report: Report, fmt: str = "text", *, quiet: bool = False)
     ``--statistics``); ``[*]`` marks the rules ``--fix`` rewrites. ``fmt``: text or json."""
     stats = _statistics(report.findings)
     if fmt == "json":
+        import json
+
         return json.dumps(
             {"files": len(report.checked), "statistics": stats,
              "unreadable": [{"path": u.path, "reason": u.reason} for u in report.unreadable]},

@@ -16,10 +16,7 @@ process), the first process checks those posts itself.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
-import pickle
-import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -120,6 +117,10 @@ def _cpus() -> int:
 
 def _check_shared(files: Sequence[Path], resolver: Resolver) -> list[_Result]:
     """Check ``files`` in order, the second half in a forked process."""
+    import gc
+    import pickle
+    import signal
+
     half = (len(files) + 1) // 2
     mine, theirs = files[:half], files[half:]
     sys.stdout.flush()  # (nothing buffered may be written twice)

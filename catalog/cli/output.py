@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +49,8 @@ def echo_json(data: Any) -> None:
 
 def json_text(data: Any) -> str:
     """``data`` as :func:`echo_json` prints it: UTF-8, indented by 2."""
+    import json  # lazy: commands that print text (catalog check) need none
+
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 

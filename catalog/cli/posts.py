@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +52,8 @@ def import_(app: AppContext, paths: tuple[Path, ...], dry_run: bool, fmt: str) -
         click.echo(f"catalog: warning: {warning}", err=True)
     verb = "would be " if dry_run else ""
     if fmt == "json":
+        import json
+
         click.echo(
             json.dumps(
                 {
@@ -272,6 +273,8 @@ def _explain(code: str, fmt: str) -> None:
     if code not in RULES:
         raise ConfigError(f"no rule {code!r}; the nearest: {', '.join(nearest_codes(code))}")
     if fmt == "json":
+        import json
+
         rule = RULES[code]
         click.echo(json.dumps({**rule.__dict__, "explanation": explain(code, markdown=True)},
                               indent=2, ensure_ascii=False))
