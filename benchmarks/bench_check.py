@@ -9,7 +9,9 @@ Run: ``.venv/bin/python benchmarks/bench_check.py [--posts N] [--rows N] [--runs
    is 127 posts of 3 to 9 rows, one in ten with its references rotated; "with a
    catalog" is a SQLite catalog that holds the posts' papers as synced from arXiv (so
    every row is looked up and compared). The commands run with bytecode caching on
-   (in a temporary cache), as an installed ``catalog`` does.
+   (in a temporary cache), as an installed ``catalog`` does. Where there are two CPUs,
+   ``catalog check`` shares the site without a catalog with a second process: its CPU
+   figure is both processes' (children are counted once waited for).
 2. Throughput, in this process: parse + check of ``--posts`` generated posts of
    ``--rows`` rows (goal: 1,000 x 10 under 5 s, one core), timed separately.
 
