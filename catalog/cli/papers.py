@@ -97,18 +97,21 @@ def _print_page(result: SearchResult, offset: int, fmt: str, pager: bool, noun: 
     papers = result.papers
     if papers or fmt == "json":  # JSON always prints its array: [] says "none"
         echo_paged(_papers_text(papers, fmt), pager=pager)
+    # "more than 2,000": a search counts its matches up to a bound (catalog.store.search)
+    total = f"{result.total:,}" if result.total_is_exact else f"more than {result.total:,}"
     if not result.total:
         if fmt != "json":
             click.echo(f"catalog: no {noun}", err=True)
     elif not papers:
+        click.echo(f"catalog: --offset {offset} is past the last of {total} {noun}", err=True)
+    elif result.has_more:
+        shown = f"{offset + 1:,}-{offset + len(papers):,}"
+        if result.total_is_exact:
+            more = f"{result.total - offset - len(papers):,} more {noun} ({shown} of {total} shown)"
+        else:
+            more = f"{total} {noun} ({shown} shown)"
         click.echo(
-            f"catalog: --offset {offset} is past the last of {result.total:,} {noun}", err=True
-        )
-    elif (more := result.total - offset - len(papers)) > 0:
-        shown = f"{offset + 1:,}-{offset + len(papers):,} of {result.total:,}"
-        click.echo(
-            f"catalog: {more:,} more {noun} ({shown} shown); "
-            f"next page: --offset {offset + len(papers)}, all: --limit 0",
+            f"catalog: {more}; next page: --offset {offset + len(papers)}, all: --limit 0",
             err=True,
         )
 
@@ -337,7 +340,10 @@ def search(
     '"continuous relaxation"'). Papers whose title holds every word come first, then
     the others, each by relevance. Nothing is search syntax: AND, OR and NOT are words,
     and * : ( - are punctuation. Prints the best 20 (--limit); a line on stderr says
-    how many more match.
+    how many more match. Matches are counted and ranked up to 2,000: past that the
+    line says "more than 2,000", the first 2,000 are ranked among the newest matches
+    (title matches first) and later pages list the others newest first (README:
+    Search). --limit 0 ranks and counts every match.
 
     With --arxiv the local arXiv index (filled by catalog harvest) is searched:
     every word must match the start of a word of a title, author or abstract, best

@@ -204,13 +204,14 @@ class Catalog:
         Every word must match the title, an author or an abstract as a word prefix, and
         every quoted phrase must appear as written; title matches come first (see
         :mod:`catalog.store.search`). A query with nothing to search for lists every
-        paper. ``limit=None`` gives every match.
+        paper. ``limit=None`` gives every match. Matches are counted and ranked up to
+        :data:`catalog.store.search.BOUND`: past it ``total_is_exact`` is false.
         """
         from catalog.store.search import SearchResult, search_ids
 
         with self.read() as s:
-            ids, total = search_ids(s, query, filters, limit=limit, offset=offset)
-            return SearchResult(paper_views_by_id(s, ids), total)
+            found = search_ids(s, query, filters, limit=limit, offset=offset)
+            return SearchResult.of(paper_views_by_id(s, found.ids), found)
 
     def list_papers_page(
         self,
@@ -228,8 +229,8 @@ class Catalog:
         from catalog.store.search import SearchResult, list_ids
 
         with self.read() as s:
-            ids, total = list_ids(s, filters, sort=sort, limit=limit, offset=offset)
-            return SearchResult(paper_views_by_id(s, ids), total)
+            found = list_ids(s, filters, sort=sort, limit=limit, offset=offset)
+            return SearchResult.of(paper_views_by_id(s, found.ids), found)
 
     def remove_paper(self, ref: str) -> PaperView:
         def work(s: DbSession) -> PaperView:

@@ -9,9 +9,16 @@ SQLite, ``ts_rank`` on PostgreSQL, titles weighing more than authors, authors mo
 than abstracts), then by catalog number, so the order is the same on every run. Pages
 are taken with limit and offset, and the total number of matches comes with each page.
 
-The tiers are also what keeps a broad query fast: ranking costs a score per match, and
-"kernel" may match most of a catalog, but the first pages come from the title tier,
-which is ranked alone. Only a page past the last title match ranks the rest.
+Counting and ranking are bounded, so that a broad query costs what a narrow one does:
+a search counts at most :data:`BOUND` + 1 matches and reports the total exactly up to
+:data:`BOUND`, as "more than :data:`BOUND`" past it (``Found.total_is_exact``); and it
+ranks at most :data:`BOUND` candidates. Up to :data:`BOUND` matches, that is every
+match, ranked as above. Past it, the ranked window is the :data:`BOUND` newest title
+matches when the title tier alone is that large, else the whole title tier and then
+the newest other matches filling the window; each part ranked by relevance. Pages past
+the window list the remaining matches newest first (by catalog number, descending),
+so every match is still reachable and every page is stable. ``limit=None`` (every
+match) ranks every match, as asked.
 
 Backends:
 
@@ -99,12 +106,39 @@ class SearchFilters:
     presenters: tuple[str, ...] = ()
 
 
+# How many matches a search counts and ranks at most (see the module's docstring); read
+# at each call, so tests can make it small.
+BOUND = 2_000
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of paper ids, and how many match in all.
+
+    ``total`` is exact when ``total_is_exact``; otherwise more than ``total`` match (the
+    search stopped counting at :data:`BOUND`). ``has_more``: a further match exists past
+    this page (the next page is not empty).
+    """
+
+    ids: list[int]
+    total: int
+    total_is_exact: bool = True
+    has_more: bool = False
+
+
 @dataclass(frozen=True)
 class SearchResult:
-    """One page of papers, and how many match in all (for pagination)."""
+    """One page of papers, and how many match in all (for pagination): ``total``
+    exactly, or, when ``total_is_exact`` is false, a lower bound ("more than")."""
 
     papers: list[PaperView]
     total: int
+    total_is_exact: bool = True
+    has_more: bool = False
+
+    @classmethod
+    def of(cls, papers: list[PaperView], found: Found) -> SearchResult:
+        return cls(papers, found.total, found.total_is_exact, found.has_more)
 
 
 # -- the two entry points -----------------------------------------------------------------
@@ -117,11 +151,14 @@ def search_ids(
     *,
     limit: int | None = 20,
     offset: int = 0,
-) -> tuple[list[int], int]:
+    bound: int | None = None,
+) -> Found:
     """The ids of one page of papers matching ``query``, best first, and the total.
 
     A query with nothing to search for (blank, or quotes alone) matches every paper, in
-    the order ``list_ids`` gives by default. ``limit=None`` means every match.
+    the order ``list_ids`` gives by default. ``limit=None`` means every match, all
+    ranked and counted. ``bound`` (default :data:`BOUND`) is how many matches are
+    counted and ranked at most.
     Raises :class:`InvalidSearch` for a query too long or a negative limit or offset,
     and :class:`~catalog.errors.NotFound` for a presenter the catalog does not have.
     """
@@ -130,7 +167,11 @@ def search_ids(
     if parsed.is_empty:
         return list_ids(session, filters, limit=limit, offset=offset)
     scope = _scope(session, filters)
-    return _ranked_page(session, _tiers(session, parsed), scope, limit, offset)
+    if limit is None:
+        bound = None
+    elif bound is None:
+        bound = BOUND
+    return _ranked_page(session, _tiers(session, parsed), scope, limit, offset, bound)
 
 
 def list_ids(
@@ -140,14 +181,16 @@ def list_ids(
     sort: str = "added",
     limit: int | None = 20,
     offset: int = 0,
-) -> tuple[list[int], int]:
+) -> Found:
     """The ids of one page of papers in ``sort`` order (see :data:`SORTS`), and the total."""
     _check_window(limit, offset)
     order = _sort_order(session, sort)
     paper = _paper_table()
     scope = _scope(session, filters)
     stmt = scope.apply(select(paper.c.id), paper.c.id)
-    return _page(session, stmt.order_by(*order), limit, offset), _count(session, stmt)
+    ids = _page(session, stmt.order_by(*order), limit, offset)
+    total = _count(session, stmt)
+    return Found(ids, total, True, offset + len(ids) < total)
 
 
 def _check_window(limit: int | None, offset: int) -> None:
@@ -274,40 +317,100 @@ def _sort_order(session: DbSession, sort: str) -> list[Any]:
 
 
 @dataclass(frozen=True)
-class _Tiers:
-    """A query's matches as the backend finds them: every match, the title tier and the
-    rest, each a statement selecting paper ids (first column), with its ranking."""
+class _Tier:
+    """Some of a query's matches as the backend finds them: a statement selecting their
+    ids (the first column), the column filters test, the relevance score (``ascending``:
+    lower is better) and the cheap order candidates are taken in (newest first, an order
+    the backend's index gives without scoring every match)."""
 
-    id_column: Any  # the id column of ``matches`` and ``rest``
-    matches: Select[Any]
-    title: Select[Any]
-    title_id: Any
-    title_order: list[Any]
-    rest: Select[Any]
-    rest_order: list[Any]
+    ids: Select[Any]
+    id_column: Any
+    score: Any
+    ascending: bool
+    newest: Any
+
+    def scoped(self, scope: _Scope) -> Select[Any]:
+        return scope.apply(self.ids, self.id_column)
+
+    def ranked(self, scope: _Scope, candidates: int | None) -> Select[Any]:
+        """The ``candidates`` newest matches (None: all), best first, ties by number."""
+        chosen = self.scoped(scope).add_columns(self.score.label("score"))
+        if candidates is not None:
+            chosen = chosen.order_by(self.newest).limit(candidates)
+        c = chosen.subquery()
+        score = c.c.score.asc() if self.ascending else c.c.score.desc()
+        return select(c.c[0]).order_by(score, c.c[0])
+
+    def newest_ids(self, scope: _Scope, n: int) -> Select[Any]:
+        return self.scoped(scope).order_by(self.newest).limit(n)
+
+
+@dataclass(frozen=True)
+class _Tiers:
+    """A query's matches: every match, the title tier, and the rest."""
+
+    matches: _Tier
+    title: _Tier
+    rest: _Tier
 
 
 def _ranked_page(
-    session: DbSession, tiers: _Tiers, scope: _Scope, limit: int | None, offset: int
-) -> tuple[list[int], int]:
-    total = _count(session, scope.apply(tiers.matches, tiers.id_column))
-    if total == 0 or limit == 0 or offset >= total:
-        return [], total
-    title = scope.apply(tiers.title, tiers.title_id)
-    in_title = _count(session, title)
+    session: DbSession,
+    tiers: _Tiers,
+    scope: _Scope,
+    limit: int | None,
+    offset: int,
+    bound: int | None,
+) -> Found:
+    """One page of the ranked window (see the module's docstring), or past it."""
+    # The title tier first: it is the cheaper to count, and when it alone holds more
+    # than ``bound`` matches, so does the whole (the costlier count is not needed).
+    in_title, more = bounded_count(session, tiers.title.scoped(scope), bound)
+    total = in_title
+    if not more:
+        total, more = bounded_count(session, tiers.matches.scoped(scope), bound)
+    if total == 0 or limit == 0:
+        return Found([], total, not more, bool(total) and offset < total)
     ids: list[int] = []
     if offset < in_title:
-        ids = _page(session, title.order_by(*tiers.title_order), limit, offset)
+        ids = _page(session, tiers.title.ranked(scope, bound), limit, offset)
     wanted = None if limit is None else limit - len(ids)
-    if in_title < total and (wanted is None or wanted > 0):
-        rest = scope.apply(tiers.rest, tiers.id_column).order_by(*tiers.rest_order)
-        ids += _page(session, rest, wanted, max(0, offset - in_title))
-    return ids, total
+    in_rest = total - in_title  # the rest of the window
+    if in_rest > 0 and (wanted is None or wanted > 0) and offset + len(ids) < total:
+        ranked = tiers.rest.ranked(scope, in_rest if more else None)
+        ids += _page(session, ranked, wanted, max(0, offset - in_title))
+    if not more:
+        return Found(ids, total, True, offset + len(ids) < total)
+    assert limit is not None and bound is not None  # every match is counted otherwise
+    wanted = limit - len(ids)
+    if wanted == 0:
+        return Found(ids, total, False, True)
+    # Past the window: the other matches, newest first.
+    past = tiers.matches.scoped(scope).where(
+        tiers.matches.id_column.not_in(tiers.title.newest_ids(scope, in_title).correlate(None)),
+        tiers.matches.id_column.not_in(tiers.rest.newest_ids(scope, in_rest).correlate(None)),
+    )
+    skip = offset + len(ids) - total  # of the matches past the window
+    found = _page(session, past.order_by(tiers.matches.newest), wanted + 1, skip)
+    return Found(ids + found[:wanted], total, False, len(found) > wanted)
+
+
+def bounded_count(session: DbSession, stmt: Select[Any], bound: int | None) -> tuple[int, bool]:
+    """How many rows ``stmt`` selects, counting at most ``bound`` + 1 of them (None: all):
+    (the count, at most ``bound``; whether there are more than ``bound``). The database
+    stops at the limit, so a query matching most of a catalog costs no more than one
+    matching ``bound`` papers."""
+    stmt = stmt.order_by(None)
+    if bound is not None:
+        stmt = stmt.limit(bound + 1)
+    n = int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    if bound is not None and n > bound:
+        return bound, True
+    return n, False
 
 
 def _count(session: DbSession, stmt: Select[Any]) -> int:
-    counted = select(func.count()).select_from(stmt.order_by(None).subquery())
-    return int(session.execute(counted).scalar_one())
+    return bounded_count(session, stmt, None)[0]
 
 
 def _page(session: DbSession, stmt: Select[Any], limit: int | None, offset: int) -> list[int]:
@@ -373,15 +476,14 @@ def _fts5_tiers(terms: tuple[Term, ...]) -> _Tiers:
     rest = matches.where(fts.c.rowid.not_in(title.correlate(None)))
     bm25 = func.bm25(whole, *FTS5_WEIGHTS)  # lower is better
     # Filters test "rowid + 0", an expression FTS5 is not shown: given "rowid IN (...)"
-    # it would run the whole MATCH again for every id of the list.
+    # it would run the whole MATCH again for every id of the list. "ORDER BY rowid
+    # DESC LIMIT n" is FTS5's own order: it walks its doclists from the end and stops,
+    # scoring those rows only.
+    whole_tier = _Tier(matches, fts.c.rowid + 0, bm25, True, fts.c.rowid.desc())
     return _Tiers(
-        fts.c.rowid + 0,
-        matches,
-        title,
-        titles.c.rowid + 0,
-        [func.bm25(in_titles), titles.c.rowid],
-        rest,
-        [bm25, fts.c.rowid],
+        whole_tier,
+        _Tier(title, titles.c.rowid + 0, func.bm25(in_titles), True, titles.c.rowid.desc()),
+        _Tier(rest, fts.c.rowid + 0, bm25, True, fts.c.rowid.desc()),
     )
 
 
@@ -411,14 +513,11 @@ def _pg_tiers(terms: tuple[Term, ...]) -> _Tiers:
     title_vector = _simple(paper.c.title)
     title = select(paper.c.id).where(title_vector.op("@@")(query))
     rest = matches.where(doc_id.not_in(title.correlate(None)))
+    rank = func.ts_rank(search.c.document, query)
     return _Tiers(
-        doc_id,
-        matches,
-        title,
-        paper.c.id,
-        [func.ts_rank(title_vector, query).desc(), paper.c.id],
-        rest,
-        [func.ts_rank(search.c.document, query).desc(), doc_id],
+        _Tier(matches, doc_id, rank, False, doc_id.desc()),
+        _Tier(title, paper.c.id, func.ts_rank(title_vector, query), False, paper.c.id.desc()),
+        _Tier(rest, doc_id, rank, False, doc_id.desc()),
     )
 
 
@@ -477,9 +576,13 @@ def _like_tiers(patterns: list[str]) -> _Tiers:
     paper = _paper_table()
     matches = like_search(patterns)
     in_title = and_(*(_contains(paper.c.title, p) for p in patterns))
-    title = matches.where(in_title)
-    rest = matches.where(not_(in_title))
-    return _Tiers(paper.c.id, matches, title, paper.c.id, [paper.c.id], rest, [paper.c.id])
+    newest = paper.c.id.desc()
+    unscored: ColumnElement[Any] = literal_column("0")
+    return _Tiers(
+        _Tier(matches, paper.c.id, unscored, True, newest),
+        _Tier(matches.where(in_title), paper.c.id, unscored, True, newest),
+        _Tier(matches.where(not_(in_title)), paper.c.id, unscored, True, newest),
+    )
 
 
 # -- bulk writes --------------------------------------------------------------------------

@@ -38,7 +38,10 @@ def papers(
     page: Annotated[int, Depends(page_number)],
 ) -> Response:
     """Papers matching every word of `q` (as prefixes, in titles, authors and abstracts)
-    and every filter given, 50 a page: `{"total", "page", "pages", "per_page", "papers"}`.
+    and every filter given, 50 a page: `{"total", "total_is_exact", "page", "pages",
+    "per_page", "has_next", "papers"}`. A search counts its matches up to 2,000: when
+    more match, `total` is 2,000 and `total_is_exact` false ("more than 2,000"), and
+    `pages` counts the pages known so far; `has_next` says whether page + 1 holds any.
     """
     from catalog.web.views import paper_json, papers_page
 
@@ -46,9 +49,11 @@ def papers(
     return _json(
         {
             "total": result.total,
+            "total_is_exact": result.total_is_exact,
             "page": result.page,
             "pages": result.pages,
             "per_page": result.per_page,
+            "has_next": result.has_next,
             "papers": [paper_json(p) for p in result.papers],
         }
     )

@@ -19,6 +19,7 @@ from catalog.records import PaperView, SessionView
 from catalog.store.catalog import Catalog
 from catalog.store.overview import PaperTalk
 from catalog.store.planning import SessionSummary
+from catalog.store.search import SearchResult
 
 __all__ = [
     "PER_PAGE",
@@ -181,18 +182,22 @@ class PaperFilters:
 class PapersPage:
     filters: PaperFilters
     papers: list[PaperView]
-    total: int
+    total: int  # exact, or with total_is_exact false, a lower bound: "more than"
     page: int
     per_page: int = PER_PAGE
+    total_is_exact: bool = True
+    has_next: bool = False  # a further match exists past this page
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        """The pages there are: exactly, or at least this many when the total is a
+        lower bound (counting stops at the search's bound; ``has_next`` says more)."""
+        return max(1, -(-self.total // self.per_page), self.page + self.has_next)
 
 
 def find_papers(
     catalog: Catalog, filters: PaperFilters, *, limit: int, offset: int
-) -> tuple[list[PaperView], int]:
+) -> SearchResult:
     """One page of the papers matching ``filters`` (ranked when there are words, newest
     first otherwise), and how many match in all: the store's search, as `catalog search`
     and `catalog list` run it."""
@@ -202,15 +207,20 @@ def find_papers(
         year=filters.year, tags=filters.tags, terms=filters.terms, presenters=filters.presenters
     )
     if filters.q.strip():
-        result = catalog.search(filters.q, filters=found, limit=limit, offset=offset)
-    else:
-        result = catalog.list_papers_page(limit=limit, offset=offset, sort="added", filters=found)
-    return result.papers, result.total
+        return catalog.search(filters.q, filters=found, limit=limit, offset=offset)
+    return catalog.list_papers_page(limit=limit, offset=offset, sort="added", filters=found)
 
 
 def papers_page(catalog: Catalog, filters: PaperFilters, page: int) -> PapersPage:
-    papers, total = find_papers(catalog, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    return PapersPage(filters, papers, total, page)
+    result = find_papers(catalog, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    return PapersPage(
+        filters,
+        result.papers,
+        result.total,
+        page,
+        total_is_exact=result.total_is_exact,
+        has_next=result.has_more,
+    )
 
 
 @dataclass
