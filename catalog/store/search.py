@@ -55,7 +55,6 @@ from sqlalchemy import (
     extract,
     func,
     literal_column,
-    not_,
     or_,
     select,
     table,
@@ -208,8 +207,18 @@ class _Scope:
     """Filters as subqueries of paper ids, to apply to any statement's id column."""
 
     conditions: tuple[Select[Any], ...] = ()
+    # Conditions on the paper table itself (the year): tested in place on a statement
+    # of paper ids, as a subquery of ids on any other. (In place, PostgreSQL reads each
+    # paper of the year once, not once more to join it to itself.)
+    on_paper: tuple[ColumnElement[bool], ...] = ()
 
     def apply(self, stmt: Select[Any], id_column: Any) -> Select[Any]:
+        if self.on_paper and id_column is _paper_table().c.id:
+            stmt = stmt.where(*self.on_paper)
+        else:
+            paper = _paper_table()
+            for condition in self.on_paper:
+                stmt = stmt.where(id_column.in_(select(paper.c.id).where(condition)))
         for ids in self.conditions:
             # Never correlated: the subquery may read the statement's own table.
             stmt = stmt.where(id_column.in_(ids.correlate(None)))
@@ -221,19 +230,16 @@ def _scope(session: DbSession, filters: SearchFilters | None) -> _Scope:
         return _Scope()
     from catalog.store.selection import Selection, presented_paper_ids
 
-    conditions = []
+    on_paper = []
     if filters.year is not None:
         if not 1 <= filters.year <= 9998:
             raise InvalidSearch(f"{filters.year} is not a year; give one such as 2018")
-        paper = _paper_table()
-        conditions.append(select(paper.c.id).where(year_condition(filters.year)))
+        on_paper.append(year_condition(filters.year))
     presented = presented_paper_ids(
         session,
         Selection(tags=filters.tags, terms=filters.terms, presenters=filters.presenters),
     )
-    if presented is not None:
-        conditions.append(presented)
-    return _Scope(tuple(conditions))
+    return _Scope(() if presented is None else (presented,), tuple(on_paper))
 
 
 def year_of(paper: PaperView) -> int | None:
@@ -320,8 +326,9 @@ def _sort_order(session: DbSession, sort: str) -> list[Any]:
 class _Tier:
     """Some of a query's matches as the backend finds them: a statement selecting their
     ids (the first column), the column filters test, the relevance score (``ascending``:
-    lower is better) and the cheap order candidates are taken in (newest first, an order
-    the backend's index gives without scoring every match)."""
+    lower is better) and the order candidates are taken in: newest first where the
+    backend's index gives that order without reading every match (None: the order the
+    server finds them in)."""
 
     ids: Select[Any]
     id_column: Any
@@ -332,17 +339,22 @@ class _Tier:
     def scoped(self, scope: _Scope) -> Select[Any]:
         return scope.apply(self.ids, self.id_column)
 
-    def ranked(self, scope: _Scope, candidates: int | None) -> Select[Any]:
-        """The ``candidates`` newest matches (None: all), best first, ties by number."""
-        chosen = self.scoped(scope).add_columns(self.score.label("score"))
-        if candidates is not None:
-            chosen = chosen.order_by(self.newest).limit(candidates)
-        c = chosen.subquery()
-        score = c.c.score.asc() if self.ascending else c.c.score.desc()
-        return select(c.c[0]).order_by(score, c.c[0])
+    def candidates(self, session: DbSession, scope: _Scope, n: int | None) -> list[_Scored]:
+        """(id, score) of the first ``n`` matches in candidate order (None: all)."""
+        stmt = self.scoped(scope).add_columns(self.score)
+        if n is not None:
+            if self.newest is not None:
+                stmt = stmt.order_by(self.newest)
+            stmt = stmt.limit(n)
+        return [(int(i), float(score)) for i, score in session.execute(stmt)]
 
-    def newest_ids(self, scope: _Scope, n: int) -> Select[Any]:
-        return self.scoped(scope).order_by(self.newest).limit(n)
+    def ranked(self, rows: list[_Scored]) -> list[int]:
+        """The ids of ``rows``, best first, ties by catalog number."""
+        sign = 1.0 if self.ascending else -1.0
+        return [i for i, _ in sorted(rows, key=lambda row: (sign * row[1], row[0]))]
+
+
+_Scored = tuple[int, float]
 
 
 @dataclass(frozen=True)
@@ -351,7 +363,6 @@ class _Tiers:
 
     matches: _Tier
     title: _Tier
-    rest: _Tier
 
 
 def _ranked_page(
@@ -362,37 +373,38 @@ def _ranked_page(
     offset: int,
     bound: int | None,
 ) -> Found:
-    """One page of the ranked window (see the module's docstring), or past it."""
-    # The title tier first: it is the cheaper to count, and when it alone holds more
-    # than ``bound`` matches, so does the whole (the costlier count is not needed).
-    in_title, more = bounded_count(session, tiers.title.scoped(scope), bound)
-    total = in_title
+    """One page of the ranked window (see the module's docstring), or past it.
+
+    Two queries at most for a page of the window, each reading ``bound`` + 1 candidates
+    with their scores (the count comes with them): the title tier, and, unless it alone
+    passes the bound, every match; the window is ranked here, from those rows.
+    """
+    n = None if bound is None else bound + 1
+    title = tiers.title.candidates(session, scope, n)
+    if bound is not None and len(title) > bound:  # then so do all matches
+        window = tiers.title.ranked(title[:bound])
+        total, more = bound, True
+    else:
+        found = tiers.matches.candidates(session, scope, n)
+        more = bound is not None and len(found) > bound
+        total = bound if more and bound is not None else len(found)
+        in_title = {i for i, _ in title}
+        rest = [row for row in found if row[0] not in in_title][: total - len(title)]
+        window = tiers.title.ranked(title) + tiers.matches.ranked(rest)
+    end = None if limit is None else offset + limit
+    ids = window[offset:end]
     if not more:
-        total, more = bounded_count(session, tiers.matches.scoped(scope), bound)
-    if total == 0 or limit == 0:
-        return Found([], total, not more, bool(total) and offset < total)
-    ids: list[int] = []
-    if offset < in_title:
-        ids = _page(session, tiers.title.ranked(scope, bound), limit, offset)
-    wanted = None if limit is None else limit - len(ids)
-    in_rest = total - in_title  # the rest of the window
-    if in_rest > 0 and (wanted is None or wanted > 0) and offset + len(ids) < total:
-        ranked = tiers.rest.ranked(scope, in_rest if more else None)
-        ids += _page(session, ranked, wanted, max(0, offset - in_title))
-    if not more:
-        return Found(ids, total, True, offset + len(ids) < total)
-    assert limit is not None and bound is not None  # every match is counted otherwise
+        return Found(ids, total, True, end is not None and end < total)
+    assert limit is not None  # every match is counted otherwise
     wanted = limit - len(ids)
     if wanted == 0:
         return Found(ids, total, False, True)
     # Past the window: the other matches, newest first.
-    past = tiers.matches.scoped(scope).where(
-        tiers.matches.id_column.not_in(tiers.title.newest_ids(scope, in_title).correlate(None)),
-        tiers.matches.id_column.not_in(tiers.rest.newest_ids(scope, in_rest).correlate(None)),
-    )
+    matches = tiers.matches
+    past = matches.scoped(scope).where(matches.id_column.not_in(window))
     skip = offset + len(ids) - total  # of the matches past the window
-    found = _page(session, past.order_by(tiers.matches.newest), wanted + 1, skip)
-    return Found(ids + found[:wanted], total, False, len(found) > wanted)
+    later = _page(session, past.order_by(matches.newest), wanted + 1, skip)
+    return Found(ids + later[:wanted], total, False, len(later) > wanted)
 
 
 def bounded_count(session: DbSession, stmt: Select[Any], bound: int | None) -> tuple[int, bool]:
@@ -473,17 +485,14 @@ def _fts5_tiers(terms: tuple[Term, ...]) -> _Tiers:
     titles = table(FTS_TITLE_TABLE, column("rowid", Integer))
     in_titles: ColumnElement[Any] = literal_column(FTS_TITLE_TABLE)
     title = select(titles.c.rowid).select_from(titles).where(in_titles.op("MATCH")(expression))
-    rest = matches.where(fts.c.rowid.not_in(title.correlate(None)))
     bm25 = func.bm25(whole, *FTS5_WEIGHTS)  # lower is better
     # Filters test "rowid + 0", an expression FTS5 is not shown: given "rowid IN (...)"
     # it would run the whole MATCH again for every id of the list. "ORDER BY rowid
     # DESC LIMIT n" is FTS5's own order: it walks its doclists from the end and stops,
     # scoring those rows only.
-    whole_tier = _Tier(matches, fts.c.rowid + 0, bm25, True, fts.c.rowid.desc())
     return _Tiers(
-        whole_tier,
+        _Tier(matches, fts.c.rowid + 0, bm25, True, fts.c.rowid.desc()),
         _Tier(title, titles.c.rowid + 0, func.bm25(in_titles), True, titles.c.rowid.desc()),
-        _Tier(rest, fts.c.rowid + 0, bm25, True, fts.c.rowid.desc()),
     )
 
 
@@ -512,12 +521,14 @@ def _pg_tiers(terms: tuple[Term, ...]) -> _Tiers:
     matches = select(doc_id).where(search.c.document.op("@@")(query))
     title_vector = _simple(paper.c.title)
     title = select(paper.c.id).where(title_vector.op("@@")(query))
-    rest = matches.where(doc_id.not_in(title.correlate(None)))
     rank = func.ts_rank(search.c.document, query)
+    # Every match newest first: the planner walks paper_search's key backwards,
+    # testing each document, and stops at the limit (or, for a rare word, sorts the
+    # few the GIN index finds). Titles have no stored vector to test that way, so the
+    # title tier's candidates are the first the GIN index finds (storage order).
     return _Tiers(
         _Tier(matches, doc_id, rank, False, doc_id.desc()),
-        _Tier(title, paper.c.id, func.ts_rank(title_vector, query), False, paper.c.id.desc()),
-        _Tier(rest, doc_id, rank, False, doc_id.desc()),
+        _Tier(title, paper.c.id, func.ts_rank(title_vector, query), False, None),
     )
 
 
@@ -581,7 +592,6 @@ def _like_tiers(patterns: list[str]) -> _Tiers:
     return _Tiers(
         _Tier(matches, paper.c.id, unscored, True, newest),
         _Tier(matches.where(in_title), paper.c.id, unscored, True, newest),
-        _Tier(matches.where(not_(in_title)), paper.c.id, unscored, True, newest),
     )
 
 
