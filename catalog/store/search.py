@@ -37,7 +37,7 @@ terms and presenters are chosen as ``catalog export`` chooses them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -325,27 +325,33 @@ def _sort_order(session: DbSession, sort: str) -> list[Any]:
 @dataclass(frozen=True)
 class _Tier:
     """Some of a query's matches as the backend finds them: a statement selecting their
-    ids (the first column), the column filters test, the relevance score (``ascending``:
-    lower is better) and the order candidates are taken in: newest first where the
-    backend's index gives that order without reading every match (None: the order the
-    server finds them in)."""
+    ids (the first column), the column filters test, the order candidates are taken in
+    (newest first where the backend's index gives that order without reading every
+    match; None: the order the server finds them in), and the relevance score
+    (``ascending``: lower is better): a column of the same statement, or, with
+    ``rescore``, a statement of (id, score) for given ids."""
 
     ids: Select[Any]
     id_column: Any
+    newest: Any
     score: Any
     ascending: bool
-    newest: Any
+    rescore: Callable[[list[int]], Select[Any]] | None = None
 
     def scoped(self, scope: _Scope) -> Select[Any]:
         return scope.apply(self.ids, self.id_column)
 
-    def candidates(self, session: DbSession, scope: _Scope, n: int | None) -> list[_Scored]:
+    def first(self, session: DbSession, scope: _Scope, n: int | None) -> list[int]:
+        """The ids of the first ``n`` matches in candidate order (None: all)."""
+        return [int(i) for i in session.execute(self._first(self.scoped(scope), n)).scalars()]
+
+    def scored(self, session: DbSession, scope: _Scope, n: int | None) -> list[_Scored]:
         """(id, score) of the first ``n`` matches in candidate order (None: all)."""
-        stmt = self.scoped(scope).add_columns(self.score)
-        if n is not None:
-            if self.newest is not None:
-                stmt = stmt.order_by(self.newest)
-            stmt = stmt.limit(n)
+        if self.rescore is not None:
+            ids = self.first(session, scope, n)
+            scores = {int(i): float(v) for i, v in session.execute(self.rescore(ids))}
+            return [(i, scores.get(i, 0.0)) for i in ids]
+        stmt = self._first(self.scoped(scope).add_columns(self.score), n)
         return [(int(i), float(score)) for i, score in session.execute(stmt)]
 
     def ranked(self, rows: list[_Scored]) -> list[int]:
@@ -353,13 +359,20 @@ class _Tier:
         sign = 1.0 if self.ascending else -1.0
         return [i for i, _ in sorted(rows, key=lambda row: (sign * row[1], row[0]))]
 
+    def _first(self, stmt: Select[Any], n: int | None) -> Select[Any]:
+        if n is None:
+            return stmt
+        if self.newest is not None:
+            stmt = stmt.order_by(self.newest)
+        return stmt.limit(n)
+
 
 _Scored = tuple[int, float]
 
 
 @dataclass(frozen=True)
 class _Tiers:
-    """A query's matches: every match, the title tier, and the rest."""
+    """A query's matches: every match, and the title tier."""
 
     matches: _Tier
     title: _Tier
@@ -375,22 +388,29 @@ def _ranked_page(
 ) -> Found:
     """One page of the ranked window (see the module's docstring), or past it.
 
-    Two queries at most for a page of the window, each reading ``bound`` + 1 candidates
-    with their scores (the count comes with them): the title tier, and, unless it alone
-    passes the bound, every match; the window is ranked here, from those rows.
+    Each query reads ``bound`` + 1 candidates at most, and the count comes with them:
+    the title tier with its scores; unless it alone passes the bound, the ids of every
+    match; and, when they are ``bound`` or fewer, their scores.
     """
     n = None if bound is None else bound + 1
-    title = tiers.title.candidates(session, scope, n)
+    title = tiers.title.scored(session, scope, n)
     if bound is not None and len(title) > bound:  # then so do all matches
         window = tiers.title.ranked(title[:bound])
         total, more = bound, True
     else:
-        found = tiers.matches.candidates(session, scope, n)
-        more = bound is not None and len(found) > bound
-        total = bound if more and bound is not None else len(found)
         in_title = {i for i, _ in title}
-        rest = [row for row in found if row[0] not in in_title][: total - len(title)]
-        window = tiers.title.ranked(title) + tiers.matches.ranked(rest)
+        found = tiers.matches.first(session, scope, n)
+        more = bound is not None and len(found) > bound
+        total = len(found)
+        if bound is not None and more:
+            # Scoring would cost a pass over every match (FTS5's bm25 reads each word's
+            # whole doclist): the rest of the window comes newest first.
+            total = bound
+            rest = [i for i in found if i not in in_title][: total - len(title)]
+        else:
+            scored = tiers.matches.scored(session, scope, n)
+            rest = tiers.matches.ranked([row for row in scored if row[0] not in in_title])
+        window = tiers.title.ranked(title) + rest
     end = None if limit is None else offset + limit
     ids = window[offset:end]
     if not more:
@@ -439,6 +459,9 @@ def _tiers(session: DbSession, query: SearchQuery) -> _Tiers:
     if has_fts_index(session):
         return _fts5_tiers(query.terms)
     if has_pg_index(session):
+        # Candidates taken in the order the server finds them must be the same ones
+        # on every page: a parallel scan returns them in any order.
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         return _pg_tiers(query.terms)
     return _like_tiers([_like_pattern(list(term.tokens)) for term in query.terms])
 
@@ -491,8 +514,8 @@ def _fts5_tiers(terms: tuple[Term, ...]) -> _Tiers:
     # DESC LIMIT n" is FTS5's own order: it walks its doclists from the end and stops,
     # scoring those rows only.
     return _Tiers(
-        _Tier(matches, fts.c.rowid + 0, bm25, True, fts.c.rowid.desc()),
-        _Tier(title, titles.c.rowid + 0, func.bm25(in_titles), True, titles.c.rowid.desc()),
+        _Tier(matches, fts.c.rowid + 0, fts.c.rowid.desc(), bm25, True),
+        _Tier(title, titles.c.rowid + 0, titles.c.rowid.desc(), func.bm25(in_titles), True),
     )
 
 
@@ -522,13 +545,20 @@ def _pg_tiers(terms: tuple[Term, ...]) -> _Tiers:
     title_vector = _simple(paper.c.title)
     title = select(paper.c.id).where(title_vector.op("@@")(query))
     rank = func.ts_rank(search.c.document, query)
+
+    def rank_of(ids: list[int]) -> Select[Any]:
+        # Titles have no stored vector, and to_tsvector(title) for each candidate costs
+        # more than the search: their papers' documents are ranked instead (the title
+        # weighs most there).
+        return select(doc_id, rank).where(doc_id.in_(ids))
+
     # Every match newest first: the planner walks paper_search's key backwards,
     # testing each document, and stops at the limit (or, for a rare word, sorts the
-    # few the GIN index finds). Titles have no stored vector to test that way, so the
-    # title tier's candidates are the first the GIN index finds (storage order).
+    # few the GIN index finds). The title tier's candidates are the first its GIN
+    # index finds (storage order; no parallel scan: see _tiers).
     return _Tiers(
-        _Tier(matches, doc_id, rank, False, doc_id.desc()),
-        _Tier(title, paper.c.id, func.ts_rank(title_vector, query), False, None),
+        _Tier(matches, doc_id, doc_id.desc(), rank, False),
+        _Tier(title, paper.c.id, None, None, False, rank_of),
     )
 
 
@@ -590,8 +620,8 @@ def _like_tiers(patterns: list[str]) -> _Tiers:
     newest = paper.c.id.desc()
     unscored: ColumnElement[Any] = literal_column("0")
     return _Tiers(
-        _Tier(matches, paper.c.id, unscored, True, newest),
-        _Tier(matches.where(in_title), paper.c.id, unscored, True, newest),
+        _Tier(matches, paper.c.id, newest, unscored, True),
+        _Tier(matches.where(in_title), paper.c.id, newest, unscored, True),
     )
 
 
