@@ -105,6 +105,34 @@ def test_title_matches_first_then_a_page_and_a_line_saying_how_many_more(filled:
     assert run("search", "zebra", "--format", "json").stdout.strip() == "[]"
 
 
+def test_past_the_bound_the_line_says_more_than(
+    filled: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from catalog.store import search
+
+    monkeypatch.setattr(search, "BOUND", 10)
+    first = run("search", "kernel", "--limit", "4", "--format", "json")
+    assert first.exit_code == 0 and len(ids(first)) == 4
+    assert set(ids(first)) <= {f"1601.{i:05d}" for i in range(1, 26, 2)}  # titles first
+    assert first.stderr.strip() == (
+        "catalog: more than 10 matches (1-4 shown); next page: --offset 4, all: --limit 0"
+    )
+    seen: list[str] = []
+    offset = 0
+    while True:  # every page across the bound, by the line's own "next page"
+        page = run("search", "kernel", "--limit", "4", "--offset", str(offset), "--format", "json")
+        seen += ids(page)
+        if "next page" not in page.stderr:
+            break
+        offset += 4
+    assert sorted(seen) == [f"1601.{i:05d}" for i in range(1, 26)]
+    assert page.stderr == ""  # the last page: nothing more
+    past = run("search", "kernel", "--offset", "30")
+    assert past.stderr.strip() == "catalog: --offset 30 is past the last of more than 10 matches"
+    every = run("search", "kernel", "--limit", "0", "--format", "json")
+    assert len(ids(every)) == 25 and every.stderr == ""  # every match, ranked: as asked
+
+
 def test_filters(filled: str) -> None:
     generative = ids(run("search", "learning", "--tag", "generative", "--format", "json"))
     assert generative and "1611.01578" not in generative

@@ -276,6 +276,118 @@ def test_pages_add_up_across_the_title_tier_and_the_rest(catalog: Catalog) -> No
     assert catalog.search("kernel").total == 25 and len(catalog.search("kernel").papers) == 20
 
 
+# -- the bound: counting and ranking stop at BOUND matches ------------------------------
+
+
+@pytest.fixture
+def bounded(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> Catalog:
+    """12 papers with "kernel" in the title (published 2015), 13 with it in the
+    abstract alone (2016), one without; the bound made 5."""
+    from catalog.store import search
+
+    titled = [
+        replace(record(f"1705.{i:05d}", f"Kernel number {i}", "Text."), published=DAY_2015)
+        for i in range(1, 13)
+    ]
+    abstract_only = [
+        record(f"1706.{i:05d}", f"Paper {i}", "A kernel inside.") for i in range(1, 14)
+    ]
+    catalog.upsert_arxiv(titled + abstract_only)
+    catalog.upsert_arxiv([record("1707.00001", "Unrelated", "Nothing here.")])
+    monkeypatch.setattr(search, "BOUND", 5)
+    return catalog
+
+
+DAY_2015 = datetime(2015, 3, 2, tzinfo=UTC)
+
+
+def _pages(catalog: Catalog, query: str, size: int, **kwargs: object) -> list[SearchResult]:
+    pages, offset = [], 0
+    while True:
+        page = catalog.search(query, limit=size, offset=offset, **kwargs)  # type: ignore[arg-type]
+        pages.append(page)
+        if not page.has_more:
+            return pages
+        offset += size
+        assert offset < 100, "has_more never ends"
+
+
+def test_past_the_bound_the_total_is_a_lower_bound(bounded: Catalog) -> None:
+    page = bounded.search("kernel", limit=3)
+    assert (page.total, page.total_is_exact, page.has_more) == (5, False, True)
+    assert len(page.papers) == 3
+    # Every match still counted and ranked when every match is asked for.
+    every = bounded.search("kernel", limit=None)
+    assert (every.total, every.total_is_exact, len(every.papers)) == (25, True, 25)
+    # Below the bound, exact.
+    narrow = bounded.search("inside", limit=3)
+    assert narrow.total_is_exact is False  # 13 abstracts: still past 5
+    one = bounded.search("number 7", limit=3)
+    assert (one.total, one.total_is_exact, one.has_more) == (1, True, False)
+
+
+def test_the_window_is_title_matches_first(bounded: Catalog) -> None:
+    window = arxiv_ids(bounded.search("kernel", limit=5))
+    # The title tier alone passes the bound: the window is its newest 5 (SQLite) or
+    # the first 5 found (PostgreSQL), all title matches either way.
+    assert all(i is not None and i.startswith("1705.") for i in window)
+    assert len(set(window)) == 5
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 50])
+def test_pages_across_the_bound_list_every_match_once(bounded: Catalog, size: int) -> None:
+    pages = _pages(bounded, "kernel", size)
+    ids = [i for page in pages for i in arxiv_ids(page)]
+    every = {i for i in found(bounded, "kernel")}
+    assert len(ids) == len(every) == 25 and set(ids) == every
+    # The window (5) is title matches, ranked; past it every other match, newest first.
+    assert all(i is not None and i.startswith("1705.") for i in ids[:5])
+    numbers = [p.id for page in pages for p in page.papers]
+    assert numbers[5:] == sorted(numbers[5:], reverse=True)
+    assert all(page.has_more for page in pages[:-1]) and not pages[-1].has_more
+    assert all(len(page.papers) == size for page in pages[:-1])
+    assert all(page.total == 5 and not page.total_is_exact for page in pages)
+    # Stable: the same page twice is the same page.
+    again = bounded.search("kernel", limit=size, offset=size)
+    assert arxiv_ids(again) == arxiv_ids(pages[1]) if len(pages) > 1 else True
+
+
+def test_past_the_last_match_is_an_empty_page(bounded: Catalog) -> None:
+    past = bounded.search("kernel", limit=10, offset=40)
+    assert (past.papers, past.has_more, past.total, past.total_is_exact) == ([], False, 5, False)
+
+
+def test_filters_combine_with_the_bound(bounded: Catalog) -> None:
+    in_2015 = bounded.search("kernel", filters=SearchFilters(year=2015), limit=4)
+    assert not in_2015.total_is_exact and in_2015.has_more  # 12 in 2015: past 5
+    pages = _pages(bounded, "kernel", 4, filters=SearchFilters(year=2015))
+    ids = [i for page in pages for i in arxiv_ids(page)]
+    assert sorted(ids) == sorted(f"1705.{i:05d}" for i in range(1, 13))
+    in_2016 = bounded.search("kernel inside", filters=SearchFilters(year=2016), limit=50)
+    assert not in_2016.total_is_exact and len(in_2016.papers) == 13
+    none = bounded.search("kernel", filters=SearchFilters(year=2014))
+    assert (none.total, none.total_is_exact, none.papers) == (0, True, [])
+
+
+def test_at_the_bound_exactly_the_total_is_exact(
+    bounded: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from catalog.store import search
+
+    monkeypatch.setattr(search, "BOUND", 25)
+    at = bounded.search("kernel", limit=30)
+    assert (at.total, at.total_is_exact, at.has_more, len(at.papers)) == (25, True, False, 25)
+    assert arxiv_ids(at) == found(bounded, "kernel")  # every match ranked, as asked
+    monkeypatch.setattr(search, "BOUND", 24)
+    over = bounded.search("kernel", limit=30)
+    assert (over.total, over.total_is_exact, over.has_more, len(over.papers)) == (
+        24,
+        False,
+        False,
+        25,
+    )
+
+
 def test_listing_sorts_and_pages(catalog: Catalog) -> None:
     results = catalog.upsert_arxiv(
         [

@@ -8,6 +8,7 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from catalog.cli.main import cli
 from catalog.exporters import ExportOptions
 from catalog.exporting import run_export
+from catalog.records import ArxivRecord
 from catalog.store.catalog import Catalog
 from catalog.store.planning import get_session, list_presenters
 from catalog.store.selection import Selection
@@ -222,6 +224,45 @@ def test_exports_take_catalog_exports_filters(client: TestClient, catalog: Catal
 
 
 # -- the JSON API --------------------------------------------------------------------------
+
+
+def test_papers_past_the_bound_say_more_than_and_page_on(
+    client: TestClient, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from catalog.store import search
+    from catalog.web import views
+
+    catalog.upsert_arxiv(
+        [
+            ArxivRecord(
+                arxiv_id=f"1601.{i:05d}", version=1, title=f"Kernel paper {i}",
+                authors=("Ann Author",), abstract="About a kernel.",
+                published=datetime(2016, 1, 4, tzinfo=UTC),
+                updated=datetime(2016, 1, 4, tzinfo=UTC),
+            )
+            for i in range(1, 8)
+        ]
+    )  # fmt: skip
+    monkeypatch.setattr(search, "BOUND", 3)
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    first = client.get("/papers", params={"q": "kernel"}).text
+    assert "More than 3 papers, page 1" in first and 'rel="next"' in first
+    seen: list[str] = []
+    page = 1
+    while True:
+        api = client.get("/api/papers", params={"q": "kernel", "page": page}).json()
+        assert api["total"] == 3 and api["total_is_exact"] is False
+        assert api["per_page"] == 2 and api["pages"] >= page
+        seen += [p["arxiv_id"] for p in api["papers"]]
+        html = client.get("/papers", params={"q": "kernel", "page": page}).text
+        assert ('rel="next"' in html) == api["has_next"]
+        if not api["has_next"]:
+            break
+        page += 1
+    assert sorted(seen) == [f"1601.{i:05d}" for i in range(1, 8)]
+    assert "past the 3 ranked" in client.get("/papers", params={"q": "kernel", "page": 3}).text
+    exact = client.get("/api/papers", params={"q": "concrete"}).json()
+    assert (exact["total"], exact["total_is_exact"], exact["has_next"]) == (1, True, False)
 
 
 def test_api_papers_in_the_json_exports_shape(client: TestClient) -> None:

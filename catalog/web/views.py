@@ -218,6 +218,7 @@ def papers_page(catalog: Catalog, filters: PaperFilters, page: int) -> PapersPag
         result.papers,
         result.total,
         page,
+        per_page=PER_PAGE,
         total_is_exact=result.total_is_exact,
         has_next=result.has_more,
     )
