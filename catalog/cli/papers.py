@@ -341,9 +341,8 @@ def search(
     the others, each by relevance. Nothing is search syntax: AND, OR and NOT are words,
     and * : ( - are punctuation. Prints the best 20 (--limit); a line on stderr says
     how many more match. Matches are counted and ranked up to 2,000: past that the
-    line says "more than 2,000", the first 2,000 are ranked among the newest matches
-    (title matches first) and later pages list the others newest first (README:
-    Search). --limit 0 ranks and counts every match.
+    line says "more than 2,000", title matches still come first, ranked, and the
+    others come newest first (README: Search). --limit 0 counts and ranks every match.
 
     With --arxiv the local arXiv index (filled by catalog harvest) is searched:
     every word must match the start of a word of a title, author or abstract, best

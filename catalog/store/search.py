@@ -9,23 +9,29 @@ SQLite, ``ts_rank`` on PostgreSQL, titles weighing more than authors, authors mo
 than abstracts), then by catalog number, so the order is the same on every run. Pages
 are taken with limit and offset, and the total number of matches comes with each page.
 
-Counting and ranking are bounded, so that a broad query costs what a narrow one does:
-a search counts at most :data:`BOUND` + 1 matches and reports the total exactly up to
-:data:`BOUND`, as "more than :data:`BOUND`" past it (``Found.total_is_exact``); and it
-ranks at most :data:`BOUND` candidates. Up to :data:`BOUND` matches, that is every
-match, ranked as above. Past it, the ranked window is the :data:`BOUND` newest title
-matches when the title tier alone is that large, else the whole title tier and then
-the newest other matches filling the window; each part ranked by relevance. Pages past
-the window list the remaining matches newest first (by catalog number, descending),
-so every match is still reachable and every page is stable. ``limit=None`` (every
-match) ranks every match, as asked.
+Counting and ranking are bounded, so that a broad query costs what a narrow one does
+("kernel" may match most of a catalog): a search reads at most :data:`BOUND` + 1
+candidates per query and reports the total exactly up to :data:`BOUND`, as "more than
+:data:`BOUND`" past it (``Found.total_is_exact``). The first :data:`BOUND` places (the
+window) are:
+
+* up to :data:`BOUND` matches: every match, ranked as above;
+* past it, when the title tier alone passes it: :data:`BOUND` title matches, ranked
+  (SQLite: the newest; PostgreSQL: the first its title index finds);
+* past it otherwise: every title match, ranked, then the newest other matches, newest
+  first (scoring them would read every matching word's whole index: FTS5's bm25 does).
+
+Pages past the window list the other matches newest first (by catalog number,
+descending), so every match is reachable and every page is stable. ``limit=None``
+(every match) counts and ranks every match, as asked.
 
 Backends:
 
 * SQLite with FTS5: ``paper_fts`` (migration 0003), kept in step by triggers;
 * PostgreSQL: ``paper_search``, one weighted ``tsvector`` per paper with a GIN index
-  (migration 0006), kept in step by triggers; the title tier uses the GIN expression
-  index on ``to_tsvector('simple', title)`` (0003);
+  (migration 0006), kept in step by triggers; the title tier is found with the GIN
+  expression index on ``to_tsvector('simple', title)`` (0003) and ranked by its papers'
+  stored documents;
 * SQLite without FTS5 (or a database without its index), and a query of punctuation
   alone (``C++`` is a word, ``++`` is not): substring ``LIKE``, title matches first, then
   by catalog number.
