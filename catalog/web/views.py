@@ -9,6 +9,7 @@ JSON from the JSON exporter's own records, BibTeX and CSL from the exporters.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -252,7 +253,7 @@ def paper_detail(catalog: Catalog, ref: str) -> PaperDetail:
     stored key shows the key ``catalog export`` would give it now."""
     from catalog.store.overview import talks_about
 
-    paper = catalog.find_paper(ref)
+    paper = find_paper(catalog, ref)
     keyed = _keyed(catalog, paper)
     assert keyed.citation_key is not None
     return PaperDetail(
@@ -268,9 +269,85 @@ def paper_detail(catalog: Catalog, ref: str) -> PaperDetail:
 def paper_download(catalog: Catalog, ref: str, fmt: str) -> tuple[str, str]:
     """(text, citation key) of one paper's entry in ``fmt`` (``bibtex``, ``csl``), as
     its page shows it and ``catalog export --paper REF`` writes it; nothing stored."""
-    keyed = _keyed(catalog, catalog.find_paper(ref))
+    keyed = _keyed(catalog, find_paper(catalog, ref))
     assert keyed.citation_key is not None
     return _render(keyed, fmt), keyed.citation_key
+
+
+# A citation key as catalog/exporters/keys.py makes them: family name, year, first title
+# word, and a letter or two when the base is taken; no year for a paper that has none.
+_KEY_SHAPE = re.compile(r"([a-z]*)(\d{4})?([a-z]*)")
+_PROVISIONAL_CANDIDATES = 200
+
+
+def find_paper(catalog: Catalog, ref: str) -> PaperView:
+    """The paper ``ref`` names (as ``catalog show`` takes it), or the paper whose
+    provisional key it is: the key a list links to for a paper with none stored
+    (``catalog export`` would store it; a GET never does). NotFound otherwise."""
+    from catalog.errors import NotFound
+
+    try:
+        return catalog.find_paper(ref)
+    except NotFound:
+        found = _by_provisional_key(catalog, ref)
+        if found is None:
+            raise
+        return found
+
+
+def _by_provisional_key(catalog: Catalog, ref: str) -> PaperView | None:
+    """The paper without a stored key that a list would link to as ``ref``.
+
+    A key holds its year and a prefix of the first title word, so the candidates are the
+    keyless papers with that word in the title, those of that year first (an index
+    serves the year); a key without a year is a paper's that has none. Each candidate
+    gets its key as its page would show it, alone, then together (as a list of them
+    would, where two share a base and one gets the suffix).
+    """
+    from sqlalchemy import func, select
+
+    from catalog.store.models import Paper
+    from catalog.store.search import year_condition
+
+    shape = _KEY_SHAPE.fullmatch(ref)
+    if shape is None or not ref:
+        return None
+    paper = Paper.__table__  # type: ignore[attr-defined]
+    keyless = select(paper.c.id).where(paper.c.citation_key.is_(None)).order_by(paper.c.id)
+    keyless = keyless.limit(_PROVISIONAL_CANDIDATES)
+    if shape.group(2) is None:
+        yearless = [paper.c.year.is_(None), paper.c.published.is_(None)]
+        return _keyed_as(catalog, ref, [keyless.where(*yearless, paper.c.arxiv_id.is_(None))])
+    if not shape.group(3):
+        return None  # no title word: nothing to narrow by (and no key is made so)
+    word = shape.group(3)[: max(2, len(shape.group(3)) - 2)]  # less a suffix of <= 2
+    titled = keyless.where(func.lower(paper.c.title).contains(word, autoescape=True))
+    year = int(shape.group(2))
+    of_year = [titled.where(year_condition(year))] if 1 <= year <= 9998 else []
+    return _keyed_as(catalog, ref, [*of_year, titled])
+
+
+def _keyed_as(catalog: Catalog, ref: str, candidates: list[Any]) -> PaperView | None:
+    """The first paper of the ``candidates`` statements whose provisional key is ``ref``."""
+    from dataclasses import replace
+
+    from catalog.exporters.keys import base_key
+    from catalog.exporting import provisional_keys
+    from catalog.store.paper_views import paper_views_by_id
+
+    for stmt in candidates:
+        with catalog.read() as s:
+            views = paper_views_by_id(s, [int(i) for i in s.execute(stmt).scalars()])
+        alike = [v for v in views if ref.startswith(base_key(v))]
+        for view in alike:
+            if _keyed(catalog, view).citation_key == ref:
+                return view
+        together = [replace(v) for v in alike]
+        provisional_keys(catalog, together)
+        for view, keyed in zip(alike, together, strict=True):
+            if keyed.citation_key == ref:
+                return view
+    return None
 
 
 def _keyed(catalog: Catalog, paper: PaperView) -> PaperView:
