@@ -455,22 +455,9 @@ def _not_among(session: DbSession, target: Any, ids: list[int]) -> ColumnElement
     return condition
 
 
-def bounded_count(session: DbSession, stmt: Select[Any], bound: int | None) -> tuple[int, bool]:
-    """How many rows ``stmt`` selects, counting at most ``bound`` + 1 of them (None: all):
-    (the count, at most ``bound``; whether there are more than ``bound``). The database
-    stops at the limit, so a query matching most of a catalog costs no more than one
-    matching ``bound`` papers."""
-    stmt = stmt.order_by(None)
-    if bound is not None:
-        stmt = stmt.limit(bound + 1)
-    n = int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
-    if bound is not None and n > bound:
-        return bound, True
-    return n, False
-
-
 def _count(session: DbSession, stmt: Select[Any]) -> int:
-    return bounded_count(session, stmt, None)[0]
+    counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return int(session.execute(counted).scalar_one())
 
 
 def _page(session: DbSession, stmt: Select[Any], limit: int | None, offset: int) -> list[int]:
