@@ -276,6 +276,22 @@ def test_pages_add_up_across_the_title_tier_and_the_rest(catalog: Catalog) -> No
     assert catalog.search("kernel").total == 25 and len(catalog.search("kernel").papers) == 20
 
 
+def test_a_prefix_finds_words_indexed_after_it_was_first_asked(catalog: Catalog) -> None:
+    """SQLite asks a prefix as the indexed words it starts (kept until the index
+    changes): a word written later is found too, and a prefix of many words still is."""
+    catalog.upsert_arxiv([record("1801.00001", "Kernel methods", "On kernels.")])
+    assert found(catalog, "kern") == ["1801.00001"]
+    catalog.upsert_arxiv([record("1801.00002", "Kernelized bandits", "Regret.")])
+    assert set(found(catalog, "kern")) == {"1801.00001", "1801.00002"}
+    assert found(catalog, "kerneliz") == ["1801.00002"]
+    assert found(catalog, '"kernelized band') == ["1801.00002"]  # a phrase being typed
+    many = [record(f"1802.{i:05d}", f"Word wor{chr(97 + i)}x{i}", "Text.") for i in range(12)]
+    catalog.upsert_arxiv(many)
+    assert len(found(catalog, "wor")) == 12  # more words than are asked one by one
+    catalog.remove_paper("1801.00001")
+    assert found(catalog, "kern") == ["1801.00002"]
+
+
 # -- the bound: counting and ranking stop at BOUND matches ------------------------------
 
 
