@@ -47,7 +47,15 @@ from typing import Any
 
 from catalog.records import PaperView
 
-__all__ = ["BibImport", "de_latex", "read_bib", "read_bib_batches", "split_persons"]
+__all__ = [
+    "BibImport",
+    "PieceRead",
+    "de_latex",
+    "read_bib",
+    "read_bib_batches",
+    "read_pieces",
+    "split_persons",
+]
 
 _MONTHS = {
     name: i + 1
@@ -577,6 +585,34 @@ def read_bib_batches(
     ``@string`` macros, which a whole parse resolves wherever they are defined); a
     UnicodeDecodeError or OSError from it propagates. Memory is one piece's worth.
     """
+    for read in read_pieces(open_lines, path, size=size):
+        yield read.batch
+
+
+@dataclass
+class PieceRead:
+    """One piece as read: its batch, and the keys it registered (key -> 1-based line),
+    which later pieces' duplicates are checked against. A reader that resumes after
+    piece ``n`` is given the keys of pieces ``0..n-1`` (:func:`read_pieces`)."""
+
+    batch: BibImport
+    entry_keys: dict[str, int]
+    string_keys: dict[str, int]
+
+
+def read_pieces(
+    open_lines: Callable[[], Iterable[str]],
+    path: str,
+    *,
+    size: int = PIECE_CHARS,
+    skip: int = 0,
+    entry_lines: dict[str, int] | None = None,
+    string_lines: dict[str, int] | None = None,
+) -> Iterator[PieceRead]:
+    """What :func:`read_bib_batches` reads, a :class:`PieceRead` per piece; from piece
+    ``skip`` on, given the keys the pieces before it registered (``entry_lines``,
+    ``string_lines``; updated as pieces are read), so that a reader taken over from
+    another process reads the rest exactly as one reader would."""
     from bibtexparser.entrypoint import parse_string
     from bibtexparser.model import (
         DuplicateBlockKeyBlock,
@@ -587,9 +623,11 @@ def read_bib_batches(
     )
 
     stack = _parse_stack(_file_strings(open_lines, size))
-    entry_lines: dict[str, int] = {}  # key -> 1-based line of the entry that has it
-    string_lines: dict[str, int] = {}
-    for piece in _pieces(open_lines(), size):
+    entry_lines = {} if entry_lines is None else entry_lines
+    string_lines = {} if string_lines is None else string_lines
+    for index, piece in enumerate(_pieces(open_lines(), size)):
+        if index < skip:
+            continue
         with _quiet_bibtexparser():
             library = parse_string(piece.text, parse_stack=stack)
         batch = BibImport(path=path)
@@ -627,4 +665,4 @@ def read_bib_batches(
         entry_lines.update(new_entries)
         string_lines.update(new_strings)
         batch.failed.sort()
-        yield batch
+        yield PieceRead(batch, new_entries, new_strings)

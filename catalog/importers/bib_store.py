@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,9 +154,14 @@ def import_bib(
     The whole file is one transaction (Catalog.write): an import that fails or is
     interrupted anywhere, on a file of any size, leaves the catalog as it was, and a
     re-run starts from a clean state. On SQLite other writers wait for it (they queue on
-    the busy timeout); readers are not blocked (WAL)."""
-    from catalog.importers.bib import PIECE_CHARS, read_bib_batches
+    the busy timeout); readers are not blocked (WAL). A big file is read by a forked
+    worker while this process stores (:mod:`catalog.importers.bib_workers`;
+    ``CATALOG_IMPORT_WORKERS=1`` reads it here)."""
+    from catalog.importers.bib import PIECE_CHARS
     from catalog.importers.bib_bulk import store_batch
+    from catalog.importers.bib_workers import read_batches, worker_count
+
+    size = piece or PIECE_CHARS
 
     def open_lines() -> Iterator[str]:
         with path.open(encoding="utf-8") as f:
@@ -170,11 +176,14 @@ def import_bib(
                 (report.added if status == "added" else report.merged).append(key)
             pending.clear()
 
-        for batch in read_bib_batches(open_lines, str(path), size=piece or PIECE_CHARS):
-            report.failed += batch.failed
-            pending += batch.papers
-            if len(pending) >= BATCH:
-                store()
+        workers = worker_count(path.stat().st_size, size)
+        # closing: a failed store stops the worker now, not when the generator is collected
+        with closing(read_batches(open_lines, str(path), size=size, workers=workers)) as batches:
+            for batch in batches:
+                report.failed += batch.failed
+                pending += batch.papers
+                if len(pending) >= BATCH:
+                    store()
         store()
         report.failed.sort()
         return report
