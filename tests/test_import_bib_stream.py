@@ -7,11 +7,16 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.bibgen import bib_entries
 from catalog.importers.bib import (
+    _author_name,
     _braces_only,
     _latex_to_text,
+    _person,
+    _plain_name_parts,
     de_latex,
     read_bib,
     read_bib_batches,
@@ -128,3 +133,33 @@ def test_brace_shortcut_reads_as_pylatexenc(value: str) -> None:
     if plain is not None:
         assert plain == _latex_to_text().latex_to_text(value)
     assert de_latex(value) == " ".join(str(_latex_to_text().latex_to_text(value)).split())
+
+
+# Names as .bib files write them: words of any case, commas, the odd brace, escape, tie,
+# accent or unusual space; the fast reading must give what bibtexparser's parser gives.
+_NAME_WORDS = st.sampled_from(
+    ["Ann", "ann", "B.", "van", "der", "De", "O'Neil", "3rd", "Jr", "Søren", "{Big Co}",
+     "M{\\\"u}ller", "\\L{}ukasz", "x~y", "-", "J.-P.", "é", "Ünal", "\u00a0", "\x0b"]
+)  # fmt: skip
+_NAMES = st.lists(
+    st.one_of(_NAME_WORDS, st.sampled_from([",", " ", "  ", "\t", "\n", ", "])), max_size=8
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NAMES)
+def test_plain_names_read_as_bibtexparser_reads_them(name: str) -> None:
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    parts = _plain_name_parts(name.strip())
+    full = parse_single_name_into_parts(name.strip(), strict=False)
+    if parts is not None:
+        assert (parts.first, parts.von, parts.last, parts.jr) == (
+            full.first, full.von, full.last, full.jr
+        )  # fmt: skip
+    assert _person.__wrapped__(name.strip()) == _author_name(full)
+
+
+@pytest.mark.parametrize("name", ["Doe, Jane", "Jane Q. Doe", "Ali Eslami, S. M.", "Li"])
+def test_common_names_take_the_plain_reading(name: str) -> None:
+    assert _plain_name_parts(name) is not None

@@ -277,12 +277,54 @@ def split_persons(text: str) -> list[str]:
     return [n.strip() for n in names if n.strip()]
 
 
+@dataclass
+class _Parts:
+    """A name's parts, as bibtexparser's NameParts (what _author_name reads)."""
+
+    first: list[str]
+    von: list[str]
+    last: list[str]
+    jr: list[str]
+
+
+# What bibtexparser's name parser splits words on; a name of ASCII text without braces,
+# escapes or ties has no other syntax.
+_NAME_SPACE = re.compile(r"[ \t\r\n]+")
+_NAME_SYNTAX = re.compile(r"[{}\\~]")
+
+
+def _word_is_lower(word: str) -> bool:
+    """bibtexparser's case of a plain word: that of its first letter."""
+    for ch in word:
+        if ch.isalpha():
+            return ch.islower()
+    return False
+
+
+def _plain_name_parts(person: str) -> _Parts | None:
+    """parse_single_name_into_parts of the two plain forms most names take, "Last,
+    First" and "First Last" without lowercase words (no von part); None for any other
+    name (tests/test_import_bib_stream.py checks them against bibtexparser)."""
+    if not person.isascii() or _NAME_SYNTAX.search(person) or person.count(",") > 1:
+        return None
+    sections = [[w for w in _NAME_SPACE.split(part) if w] for part in person.split(",")]
+    if not all(sections) or any(_word_is_lower(w) for w in sections[0]):
+        return None
+    if len(sections) == 2:
+        return _Parts(first=sections[1], von=[], last=sections[0], jr=[])
+    words = sections[0]
+    return _Parts(first=words[:-1], von=[], last=words[-1:], jr=[])
+
+
 @lru_cache(maxsize=1 << 17)
 def _person(person: str) -> str | None:
     """One name of a name list, as stored (cached: a library names its authors often)."""
-    from bibtexparser.middlewares.names import parse_single_name_into_parts
+    parts = _plain_name_parts(person)
+    if parts is None:
+        from bibtexparser.middlewares.names import parse_single_name_into_parts
 
-    return _author_name(parse_single_name_into_parts(person, strict=False))
+        return _author_name(parse_single_name_into_parts(person, strict=False))
+    return _author_name(parts)
 
 
 def _authors(raw: str | None) -> list[str]:
