@@ -16,7 +16,7 @@ import pytest
 
 from benchmarks.bibgen import bib_entries
 from catalog.importers import bib_workers
-from catalog.importers.bib import BibImport, read_bib_batches
+from catalog.importers.bib import BibImport, read_bib_batches, read_pieces
 from catalog.importers.bib_store import import_bib
 from catalog.importers.bib_workers import read_batches, worker_count
 from catalog.records import PaperView
@@ -51,9 +51,9 @@ def test_two_processes_read_what_one_reads(name: str, text: str, size: int) -> N
 def _failing_worker(monkeypatch: pytest.MonkeyPatch, after: int, how: str) -> None:
     """Make the forked worker stop after ``after`` pieces (this process reads normally)."""
     parent = os.getpid()
-    real = bib_workers.read_pieces
+    real = read_pieces
 
-    def read_pieces(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    def failing(*args: Any, **kwargs: Any) -> Iterator[Any]:
         for n, read in enumerate(real(*args, **kwargs)):
             if os.getpid() != parent and n == after:
                 if how == "kill":
@@ -61,7 +61,7 @@ def _failing_worker(monkeypatch: pytest.MonkeyPatch, after: int, how: str) -> No
                 raise RuntimeError("worker failed")
             yield read
 
-    monkeypatch.setattr(bib_workers, "read_pieces", read_pieces)
+    monkeypatch.setattr(bib_workers, "read_pieces", failing)
 
 
 @pytest.mark.parametrize("how", ["raise", "kill"])
