@@ -30,6 +30,7 @@ from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
 from catalog.store.identifiers import (
     ALIAS_SCHEME,
     EXCLUSIVE,
+    new_paper_columns,
     papers_by_identifier,
     refresh_id_columns,
 )
@@ -318,7 +319,24 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
     papers = _table(Paper)
     real: dict[int, int] = {}
     if state.new:
-        rows = [{k: v for k, v in state.papers[pid].items() if k != "id"} for pid in state.new]
+        # A new paper's copied columns are known now: its identifier rows are the ones
+        # this batch makes for it, in this order (refresh_id_columns would then rewrite
+        # every new paper with an UPDATE; it is left the papers that existed).
+        new_idents: dict[int, list[Identifier]] = {}
+        for pid, ident in state.rows:
+            if pid >= _NEW:
+                new_idents.setdefault(pid, []).append(ident)
+        rows = []
+        for pid in state.new:
+            row = {k: v for k, v in state.papers[pid].items() if k != "id"}
+            copies = new_paper_columns(new_idents.get(pid, []), "bib")
+            sources = dict(row["field_sources"])
+            if copies["doi_source"]:
+                sources["doi"] = copies["doi_source"]
+            else:
+                sources.pop("doi", None)
+            row.update(arxiv_id=copies["arxiv_id"], doi=copies["doi"], field_sources=sources)
+            rows.append(row)
         real = dict(zip(state.new, _insert_papers(s, rows), strict=True))
 
     def rid(pid: int) -> int:
@@ -407,7 +425,8 @@ def _write_identifiers(s: DbSession, state: _State, rid: Any) -> None:
             [{"b_scheme": i.scheme, "b_value": i.value, "source": src}
              for i, src in state.confirm.items()],
         )  # fmt: skip
-    touched = {rid(pid) for pid, i in state.rows if i.scheme in ("arxiv", "doi")}
+    # New papers were inserted with their copies (_write); the others may need them.
+    touched = {pid for pid, i in state.rows if i.scheme in ("arxiv", "doi") and pid < _NEW}
     touched |= {rid(state.owners[i]) for i in state.confirm}
     refresh_id_columns(s, touched)
 
