@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from catalog.records import PaperView
@@ -490,9 +491,17 @@ def _add_entry(result: BibImport, entry: Any, line: int) -> None:
 # entry a duplicate, reported with the earlier line.
 
 _BLOCK_START = re.compile(r"@[\w]*( |\t)*(?=[{(])")  # bibtexparser.splitter's
-_COUNTED_NEWLINE = re.compile(r"(?<!\\)\n")  # the newlines the splitter counts
+
+
+def _counted_newlines(text: str) -> int:
+    """The newlines the splitter counts: those after no backslash."""
+    return text.count("\n") - text.count("\\\n")
+
+
 # About this much text per piece: a few thousand entries.
 PIECE_CHARS = 1 << 21
+# Lines looked at together: a block that leaves its piece short of the size holds no cut.
+_LINE_BLOCK = 256
 
 
 @dataclass
@@ -516,7 +525,7 @@ def _piece(lines: list[str], first_line: int, boundary: str | None) -> _Piece:
     assert m is not None
     opening = boundary[m.end()]
     sentinel = boundary[: m.end() + 1] + ("}" if opening == "{" else ")")
-    return _Piece(text + sentinel, first_line, len(_COUNTED_NEWLINE.findall(text)), len(text))
+    return _Piece(text + sentinel, first_line, _counted_newlines(text), len(text))
 
 
 def _pieces(lines: Iterable[str], size: int) -> Iterator[_Piece]:
@@ -525,16 +534,24 @@ def _pieces(lines: Iterable[str], size: int) -> Iterator[_Piece]:
     chars = 0
     first_line = 0
     escaped = False  # the previous line ended with a backslash-newline
-    for line in lines:
-        if chars >= size and not escaped and _block_start(line):
-            piece = _piece(buffer, first_line, line)
-            assert piece.sentinel_line is not None
-            yield piece
-            first_line += piece.sentinel_line
-            buffer, chars = [], 0
-        buffer.append(line)
-        chars += len(line)
-        escaped = line.endswith("\\\n")
+    source = iter(lines)
+    for block in iter(lambda: list(islice(source, _LINE_BLOCK)), []):
+        total = sum(map(len, block))
+        if chars + total < size:  # no line of the block can start a piece: all at once
+            buffer += block
+            chars += total
+            escaped = block[-1].endswith("\\\n")
+            continue
+        for line in block:
+            if chars >= size and not escaped and _block_start(line):
+                piece = _piece(buffer, first_line, line)
+                assert piece.sentinel_line is not None
+                yield piece
+                first_line += piece.sentinel_line
+                buffer, chars = [], 0
+            buffer.append(line)
+            chars += len(line)
+            escaped = line.endswith("\\\n")
     if buffer:
         yield _piece(buffer, first_line, None)
 
