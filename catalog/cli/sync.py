@@ -219,12 +219,8 @@ def _per_source(tasks: list[SourceTask]) -> str:
 
 
 def _print_sources(report: SourceSyncReport) -> None:
-    state = "interrupted" if report.interrupted else "incomplete" if report.failed else "done"
-    click.echo(
-        f"sources {state}: {report.done} of {report.planned} identifiers in "
-        f"{plural(report.requests, 'request')} ({plural(report.retries, 'retry', 'retries')}), "
-        f"{_duration(report.elapsed)}"
-    )
+    done = f"{report.done} of {report.planned} identifiers"
+    _echo_head("sources", report, done, bool(report.failed))
     counts = [
         ("updated", len(report.updated), ""),
         ("unchanged", len(report.unchanged), ""),
@@ -333,12 +329,8 @@ def _print_report(report: SyncReport, fmt: str) -> None:
     if fmt == "json":
         echo_json(_report_json(report))
         return
-    state = "interrupted" if report.interrupted else "incomplete" if report.failed else "done"
-    click.echo(
-        f"sync {state}: {report.synced} of {report.planned} papers synced in "
-        f"{plural(report.requests, 'request')} ({plural(report.retries, 'retry', 'retries')}), "
-        f"{_duration(report.elapsed)}"
-    )
+    done = f"{report.synced} of {report.planned} papers synced"
+    _echo_head("sync", report, done, bool(report.failed))
     counts = [
         ("filled", len(report.filled), "first time from arXiv"),
         ("changed", len(report.changed), "new version, title or authors"),
@@ -413,6 +405,16 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(str(v) for v in value) or "(none)"
     return repr(value)
+
+
+def _echo_head(what: str, report: SyncReport | SourceSyncReport, done: str, failed: bool) -> None:
+    """A summary's first line: ``sync done: 3 of 3 papers synced in 1 request (0 retries),
+    0.6s``."""
+    state = "interrupted" if report.interrupted else "incomplete" if failed else "done"
+    click.echo(
+        f"{what} {state}: {done} in {plural(report.requests, 'request')} "
+        f"({plural(report.retries, 'retry', 'retries')}), {_duration(report.elapsed)}"
+    )
 
 
 def _duration(seconds: float) -> str:
