@@ -352,18 +352,7 @@ def run_sync(
 
     def progress(kind: Literal["request", "retry", "batch"], detail: str) -> None:
         if on_progress is not None:
-            on_progress(
-                SyncProgress(
-                    kind,
-                    report.done,
-                    report.planned,
-                    report.requests,
-                    report.retries,
-                    report.batches_done,
-                    report.batches,
-                    detail,
-                )
-            )
+            on_progress(SyncProgress.of(kind, report, report.done, detail))
 
     def on_event(event: ClientEvent) -> None:
         if previous is not None:

@@ -193,12 +193,7 @@ def run_source_sync(
 
     def tell(kind: Literal["request", "retry", "batch"], detail: str = "") -> None:
         if progress is not None:
-            progress(
-                BatchNews(
-                    kind, report.done, report.planned, report.requests, report.retries,
-                    report.batches_done, report.batches, detail,
-                )
-            )  # fmt: skip
+            progress(BatchNews.of(kind, report, report.done, detail))
 
     def on_event(event: Any) -> None:
         if event.kind == "request":

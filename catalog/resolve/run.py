@@ -169,10 +169,7 @@ def run_resolve(
 
     def progress(kind: Literal["request", "retry", "batch"], detail: str) -> None:
         if on_progress is not None:
-            on_progress(
-                ResolveProgress(kind, len(report.outcomes), report.planned, report.requests,
-                                report.retries, report.batches_done, report.batches, detail)
-            )  # fmt: skip
+            on_progress(ResolveProgress.of(kind, report, len(report.outcomes), detail))
 
     def on_event(event: Any) -> None:
         if event.kind == "request":
