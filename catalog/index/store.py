@@ -768,12 +768,28 @@ def _sqlite_append(conn: Connection, rows: Rows) -> bool:
             (newest_before,),
         )
     if rows.versions:
+        _append_versions(conn, rows, newest_before)
+    return True
+
+
+def _append_versions(conn: Connection, rows: Rows, newest_before: int) -> None:
+    """The batch's version rows, given the ids its records were just given: SQLite
+    numbers an INTEGER PRIMARY KEY (without AUTOINCREMENT) on from the largest, one by
+    one in insertion order, so the n-th record is ``newest_before + n`` (the largest id
+    is checked to hold that). Looking each id up by arXiv id was a third of storing a
+    record's rows."""
+    insert = "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn) VALUES "
+    newest = conn.exec_driver_sql("SELECT MAX(id) FROM arxiv_record").scalar()
+    if newest != newest_before + len(rows.records):  # not numbered so: look each one up
         conn.exec_driver_sql(
-            "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn)"
-            " VALUES ((SELECT id FROM arxiv_record WHERE arxiv_id = ?), ?, ?, ?, ?)",
+            insert + "((SELECT id FROM arxiv_record WHERE arxiv_id = ?), ?, ?, ?, ?)",
             rows.versions,
         )
-    return True
+        return
+    ids = {row[0]: newest_before + n for n, row in enumerate(rows.records, 1)}
+    conn.exec_driver_sql(
+        insert + "(?, ?, ?, ?, ?)", [(ids[v[0]], v[1], v[2], v[3], v[4]) for v in rows.versions]
+    )
 
 
 def _tune_fts(conn: Connection, *, loading: bool) -> None:
