@@ -17,6 +17,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog.index.harvest import load_snapshot
 from catalog.index.record import IndexRecord
@@ -179,3 +181,48 @@ def test_a_line_that_is_not_utf8_or_not_json_is_named(sqlite_url: str, tmp_path:
         path.write_bytes(good + b"\n\n" + bad + b"\n")
         with ArxivIndex.open(sqlite_url) as index, pytest.raises(SnapshotError, match=said):
             load_snapshot(index, path, parallel=False)
+
+
+_TEXT = st.text(
+    st.sampled_from(list("aZ09 ._-:,{}\\'$\n\t\r") + ["é", "\u00a0", "ß", "İ", "\x1f"]),
+    max_size=30,
+)
+_PART = st.one_of(_TEXT, st.none(), st.integers(0, 9))
+_DATE = st.one_of(
+    st.builds(
+        "{}, {} {} {} {:02d}:{:02d}:{:02d} GMT".format,
+        st.sampled_from(["Mon", "Sun", "mon", "Mo", "M1n"]),
+        st.sampled_from(["1", "02", "29", "30", "31", "0", "123", "٣"]),
+        st.sampled_from(["Jan", "Feb", "Apr", "feb", "Foo"]),
+        st.sampled_from(["2000", "1900", "2024", "0001", "0000", "99"]),
+        st.integers(0, 25),
+        st.integers(0, 61),
+        st.integers(0, 61),
+    ),  # fmt: skip
+    _TEXT,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=_TEXT,
+    parsed=st.lists(st.one_of(st.lists(_PART, min_size=2, max_size=4), _TEXT, _PART), max_size=4),
+    created=st.lists(_DATE, min_size=1, max_size=3),
+)
+def test_the_reader_s_short_ways_agree_with_the_general_ones(
+    title: str, parsed: list[object], created: list[str]
+) -> None:
+    """The snapshot reader's shortcuts (a title's key by one translate, the authors joined
+    at once, the version dates read by slicing) give what the record's way gives, on
+    whatever shapes and characters a line may hold."""
+    data = {
+        "id": "2401.00001",
+        "title": title,
+        "authors_parsed": parsed,
+        "authors": "A. Writer",
+        "versions": [{"version": f"v{n}", "created": c} for n, c in enumerate(created, 1)],
+    }
+    for dialect in ("sqlite", "postgresql"):
+        row, versions, _day = snapshot_rows(data, dialect)
+        made = prepare_rows([record_from_json(data)], dialect)
+        assert ([row], versions) == (made.records, made.versions)

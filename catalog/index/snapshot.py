@@ -28,6 +28,7 @@ from catalog.index.fields import (
     parse_day,
     parse_dois,
     parse_version_date,
+    plain_spaced,
     split_authors,
     version_stamp,
 )
@@ -234,7 +235,7 @@ def snapshot_rows(
     arxiv_id = arxiv_id.strip()
     parsed = get("authors_parsed")
     if type(parsed) is list and parsed:
-        authors = "\n".join(n for n in map(name_from_parts, parsed) if n)
+        authors = _author_lines(parsed)
     else:
         authors = "\n".join(split_authors(_str(get("authors"))))
     stamp: Any = version_stamp if dialect == "sqlite" else _aware_stamp
@@ -258,7 +259,7 @@ def snapshot_rows(
     row = (
         arxiv_id,
         title,
-        title_key(title),
+        _title_key(title),
         authors,
         one_line(_str(get("abstract"))),
         " ".join(_str(get("categories")).split()),
@@ -272,6 +273,39 @@ def snapshot_rows(
         False,
     )
     return row, [(arxiv_id, n, dated[n], None, None) for n in numbers], day
+
+
+# ASCII letters lower-cased and digits kept, everything else a space: what
+# catalog.text.fold does to ASCII text without TeX commands.
+_ASCII_FOLD = str.maketrans({i: chr(i).lower() if chr(i).isalnum() else " " for i in range(128)})
+
+
+def _title_key(title: str) -> str:
+    """:func:`catalog.text.title_key`, by one ``str.translate`` for the ASCII titles
+    without TeX (a test holds the two the same)."""
+    if title.isascii() and "\\" not in title:
+        return " ".join(title.translate(_ASCII_FOLD).split())
+    return title_key(title)
+
+
+def _author_lines(parsed: list[Any]) -> str:
+    """``authors_parsed`` as names, one per line: arXiv's shape (lists of three strings,
+    plain ASCII, no TeX) joined at once, anything else name by name
+    (:func:`name_from_parts`), which is what the whole is checked against."""
+    if set(map(type, parsed)) == {list}:
+        try:  # str.join refuses a part that is not a string
+            text = "\n".join([" ".join((fore, key, suffix)) for key, fore, suffix in parsed])
+        except (TypeError, ValueError):  # an entry not of three strings
+            return "\n".join(n for n in map(name_from_parts, parsed) if n)
+        text = text.replace(" \n", "\n").rstrip(" ")  # the names without a suffix
+        if (
+            text.isascii() and text.count("\n") == len(parsed) - 1 and plain_spaced(text)
+            and "\\" not in text and "{" not in text and " \n" not in text
+            and "\n " not in text and "\n\n" not in text and text[:1] not in (" ", "\n")
+            and text[-1:] != "\n"
+        ):  # fmt: skip
+            return text
+    return "\n".join(n for n in map(name_from_parts, parsed) if n)
 
 
 def _aware_stamp(text: str) -> Any:

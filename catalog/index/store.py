@@ -748,7 +748,9 @@ def _sqlite_append(conn: Connection, rows: Rows) -> bool:
     False, with nothing written, when a record of the batch is stored already."""
     from sqlalchemy.exc import IntegrityError
 
-    newest_before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM arxiv_record").scalar()
+    newest_before = int(
+        conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM arxiv_record").scalar() or 0
+    )
     marks = ", ".join("?" * len(_RECORD_COLUMNS))
     conn.exec_driver_sql("SAVEPOINT append_batch")
     try:
