@@ -684,36 +684,50 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
     # abstract as they were (a journal-ref or DOI added, a record sent again) keeps
     # its entries: only the stored records whose text differs, and the deleted ones
     # coming back, leave the index and go in again with the text they have now.
+    #
+    # A restaged record's old entries are taken out and its new text indexed in one
+    # statement, before the upsert (the new text is the batch's), record by record in
+    # id order: FTS5 writes out its pending entries as a segment whenever the ids it is
+    # given go back, so all the deletions then all the insertions cost a second segment
+    # and its merging per page (two thirds of storing a page whose text changed).
     fts = has_fts(conn)
-    restaged = False
     if fts:
         conn.exec_driver_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS arxiv_batch (arxiv_id TEXT PRIMARY KEY,"
-            " title TEXT, authors TEXT, abstract TEXT)"
+            "CREATE TEMP TABLE IF NOT EXISTS arxiv_batch_text (arxiv_id TEXT PRIMARY KEY,"
+            " title TEXT, authors TEXT, abstract TEXT, datestamp TEXT)"
         )
         conn.exec_driver_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS arxiv_restage (id INTEGER PRIMARY KEY)"
+            "CREATE TEMP TABLE IF NOT EXISTS arxiv_restage_text"
+            " (id INTEGER PRIMARY KEY, arxiv_id TEXT, live INTEGER)"
         )
-        conn.exec_driver_sql("DELETE FROM arxiv_batch")
-        conn.exec_driver_sql("DELETE FROM arxiv_restage")
+        conn.exec_driver_sql("DELETE FROM arxiv_batch_text")
+        conn.exec_driver_sql("DELETE FROM arxiv_restage_text")
         conn.exec_driver_sql(
-            "INSERT OR REPLACE INTO arxiv_batch (arxiv_id, title, authors, abstract)"
-            " VALUES (?, ?, ?, ?)",
-            [(row[0], row[1], row[3], row[4]) for row in rows.records],
+            "INSERT OR REPLACE INTO arxiv_batch_text (arxiv_id, title, authors, abstract,"
+            " datestamp) VALUES (?, ?, ?, ?, ?)",
+            [(row[0], row[1], row[3], row[4], row[12]) for row in rows.records],
         )
+        # The stored records the upsert below replaces (not older: _NOT_OLDER) whose
+        # text differs, or which are deleted and come back.
         found = conn.exec_driver_sql(
-            "INSERT INTO arxiv_restage (id) SELECT r.id FROM arxiv_record r"
-            " JOIN arxiv_batch b ON b.arxiv_id = r.arxiv_id"
-            " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch) AND (r.deleted"
-            " OR r.title IS NOT b.title OR r.authors IS NOT b.authors"
+            "INSERT INTO arxiv_restage_text (id, arxiv_id, live)"
+            " SELECT r.id, r.arxiv_id, NOT r.deleted FROM arxiv_record r"
+            " JOIN arxiv_batch_text b ON b.arxiv_id = r.arxiv_id"
+            " WHERE r.arxiv_id IN (SELECT arxiv_id FROM arxiv_batch_text)"
+            " AND (b.datestamp IS NULL OR r.datestamp IS NULL OR b.datestamp >= r.datestamp)"
+            " AND (r.deleted OR r.title IS NOT b.title OR r.authors IS NOT b.authors"
             " OR r.abstract IS NOT b.abstract)"
         )
-        restaged = found.rowcount != 0
-        if restaged:
+        if found.rowcount != 0:
             conn.exec_driver_sql(
                 "INSERT INTO arxiv_fts (arxiv_fts, rowid, title, authors, abstract)"
-                " SELECT 'delete', r.id, r.title, r.authors, r.abstract FROM arxiv_record r"
-                " WHERE r.id IN (SELECT id FROM arxiv_restage) AND NOT r.deleted"
+                " SELECT command, id, title, authors, abstract FROM ("
+                " SELECT 'delete' AS command, s.id AS id, r.title AS title,"
+                " r.authors AS authors, r.abstract AS abstract, 0 AS step"
+                " FROM arxiv_restage_text s JOIN arxiv_record r ON r.id = s.id WHERE s.live"
+                " UNION ALL SELECT NULL, s.id, b.title, b.authors, b.abstract, 1"
+                " FROM arxiv_restage_text s JOIN arxiv_batch_text b ON b.arxiv_id = s.arxiv_id"
+                ") ORDER BY id, step"
             )
     newest_before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM arxiv_record").scalar()
     marks = ", ".join("?" * len(_RECORD_COLUMNS))
@@ -722,17 +736,12 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
         f" ON CONFLICT (arxiv_id) DO UPDATE SET {_UPDATE_RECORD} WHERE {_NOT_OLDER}",
         rows.records,
     )
-    if fts:
-        index_rows = (
+    if fts:  # new rows: SQLite numbers an INTEGER PRIMARY KEY on from the largest
+        conn.exec_driver_sql(
             "INSERT INTO arxiv_fts (rowid, title, authors, abstract)"
-            " SELECT r.id, r.title, r.authors, r.abstract FROM arxiv_record r"
+            " SELECT r.id, r.title, r.authors, r.abstract FROM arxiv_record r WHERE r.id > ?",
+            (newest_before,),
         )
-        # New rows: SQLite numbers an INTEGER PRIMARY KEY on from the largest.
-        conn.exec_driver_sql(index_rows + " WHERE r.id > ?", (newest_before,))
-        if restaged:  # with the text each has now (an older record replaced nothing)
-            conn.exec_driver_sql(
-                index_rows + " WHERE r.id IN (SELECT id FROM arxiv_restage) AND NOT r.deleted"
-            )
     if rows.versions:
         conn.exec_driver_sql(
             "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn)"
