@@ -191,13 +191,13 @@ _PART = st.one_of(_TEXT, st.none(), st.integers(0, 9))
 _DATE = st.one_of(
     st.builds(
         "{}, {} {} {} {:02d}:{:02d}:{:02d} GMT".format,
-        st.sampled_from(["Mon", "Sun", "mon", "Mo", "M1n"]),
-        st.sampled_from(["1", "02", "29", "30", "31", "0", "123", "٣"]),
-        st.sampled_from(["Jan", "Feb", "Apr", "feb", "Foo"]),
-        st.sampled_from(["2000", "1900", "2024", "0001", "0000", "99"]),
-        st.integers(0, 25),
-        st.integers(0, 61),
-        st.integers(0, 61),
+        st.sampled_from(["Mon", "Sun", "Mo"]),
+        st.sampled_from(["1", "02", "29", "31", "0", "٣"]),
+        st.sampled_from(["Jan", "Feb", "Apr", "feb"]),
+        st.sampled_from(["2000", "1900", "2024", "0000"]),
+        st.sampled_from([0, 9, 23, 24]),
+        st.sampled_from([0, 59, 60]),
+        st.sampled_from([0, 59, 60]),
     ),  # fmt: skip
     _TEXT,
 )
@@ -226,3 +226,16 @@ def test_the_reader_s_short_ways_agree_with_the_general_ones(
         row, versions, _day = snapshot_rows(data, dialect)
         made = prepare_rows([record_from_json(data)], dialect)
         assert ([row], versions) == (made.records, made.versions)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_DATE)
+def test_version_dates_read_by_slicing_are_what_the_general_way_reads(text: str) -> None:
+    """arXiv's own date shape is read by slicing; anything it does not take goes the
+    general way (a regex, then email.utils), and the two agree on every input."""
+    from catalog.index import fields
+
+    general = fields.read_version_date(text) if text.strip() else None
+    assert fields.parse_version_date(text) == general
+    stamp = fields.version_stamp(text)
+    assert stamp == (None if general is None else general.replace(tzinfo=None).isoformat(sep=" "))

@@ -35,6 +35,15 @@ def parse_version_date(text: str | None) -> datetime | None:
     """An RFC 2822 date as an aware UTC datetime; None when empty or unreadable."""
     if not text or not text.strip():
         return None
+    if text[-4:] == " GMT" and text[-13:-12] == " ":  # arXiv's own shape: see version_stamp
+        plain, clock = _plain_day(text[:-13]), text[-12:-4]
+        if plain and (clock in _CLOCKS or _plain_clock(clock)):
+            return datetime.fromisoformat(f"{plain}T{clock}").replace(tzinfo=UTC)
+    return read_version_date(text)
+
+
+def read_version_date(text: str) -> datetime | None:
+    """:func:`parse_version_date` without the short way for arXiv's own shape."""
     m = _RFC2822.match(text)
     if m and m.group(2).lower() in _MONTHS:
         day, month, year, hour, minute, second = m.groups()

@@ -209,36 +209,57 @@ def _id_from_oai_identifier(ident: str | None) -> str:
     return ident
 
 
+_RAW = "{" + ARXIVRAW_NS + "}"
+_RAW_VERSION = _RAW + "version"
+_RAW_DATE, _RAW_SIZE = _RAW + "date", _RAW + "size"
+
+
 def _read_arxivraw(node: Any, fallback_id: str, datestamp: date | None) -> IndexRecord | None:
-    ns = "{" + ARXIVRAW_NS + "}"
-    arxiv_id = _text(node.find(ns + "id")) or fallback_id
+    # The record's children are read in one pass into their texts by local name (a
+    # ``find`` for each of a dozen fields scanned them a dozen times).
+    fields: dict[str, str] = {}
+    versions = []
+    for child in node:
+        tag = child.tag
+        if tag == _RAW_VERSION:
+            number = _version_number(child.get("version"))
+            if number is None:
+                continue
+            when = size_text = None
+            for part in child:
+                if part.tag == _RAW_DATE and when is None:
+                    when = _text(part)
+                elif part.tag == _RAW_SIZE and size_text is None:
+                    size_text = _text(part)
+            size = parse_size_kb(size_text)
+            versions.append(
+                Version(
+                    number=number,
+                    date=parse_version_date(when),
+                    size_kb=size,
+                    withdrawn=None if size is None else size == 0,
+                )
+            )
+        elif tag[: len(_RAW)] == _RAW:
+            name = tag[len(_RAW) :]
+            if name not in fields:  # the first of a name, as find() gave
+                fields[name] = _text(child) or ""
+    arxiv_id = fields.get("id") or fallback_id
     if not arxiv_id:
         return None
-    versions = []
-    for v in node.iterfind(ns + "version"):
-        number = _version_number(v.get("version"))
-        if number is None:
-            continue
-        size = parse_size_kb(_text(v.find(ns + "size")))
-        versions.append(
-            Version(
-                number=number,
-                date=parse_version_date(_text(v.find(ns + "date"))),
-                size_kb=size,
-                withdrawn=None if size is None else size == 0,
-            )
-        )
-    versions.sort(key=lambda v: v.number)
+    if len(versions) > 1:
+        versions.sort(key=lambda v: v.number)
+    get = fields.get
     return IndexRecord(
         arxiv_id=arxiv_id.strip(),
-        title=one_line(_text(node.find(ns + "title"))),
-        authors=split_authors(_text(node.find(ns + "authors"))),
-        abstract=one_line(_text(node.find(ns + "abstract"))),
-        categories=tuple((_text(node.find(ns + "categories")) or "").split()),
+        title=one_line(get("title")),
+        authors=split_authors(get("authors")),
+        abstract=one_line(get("abstract")),
+        categories=tuple((get("categories") or "").split()),
         versions=tuple(versions),
-        dois=parse_dois(_text(node.find(ns + "doi"))),
-        journal_ref=one_line(_text(node.find(ns + "journal-ref"))) or None,
-        comments=one_line(_text(node.find(ns + "comments"))) or None,
+        dois=parse_dois(get("doi")),
+        journal_ref=one_line(get("journal-ref")) or None,
+        comments=one_line(get("comments")) or None,
         datestamp=datestamp,
     )
 
