@@ -239,3 +239,14 @@ def test_version_dates_read_by_slicing_are_what_the_general_way_reads(text: str)
     assert fields.parse_version_date(text) == general
     stamp = fields.version_stamp(text)
     assert stamp == (None if general is None else general.replace(tzinfo=None).isoformat(sep=" "))
+
+
+@settings(max_examples=500, deadline=None)
+@given(title=st.one_of(_TEXT, st.text(max_size=40)))
+def test_the_index_s_title_key_is_the_catalog_s(title: str) -> None:
+    """The index keys titles by a translate for plain ASCII; lookups by title compare the
+    key with catalog.text.title_key's, so the two must agree on every title."""
+    from catalog.index.fields import index_title_key
+    from catalog.text import title_key
+
+    assert index_title_key(title) == title_key(title)

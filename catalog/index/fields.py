@@ -16,6 +16,8 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
+from catalog.text import title_key
+
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -276,3 +278,16 @@ def name_from_parts(parts: Any) -> str:
         return ""
     name = " ".join(text.split())
     return plain_name(name) if name else ""
+
+
+# ASCII letters lower-cased and digits kept, everything else a space: what
+# catalog.text.fold does to ASCII text without TeX commands.
+_ASCII_FOLD = str.maketrans({i: chr(i).lower() if chr(i).isalnum() else " " for i in range(128)})
+
+
+def index_title_key(title: str) -> str:
+    """:func:`catalog.text.title_key`, by one ``str.translate`` for the ASCII titles
+    without TeX, which are most of arXiv's (a test holds the two the same)."""
+    if title.isascii() and "\\" not in title:
+        return " ".join(title.translate(_ASCII_FOLD).split())
+    return title_key(title)

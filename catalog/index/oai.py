@@ -21,7 +21,10 @@ and local name, never by prefix or position:
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any
@@ -89,6 +92,25 @@ def resume_params(token: str) -> dict[str, str]:
 
 def parse_page(source: IO[bytes]) -> Page:
     """Read one ``ListRecords`` answer. Raises :class:`MalformedPage`."""
+    with _collector_paused():
+        return _parse_page(source)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off while a page is read: its 56,000 elements and
+    2,500 records (none of which refer to each other in a cycle) made it sweep over and
+    over, a quarter of reading a page. A page is bounded, so the memory is."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _parse_page(source: IO[bytes]) -> Page:
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException

@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
 from catalog.index.fields import (
+    index_title_key,
     name_from_parts,
     one_line,
     parse_day,
@@ -33,7 +34,6 @@ from catalog.index.fields import (
     version_stamp,
 )
 from catalog.index.record import IndexRecord, Version
-from catalog.text import title_key
 
 if TYPE_CHECKING:
     from catalog.index.store import Rows
@@ -259,7 +259,7 @@ def snapshot_rows(
     row = (
         arxiv_id,
         title,
-        _title_key(title),
+        index_title_key(title),
         authors,
         one_line(_str(get("abstract"))),
         " ".join(_str(get("categories")).split()),
@@ -273,19 +273,6 @@ def snapshot_rows(
         False,
     )
     return row, [(arxiv_id, n, dated[n], None, None) for n in numbers], day
-
-
-# ASCII letters lower-cased and digits kept, everything else a space: what
-# catalog.text.fold does to ASCII text without TeX commands.
-_ASCII_FOLD = str.maketrans({i: chr(i).lower() if chr(i).isalnum() else " " for i in range(128)})
-
-
-def _title_key(title: str) -> str:
-    """:func:`catalog.text.title_key`, by one ``str.translate`` for the ASCII titles
-    without TeX (a test holds the two the same)."""
-    if title.isascii() and "\\" not in title:
-        return " ".join(title.translate(_ASCII_FOLD).split())
-    return title_key(title)
 
 
 def _author_lines(parsed: list[Any]) -> str:

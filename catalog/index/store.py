@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
+from catalog.index.fields import index_title_key
 from catalog.index.record import IndexRecord
-from catalog.text import title_key
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -634,7 +634,7 @@ def _record_row(r: IndexRecord, dialect: str) -> tuple[Any, ...]:
     return (
         r.arxiv_id,
         r.title,
-        title_key(r.title),
+        index_title_key(r.title),
         "\n".join(r.authors),
         r.abstract,
         " ".join(r.categories),
