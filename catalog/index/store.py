@@ -164,11 +164,15 @@ def prepare_rows(records: Iterable[IndexRecord], dialect: str) -> Rows:
             gone.pop(r.arxiv_id, None)
     rows = Rows()
     for r in live.values():
-        rows.records.append(_record_row(r, dialect))
-        for v in {v.number: v for v in r.versions}.values():  # one per number
-            rows.versions.append(
-                (r.arxiv_id, v.number, _stamp(v.date, dialect), v.size_kb, v.withdrawn)
-            )
+        by_number = {v.number: v for v in r.versions}  # one per number
+        stamps = {n: _stamp(v.date, dialect) for n, v in by_number.items()}
+        if stamps and len(by_number) == len(r.versions):  # v1's and the latest's are made
+            first, last = min(stamps), max(stamps)
+            rows.records.append(_record_row(r, dialect, (last, stamps[first], stamps[last])))
+        else:
+            rows.records.append(_record_row(r, dialect))
+        for n, v in by_number.items():
+            rows.versions.append((r.arxiv_id, n, stamps[n], v.size_kb, v.withdrawn))
         if r.datestamp is not None and (rows.newest_day is None or r.datestamp > rows.newest_day):
             rows.newest_day = r.datestamp
     rows.deleted = [(_day(r.datestamp, dialect), r.arxiv_id) for r in gone.values()]
@@ -630,7 +634,16 @@ def as_datetime(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _record_row(r: IndexRecord, dialect: str) -> tuple[Any, ...]:
+def _record_row(
+    r: IndexRecord, dialect: str, dated: tuple[int, Any, Any] | None = None
+) -> tuple[Any, ...]:
+    """``r`` as a row of _RECORD_COLUMNS; ``dated``: its latest version's number and the
+    stored forms of v1's and the latest's dates, when the caller has them made."""
+    version, published, updated = dated or (
+        r.version,
+        _stamp(r.published, dialect),
+        _stamp(r.updated, dialect),
+    )
     return (
         r.arxiv_id,
         r.title,
@@ -641,9 +654,9 @@ def _record_row(r: IndexRecord, dialect: str) -> tuple[Any, ...]:
         " ".join(r.dois),
         r.journal_ref,
         r.comments,
-        r.version,
-        _stamp(r.published, dialect),
-        _stamp(r.updated, dialect),
+        version,
+        published,
+        updated,
         _day(r.datestamp, dialect),
         False,
     )
