@@ -6,8 +6,8 @@ SQLite, three times faster than ORM queries):
 
 * plain Core queries on the connection, no ORM objects; whole-table scans run on the
   DBAPI cursor of the same transaction (plain tuples);
-* authors are read from the author table once and put in order in Python, rather than
-  joined row by row;
+* a scan reads the author table once and puts names in order in Python, rather than
+  joining row by row; a few papers get their names joined in (one round trip);
 * identifiers: the arXiv id is the paper row's own copy (a paper has at most one), so
   only the other identifiers (DOIs, DBLP keys, ...: a fraction of the rows) are read;
 * columns read as the driver returns them (``type_coerce`` to a plain type skips
@@ -135,23 +135,30 @@ def _paper_query(ids: list[int] | None) -> Select[Any]:
     return stmt if ids is None else stmt.where(table.c.id.in_(ids))
 
 
-def _author_query(ids: list[int] | None) -> Select[Any]:
+def _author_query() -> Select[Any]:
+    """Every author link, by paper, in author order (for a scan)."""
     links = _table(PaperAuthor)
-    stmt = sa_select(links.c.paper_id, links.c.author_id).order_by(
+    return sa_select(links.c.paper_id, links.c.author_id).order_by(
         links.c.paper_id, links.c.position
     )
-    return stmt if ids is None else stmt.where(links.c.paper_id.in_(ids))
 
 
-def _author_names(conn: Connection, batch: list[int] | None) -> dict[int, str]:
-    """Author names by id: all of them for a scan (reading the author table once beats
-    a join that looks up every author row), else those of the papers in ``batch``."""
+def _author_names(conn: Connection) -> dict[int, str]:
+    """Every author name by id, for a scan: reading the author table once beats a join
+    that looks up every author row."""
+    authors = _table(Author)
+    return dict(_fetch(conn, sa_select(authors.c.id, authors.c.name), scan=True))
+
+
+def _named_author_query(ids: list[int]) -> Select[Any]:
+    """(paper id, author name) of the papers ``ids``, by paper, in author order."""
     links, authors = _table(PaperAuthor), _table(Author)
-    stmt = sa_select(authors.c.id, authors.c.name)
-    if batch is not None:
-        wanted = sa_select(links.c.author_id).where(links.c.paper_id.in_(batch))
-        stmt = stmt.where(authors.c.id.in_(wanted))
-    return dict(_fetch(conn, stmt, scan=batch is None))
+    return (
+        sa_select(links.c.paper_id, authors.c.name)
+        .join(authors, authors.c.id == links.c.author_id)
+        .where(links.c.paper_id.in_(ids))
+        .order_by(links.c.paper_id, links.c.position)
+    )
 
 
 def _abstract_query(ids: list[int] | None) -> Select[Any]:
@@ -207,10 +214,15 @@ def _read(
     for batch in batches:
         scan = batch is None
         rows += _fetch(conn, _paper_query(batch), scan=scan)
-        names = _author_names(conn, batch)
-        # Links come ordered by paper, then position: one group per paper.
-        for pid, group in groupby(_fetch(conn, _author_query(batch), scan=scan), key=_first):
-            authors[pid] = [names[author_id] for _, author_id in group]
+        if scan:
+            names = _author_names(conn)
+            # Links come ordered by paper, then position: one group per paper.
+            for pid, group in groupby(_fetch(conn, _author_query(), scan=True), key=_first):
+                authors[pid] = [names[author_id] for _, author_id in group]
+        else:
+            # A few papers: their names joined in (one round trip, index lookups).
+            for pid, group in groupby(conn.execute(_named_author_query(batch)), key=_first):
+                authors[pid] = [name for _, name in group]
         if abstracts_too:
             for pid, source, text in _fetch(conn, _abstract_query(batch), scan=scan):
                 abstracts.setdefault(pid, []).append((source, text))

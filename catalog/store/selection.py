@@ -3,12 +3,13 @@ citation keys."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, or_
+from sqlalchemy import ColumnElement, Select, String, Table, bindparam, func, or_, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
@@ -133,25 +134,53 @@ def presented_paper_ids(s: DbSession, sel: Selection) -> Select[Any] | None:
     return stmt
 
 
-def _matching_sessions(s: DbSession, sel: Selection) -> list[Session]:
-    sessions = list(
-        s.execute(select(Session).order_by(col(Session.date), col(Session.slug))).scalars()
-    )
+class _SessionRow(NamedTuple):
+    id: int
+    slug: str
+
+
+def _matching_sessions(s: DbSession, sel: Selection) -> list[_SessionRow]:
+    """(id, slug) of the sessions ``sel``'s session filters keep, by date then slug.
+
+    Plain rows of the columns the filters test, not ORM objects: a page filtered by a
+    tag tests every session of a group's history on each request. Sessions named by
+    slug alone are looked up by slug; every slug is read only to suggest the nearest
+    to one the catalog does not have.
+    """
+    table: Table = Session.__table__  # type: ignore[attr-defined]
+    columns: list[Any] = [table.c.id, table.c.slug]
+    tested = [
+        (name, wanted)
+        for name, wanted in (("tags", sel.tags), ("categories", sel.categories))
+        if wanted
+    ]
+    columns += [type_coerce(table.c[name], String).label(name) for name, _ in tested]
+    columns += [table.c.term, table.c.date]
+    stmt = sa_select(*columns).order_by(table.c.date, table.c.slug)
     if sel.sessions:
-        known = {x.slug for x in sessions}
+        stmt = stmt.where(table.c.slug.in_(sel.sessions))
+    rows = s.execute(stmt).all()
+    if sel.sessions:
+        known = {row.slug for row in rows}
         for slug in sel.sessions:
             if slug not in known:
-                raise NotFound(f"no session {slug!r} in the catalog{_nearest(slug, known)}")
+                every = set(s.execute(sa_select(table.c.slug)).scalars())
+                raise NotFound(f"no session {slug!r} in the catalog{_nearest(slug, every)}")
     if sel.presenters:
         _check_presenters(s, sel.presenters)
+    decoded: dict[str, set[str]] = {}  # the same tag lists recur: decode each text once
 
-    def keep(x: Session) -> bool:
-        if sel.sessions and x.slug not in sel.sessions:
-            return False
-        if sel.tags and not set(sel.tags) & set(x.tags):
-            return False
-        if sel.categories and not set(sel.categories) & set(x.categories):
-            return False
+    def values(raw: Any) -> set[str]:
+        if not isinstance(raw, str):  # PostgreSQL's driver decodes JSON itself
+            return set(raw or ())
+        if raw not in decoded:
+            decoded[raw] = set(json.loads(raw) or ())
+        return decoded[raw]
+
+    def keep(x: Any) -> bool:
+        for name, wanted in tested:
+            if not set(wanted) & values(getattr(x, name)):
+                return False
         if sel.terms and x.term not in sel.terms:
             return False
         if sel.since and (x.date is None or x.date < sel.since):
@@ -160,7 +189,7 @@ def _matching_sessions(s: DbSession, sel: Selection) -> list[Session]:
             return False
         return True
 
-    kept = [x for x in sessions if keep(x)]
+    kept = [_SessionRow(x.id, x.slug) for x in rows if keep(x)]
     if sel.presenters:
         keys = [presenter_key(p) for p in sel.presenters]
         with_presenter = set(
