@@ -3,6 +3,7 @@ on SQLite and PostgreSQL, beside a static file served by the same server.
 
     .venv/bin/python benchmarks/bench_serve.py [--papers 100000] [--sessions 500]
         [--requests 40] [--pg postgresql+psycopg://user@host/postgres] [--sqlite-only]
+        [--keep DIR] [--pg-catalog URL]
 
 The catalog is bench_export's generated papers (authors, ~1,000-character abstracts,
 arXiv ids) with ``--sessions`` sessions of 6 talks by 150 presenters, written in bulk.
@@ -190,18 +191,39 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _database_cpu(url: str) -> float:
+    """CPU seconds the PostgreSQL backends serving ``url``'s database have used (those
+    of this machine's processes titled ``postgres: USER DATABASE ...``); 0 for SQLite."""
+    if not url.startswith("postgresql"):
+        return 0.0
+    from sqlalchemy.engine import make_url
+
+    title = f" {make_url(url).database} ".encode()
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            if cmdline.startswith(b"postgres: ") and title in cmdline + b" ":
+                total += _cpu_seconds(int(entry.name))
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+    return total
+
+
 def measure(
-    base: str, path: str, requests: int, budget: float, pid: int
-) -> tuple[list[float], list[float], int, float]:
+    base: str, path: str, requests: int, budget: float, pid: int, url: str
+) -> tuple[list[float], list[float], int, float, float]:
     """Server-side and round-trip milliseconds of ``requests`` GETs after 3 warm-up
     ones; the status; the server process's CPU milliseconds per measured request (what
-    a loaded machine stretches the least; PostgreSQL's own processes not included). A
-    route slower than ``budget`` seconds in all stops early (after one warm-up and one
+    a loaded machine stretches the least), and PostgreSQL's backends' for it. A route
+    slower than ``budget`` seconds in all stops early (after one warm-up and one
     measured request at least)."""
     server_ms: list[float] = []
     client_ms: list[float] = []
     status = 0
-    cpu_start = 0.0
+    cpu_start = db_start = 0.0
     started = time.monotonic()
     warmups = 3
     with httpx.Client(base_url=base, timeout=600) as client:
@@ -214,13 +236,14 @@ def measure(
             status = response.status_code
             if warmups and not (warmups < 3 and time.monotonic() - started > budget):
                 warmups -= 1  # first imports, caches
-                cpu_start = _cpu_seconds(pid)
+                cpu_start, db_start = _cpu_seconds(pid), _database_cpu(url)
                 continue
             found = _TIMING.search(response.headers.get("server-timing", ""))
             client_ms.append(elapsed)
             server_ms.append(float(found.group(1)) if found else float("nan"))
     cpu_ms = (_cpu_seconds(pid) - cpu_start) * 1000 / len(client_ms)
-    return server_ms, client_ms, status, cpu_ms
+    db_ms = (_database_cpu(url) - db_start) * 1000 / len(client_ms)
+    return server_ms, client_ms, status, cpu_ms, db_ms
 
 
 def p95(values: list[float]) -> float:
@@ -237,6 +260,11 @@ def main() -> None:
     ap.add_argument("--pg", metavar="URL", help="a PostgreSQL server (superuser URL)")
     ap.add_argument("--sqlite-only", action="store_true")
     ap.add_argument(
+        "--pg-catalog",
+        metavar="URL",
+        help="measure this PostgreSQL catalog, built by an earlier run (not built, not dropped)",
+    )
+    ap.add_argument(
         "--budget", type=float, default=30, help="seconds per route at most (3 requests at least)"
     )
     ap.add_argument(
@@ -251,7 +279,7 @@ def main() -> None:
     from tests.db_fixtures import PostgresUnavailable, external_server, start_postgres
 
     papers = make_papers(args.papers)
-    results: dict[str, dict[str, tuple[list[float], list[float], int, float]]] = {}
+    results: dict[str, dict[str, tuple[list[float], list[float], int, float, float]]] = {}
     machine: dict[str, tuple[tuple[float, ...], tuple[float, ...], float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
@@ -260,7 +288,9 @@ def main() -> None:
         reuse = args.keep is not None and lite.exists()
         backends: list[tuple[str, str]] = [("sqlite", f"sqlite:///{lite}")]
         server = None
-        if not args.sqlite_only:
+        if args.pg_catalog:
+            backends.append(("postgresql", args.pg_catalog))
+        elif not args.sqlite_only:
             try:
                 server = external_server(args.pg) if args.pg else start_postgres()
                 backends.append(("postgresql", server.create_database()))
@@ -268,7 +298,7 @@ def main() -> None:
                 print(f"PostgreSQL unavailable, SQLite only: {exc}", file=sys.stderr)
         try:
             for name, url in backends:
-                if not (reuse and name == "sqlite"):
+                if not (reuse and name == "sqlite") and not (args.pg_catalog and name != "sqlite"):
                     t0 = time.perf_counter()
                     build_catalog(url, papers)
                     build_sessions(url, papers, args.sessions)
@@ -282,12 +312,12 @@ def main() -> None:
                     results[name] = {}
                     for label, path in routes(papers, args.sessions):
                         found = results[name][label] = measure(
-                            base, path, args.requests, args.budget, pid
+                            base, path, args.requests, args.budget, pid, url
                         )
                         print(
                             f"{name}: {label}: median {statistics.median(found[0]):.1f} ms, "
                             f"p95 {p95(found[0]):.1f} ms, CPU {found[3]:.1f} ms "
-                            f"(n={len(found[0])})",
+                            f"+ database {found[4]:.1f} ms (n={len(found[0])})",
                             file=sys.stderr,
                         )
                 machine[name] = (load_before, os.getloadavg(), _children_cpu() - cpu_before)
@@ -299,21 +329,25 @@ def main() -> None:
     print(
         f"catalog serve, {args.papers} papers, {args.sessions} sessions; up to {args.requests} "
         f"requests per route (n: how many); server-side ms (round trip in brackets), the "
-        f"server's CPU ms per request; goal < {GOAL_MEDIAN:.0f} median, < {GOAL_P95:.0f} p95 "
+        f"server's CPU ms per request (db: PostgreSQL's backends'); goal < {GOAL_MEDIAN:.0f} "
+        f"median, < {GOAL_P95:.0f} p95 "
         "(goal: ok or MISS, per backend)"
     )
     header = f"{'route':30}"
     for name in results:
-        header += f"{name + ' median':>22}{'p95':>16}{'cpu':>6}{'n':>4}{'goal':>5}"
+        header += f"{name + ' median':>22}{'p95':>16}{'cpu':>6}"
+        header += f"{'db':>5}" if name == "postgresql" else ""
+        header += f"{'n':>4}{'goal':>5}"
     print(header)
     labels = list(next(iter(results.values())))
     for label in labels:
         line = f"{label:30}"
         for name in results:
-            server_ms, client_ms, status, cpu_ms = results[name][label]
+            server_ms, client_ms, status, cpu_ms, db_ms = results[name][label]
             mark = "" if status < 400 or "404" in label else f" !{status}"
             line += f"{statistics.median(server_ms):10.1f} ({statistics.median(client_ms):7.1f})"
             line += f"{p95(server_ms):8.1f} ({p95(client_ms):6.1f}){cpu_ms:6.1f}"
+            line += f"{db_ms:5.1f}" if name == "postgresql" else ""
             met = statistics.median(server_ms) < GOAL_MEDIAN and p95(server_ms) < GOAL_P95
             line += f"{len(server_ms):4}{'ok' if met else 'MISS':>5}{mark}"
         print(line)

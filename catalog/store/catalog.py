@@ -198,6 +198,7 @@ class Catalog:
         filters: SearchFilters | None = None,
         limit: int | None = 20,
         offset: int = 0,
+        abstracts_too: bool = True,
     ) -> SearchResult:
         """A page of the papers matching ``query``, best first, and how many match.
 
@@ -211,7 +212,8 @@ class Catalog:
 
         with self.read() as s:
             found = search_ids(s, query, filters, limit=limit, offset=offset)
-            return SearchResult.of(paper_views_by_id(s, found.ids), found)
+            papers = paper_views_by_id(s, found.ids, abstracts_too=abstracts_too)
+            return SearchResult.of(papers, found)
 
     def list_papers_page(
         self,
@@ -220,6 +222,7 @@ class Catalog:
         offset: int = 0,
         sort: str = "added",
         filters: SearchFilters | None = None,
+        abstracts_too: bool = True,
     ) -> SearchResult:
         """A page of the papers in ``sort`` order, and how many there are in all.
 
@@ -230,7 +233,8 @@ class Catalog:
 
         with self.read() as s:
             found = list_ids(s, filters, sort=sort, limit=limit, offset=offset)
-            return SearchResult.of(paper_views_by_id(s, found.ids), found)
+            papers = paper_views_by_id(s, found.ids, abstracts_too=abstracts_too)
+            return SearchResult.of(papers, found)
 
     def remove_paper(self, ref: str) -> PaperView:
         def work(s: DbSession) -> PaperView:
@@ -403,8 +407,13 @@ def upsert_arxiv_record(session: DbSession, rec: ArxivRecord) -> UpsertResult:
         table: Table = Paper.__table__  # type: ignore[attr-defined]
         done: Any = session.execute(
             table.insert().values(
-                title=rec.title, title_key=title_key(rec.title), categories=[],
-                extra_fields={}, field_sources={}, item_type="paper", created_at=now,
+                title=rec.title,
+                title_key=title_key(rec.title),
+                categories=[],
+                extra_fields={},
+                field_sources={},
+                item_type="paper",
+                created_at=now,
             )  # fmt: skip
         )
         new_id = int(done.inserted_primary_key[0])

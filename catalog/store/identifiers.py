@@ -104,9 +104,7 @@ def _owners(
         for start in range(0, len(ordered), _CHUNK):
             chunk = ordered[start : start + _CHUNK]
             if scheme == "arxiv" and not rows_only:
-                stmt = sa_select(papers.c.arxiv_id, papers.c.id).where(
-                    papers.c.arxiv_id.in_(chunk)
-                )
+                stmt = sa_select(papers.c.arxiv_id, papers.c.id).where(papers.c.arxiv_id.in_(chunk))
             else:
                 stmt = sa_select(table.c.value, table.c.paper_id).where(
                     table.c.scheme == scheme, table.c.value.in_(chunk)
@@ -234,9 +232,7 @@ def attach_many(s: DbSession, items: Sequence[tuple[int, Identifier, str]]) -> A
             result.added.append((row["paper_id"], ident))
         elif owner is not None:
             result.taken[(row["paper_id"], ident)] = owner
-    refresh_id_columns(
-        s, {pid for pid, ident in result.added if ident.scheme in ("arxiv", "doi")}
-    )
+    refresh_id_columns(s, {pid for pid, ident in result.added if ident.scheme in ("arxiv", "doi")})
     return result
 
 

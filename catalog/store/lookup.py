@@ -64,8 +64,11 @@ _DESCRIBING_SOURCES = frozenset({"arxiv", "crossref", "dblp", "openreview", "pro
 class CatalogReader:
     """Read-only queries on an existing catalog. Use as a context manager, or close()."""
 
-    def __init__(self, query: Callable[[str, Sequence[str]], Iterable[tuple[Any, ...]]],
-                 close: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        query: Callable[[str, Sequence[str]], Iterable[tuple[Any, ...]]],
+        close: Callable[[], None],
+    ) -> None:
         self._query = query
         self._close = close
 

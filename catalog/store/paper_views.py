@@ -214,14 +214,15 @@ def _read(
     for batch in batches:
         scan = batch is None
         rows += _fetch(conn, _paper_query(batch), scan=scan)
-        if scan:
+        # Links come ordered by paper, then position: one group per paper.
+        if batch is None:
             names = _author_names(conn)
-            # Links come ordered by paper, then position: one group per paper.
             for pid, group in groupby(_fetch(conn, _author_query(), scan=True), key=_first):
                 authors[pid] = [names[author_id] for _, author_id in group]
         else:
             # A few papers: their names joined in (one round trip, index lookups).
-            for pid, group in groupby(conn.execute(_named_author_query(batch)), key=_first):
+            named = _fetch(conn, _named_author_query(batch), scan=False)
+            for pid, group in groupby(named, key=_first):
                 authors[pid] = [name for _, name in group]
         if abstracts_too:
             for pid, source, text in _fetch(conn, _abstract_query(batch), scan=scan):

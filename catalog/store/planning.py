@@ -324,11 +324,12 @@ def create_session(
         raise CatalogError(f"session {slug!r} already exists") from None
 
 
-def get_session(catalog: Catalog, slug: str) -> SessionView:
-    """The session with its talks in order; NotFound (with the nearest slugs) if none."""
+def get_session(catalog: Catalog, slug: str, *, abstracts_too: bool = True) -> SessionView:
+    """The session with its talks in order; NotFound (with the nearest slugs) if none.
+    ``abstracts_too=False`` leaves the papers' abstracts out (a page that shows none)."""
     with catalog.read() as s:
         _session(s, slug)
-        return session_views(s, [slug])[0]
+        return session_views(s, [slug], abstracts_too=abstracts_too)[0]
 
 
 def delete_session(catalog: Catalog, slug: str) -> SessionView:
@@ -612,8 +613,9 @@ def list_presenters(catalog: Catalog) -> list[PresenterSummary]:
         return out
 
 
-def presenter_detail(catalog: Catalog, name: str) -> PresenterDetail:
-    """A presenter's talks, by session date; NotFound (with the nearest names) if unknown."""
+def presenter_detail(catalog: Catalog, name: str, *, abstracts_too: bool = True) -> PresenterDetail:
+    """A presenter's talks, by session date; NotFound (with the nearest names) if unknown.
+    ``abstracts_too=False`` leaves the papers' abstracts out (a page that shows none)."""
     with catalog.read() as s:
         person = _presenter(s, name)
         slugs = list(
@@ -625,7 +627,7 @@ def presenter_detail(catalog: Catalog, name: str) -> PresenterDetail:
             ).scalars()
         )
         detail = PresenterDetail(name=person.name)
-        for view in session_views(s, slugs):
+        for view in session_views(s, slugs, abstracts_too=abstracts_too):
             for talk in view.presentations:
                 if talk.presenter == person.name:
                     detail.talks.append(

@@ -56,6 +56,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     all_,
     and_,
     any_,
@@ -70,6 +71,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
 )
 from sqlalchemy.orm import Session as DbSession
 from sqlmodel import col
@@ -347,22 +349,31 @@ class _Tier:
     score: Any
     ascending: bool
     rescore: Callable[[list[int]], Select[Any]] | None = None
+    # The first n matches newest first among the papers a scope's conditions on the
+    # paper table keep, where testing those papers newest first beats testing every
+    # match against them (a year's papers: see _pg_tiers).
+    newest_of: Callable[[_Scope, int], Select[Any]] | None = None
 
     def scoped(self, scope: _Scope) -> Select[Any]:
         return scope.apply(self.ids, self.id_column)
 
     def first(self, session: DbSession, scope: _Scope, n: int | None) -> list[int]:
         """The ids of the first ``n`` matches in candidate order (None: all)."""
-        return [int(i) for i in session.execute(self._first(self.scoped(scope), n)).scalars()]
+        if self.newest_of is not None and scope.on_paper and n is not None:
+            stmt = self.newest_of(scope, n)
+        else:
+            stmt = self._first(self.scoped(scope), n)
+        # .all(): one fetch of every row (iterating fetches them one at a time).
+        return [int(i) for i in session.execute(stmt).scalars().all()]
 
     def scored(self, session: DbSession, scope: _Scope, n: int | None) -> list[_Scored]:
         """(id, score) of the first ``n`` matches in candidate order (None: all)."""
         if self.rescore is not None:
             ids = self.first(session, scope, n)
-            scores = {int(i): float(v) for i, v in session.execute(self.rescore(ids))}
+            scores = {int(i): float(v) for i, v in session.execute(self.rescore(ids)).all()}
             return [(i, scores.get(i, 0.0)) for i in ids]
         stmt = self._first(self.scoped(scope).add_columns(self.score), n)
-        return [(int(i), float(score)) for i, score in session.execute(stmt)]
+        return [(int(i), float(score)) for i, score in session.execute(stmt).all()]
 
     def ranked(self, rows: list[_Scored]) -> list[int]:
         """The ids of ``rows``, best first, ties by catalog number."""
@@ -438,8 +449,11 @@ def _ranked_page(
 
 
 def _int_array(ids: list[int]) -> Any:
-    """``ids`` as one PostgreSQL array parameter (not one parameter per id)."""
-    return bindparam("ids", ids, type_=ARRAY(Integer), expanding=False)
+    """``ids`` as one PostgreSQL array parameter (not one parameter per id), sent as
+    the array's text (``{1,2,3}``): the driver's list dumper costs more than the query
+    for 2,000 ids."""
+    literal = "{" + ",".join(str(int(i)) for i in ids) + "}"
+    return cast(bindparam("ids", literal, type_=String), ARRAY(Integer))
 
 
 def _not_among(session: DbSession, target: Any, ids: list[int]) -> ColumnElement[bool]:
@@ -464,7 +478,7 @@ def _page(session: DbSession, stmt: Select[Any], limit: int | None, offset: int)
         stmt = stmt.limit(limit)
     if offset:
         stmt = stmt.offset(offset)
-    return [int(i) for i in session.execute(stmt).scalars()]
+    return [int(i) for i in session.execute(stmt).scalars().all()]
 
 
 def _tiers(session: DbSession, query: SearchQuery) -> _Tiers:
@@ -645,12 +659,30 @@ def _pg_tiers(terms: tuple[Term, ...]) -> _Tiers:
         # weighs most there).
         return select(doc_id, rank).where(doc_id == any_(_int_array(ids)))
 
+    def newest_of(scope: _Scope, n: int) -> Select[Any]:
+        # A year's papers (a few thousand, found by the year's indexes), newest first,
+        # each tested against its document until n match: the planner would rather
+        # test every one of them, or walk every match, before sorting (a LATERAL
+        # subquery with OFFSET 0 is not flattened into a join: it runs per paper, in
+        # the order given).
+        kept = select(paper.c.id).where(*scope.on_paper).order_by(paper.c.id.desc()).subquery()
+        probe = (
+            select(doc_id)
+            .where(doc_id == kept.c.id, search.c.document.op("@@")(query))
+            .offset(0)
+            .lateral()
+        )
+        stmt = select(probe.c.paper_id).select_from(kept).join(probe, true())
+        for ids in scope.conditions:
+            stmt = stmt.where(kept.c.id.in_(ids.correlate(None)))
+        return stmt.order_by(kept.c.id.desc()).limit(n)
+
     # Every match newest first: the planner walks paper_search's key backwards,
     # testing each document, and stops at the limit (or, for a rare word, sorts the
     # few the GIN index finds). The title tier's candidates are the first its GIN
     # index finds (storage order; no parallel scan: see _tiers).
     return _Tiers(
-        _Tier(matches, doc_id, doc_id.desc(), rank, False),
+        _Tier(matches, doc_id, doc_id.desc(), rank, False, newest_of=newest_of),
         _Tier(title, paper.c.id, None, None, False, rank_of),
     )
 

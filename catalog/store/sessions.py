@@ -119,11 +119,11 @@ def session_views(
     presenters_t: Table = Presenter.__table__  # type: ignore[attr-defined]
     order = (sessions_t.c.date, sessions_t.c.slug)
     if slugs is None:
-        sessions = list(s.execute(sa_select(sessions_t).order_by(*order)))
+        sessions = s.execute(sa_select(sessions_t).order_by(*order)).all()
     else:
         sessions = []
         for chunk in _chunks(list(dict.fromkeys(slugs))):
-            sessions += s.execute(sa_select(sessions_t).where(sessions_t.c.slug.in_(chunk)))
+            sessions += s.execute(sa_select(sessions_t).where(sessions_t.c.slug.in_(chunk))).all()
         sessions.sort(key=lambda x: (x.date is not None, x.date or date.min, x.slug))
     talks: list[Any] = []
     for chunk in _chunks([x.id for x in sessions]):
@@ -131,7 +131,7 @@ def session_views(
             sa_select(talks_t, presenters_t.c.name.label("presenter_name"))
             .outerjoin(presenters_t, presenters_t.c.id == talks_t.c.presenter_id)
             .where(talks_t.c.session_id.in_(chunk))
-        )
+        ).all()
     talks.sort(key=lambda t: (t.session_id, t.position))
     links: list[Any] = []
     for chunk in _chunks([t.id for t in talks]):
@@ -139,7 +139,7 @@ def session_views(
             sa_select(links_t.c.presentation_id, links_t.c.paper_id, links_t.c.position).where(
                 links_t.c.presentation_id.in_(chunk)
             )
-        )
+        ).all()
     links.sort(key=lambda x: (x.presentation_id, x.position))
     paper_ids = sorted({x.paper_id for x in links})
     by_id = {v.id: v for v in paper_views_by_id(s, paper_ids, abstracts_too=abstracts_too)}

@@ -44,7 +44,9 @@ def papers(
 ) -> Response:
     from catalog.web.views import papers_page
 
-    return render(request, "papers.html", {"result": papers_page(catalog, filters, page)})
+    # The list shows no abstracts (its JSON twin does).
+    result = papers_page(catalog, filters, page, abstracts_too=False)
+    return render(request, "papers.html", {"result": result})
 
 
 def _download(text: str, media_type: str, filename: str) -> Response:
@@ -117,7 +119,9 @@ def session_post(catalog: CatalogDep, slug: SlugPath) -> Response:
 def session(request: Request, catalog: CatalogDep, slug: SlugPath) -> Response:
     from catalog.store.planning import get_session
 
-    return render(request, "session.html", {"session": get_session(catalog, slug)})
+    # The page shows no abstracts: they are most of the bytes read.
+    view = get_session(catalog, slug, abstracts_too=False)
+    return render(request, "session.html", {"session": view})
 
 
 @router.get("/presenters", response_class=HTMLResponse)
@@ -131,7 +135,8 @@ def presenters(request: Request, catalog: CatalogDep) -> Response:
 def presenter(request: Request, catalog: CatalogDep, name: SlugPath) -> Response:
     from catalog.store.planning import presenter_detail
 
-    return render(request, "presenter.html", {"presenter": presenter_detail(catalog, name)})
+    detail = presenter_detail(catalog, name, abstracts_too=False)  # the page shows none
+    return render(request, "presenter.html", {"presenter": detail})
 
 
 @router.get("/check", response_class=HTMLResponse)

@@ -197,7 +197,12 @@ class PapersPage:
 
 
 def find_papers(
-    catalog: Catalog, filters: PaperFilters, *, limit: int, offset: int
+    catalog: Catalog,
+    filters: PaperFilters,
+    *,
+    limit: int,
+    offset: int,
+    abstracts_too: bool = True,
 ) -> SearchResult:
     """One page of the papers matching ``filters`` (ranked when there are words, newest
     first otherwise), and how many match in all: the store's search, as `catalog search`
@@ -208,12 +213,26 @@ def find_papers(
         year=filters.year, tags=filters.tags, terms=filters.terms, presenters=filters.presenters
     )
     if filters.q.strip():
-        return catalog.search(filters.q, filters=found, limit=limit, offset=offset)
-    return catalog.list_papers_page(limit=limit, offset=offset, sort="added", filters=found)
+        return catalog.search(
+            filters.q, filters=found, limit=limit, offset=offset, abstracts_too=abstracts_too
+        )
+    return catalog.list_papers_page(
+        limit=limit, offset=offset, sort="added", filters=found, abstracts_too=abstracts_too
+    )
 
 
-def papers_page(catalog: Catalog, filters: PaperFilters, page: int) -> PapersPage:
-    result = find_papers(catalog, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+def papers_page(
+    catalog: Catalog, filters: PaperFilters, page: int, *, abstracts_too: bool = True
+) -> PapersPage:
+    """One page of ``/papers`` (``abstracts_too=False``: the papers without their
+    abstracts, for a page that shows none)."""
+    result = find_papers(
+        catalog,
+        filters,
+        limit=PER_PAGE,
+        offset=(page - 1) * PER_PAGE,
+        abstracts_too=abstracts_too,
+    )
     return PapersPage(
         filters,
         result.papers,
