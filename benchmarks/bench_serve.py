@@ -191,25 +191,32 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _database_cpu(url: str) -> float:
-    """CPU seconds the PostgreSQL backends serving ``url``'s database have used (those
-    of this machine's processes titled ``postgres: USER DATABASE ...``); 0 for SQLite."""
+def _database_cpu(url: str) -> dict[int, float]:
+    """CPU seconds each PostgreSQL backend serving ``url``'s database has used, by
+    process id (this machine's processes titled ``postgres: USER DATABASE ...``);
+    none for SQLite."""
     if not url.startswith("postgresql"):
-        return 0.0
+        return {}
     from sqlalchemy.engine import make_url
 
     title = f" {make_url(url).database} ".encode()
-    total = 0.0
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
             if cmdline.startswith(b"postgres: ") and title in cmdline + b" ":
-                total += _cpu_seconds(int(entry.name))
-        except (OSError, ValueError):
+                found[int(entry.name)] = _cpu_seconds(int(entry.name))
+        except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
-    return total
+    return found
+
+
+def _used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two :func:`_database_cpu` readings (by the backends
+    alive at the second; one that exited meanwhile is not counted)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def measure(
@@ -223,7 +230,8 @@ def measure(
     server_ms: list[float] = []
     client_ms: list[float] = []
     status = 0
-    cpu_start = db_start = 0.0
+    cpu_start = 0.0
+    db_start: dict[int, float] = {}
     started = time.monotonic()
     warmups = 3
     with httpx.Client(base_url=base, timeout=600) as client:
@@ -242,7 +250,7 @@ def measure(
             client_ms.append(elapsed)
             server_ms.append(float(found.group(1)) if found else float("nan"))
     cpu_ms = (_cpu_seconds(pid) - cpu_start) * 1000 / len(client_ms)
-    db_ms = (_database_cpu(url) - db_start) * 1000 / len(client_ms)
+    db_ms = _used(db_start, _database_cpu(url)) * 1000 / len(client_ms)
     return server_ms, client_ms, status, cpu_ms, db_ms
 
 

@@ -32,7 +32,19 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import String, Table, func, text, type_coerce
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    func,
+    text,
+    type_coerce,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as DbSession
@@ -49,6 +61,7 @@ _first = itemgetter(0)
 
 __all__ = [
     "ABSTRACT_PREFERENCE",
+    "among",
     "SCAN_ABOVE",
     "SCAN_SHARE",
     "all_paper_views",
@@ -127,12 +140,27 @@ class _Decoder:
             return result
 
 
-def _paper_query(ids: list[int] | None) -> Select[Any]:
+def among(column: Any, ids: Sequence[int], postgres: bool) -> ColumnElement[bool]:
+    """``column IN ids``. On PostgreSQL as ``= ANY`` of one array parameter sent as
+    text: the statement's text is then the same for any number of ids, so SQLAlchemy
+    renders and psycopg parses it once, and PostgreSQL plans a prepared statement once,
+    instead of rendering, parsing and planning one bound parameter per id each time."""
+    condition: ColumnElement[bool]
+    if not postgres:
+        condition = column.in_(list(ids))
+        return condition
+    literal = "{" + ",".join(str(int(i)) for i in ids) + "}"
+    array = cast(bindparam("ids", literal, type_=String, unique=True), ARRAY(Integer))
+    condition = column == any_(array)
+    return condition
+
+
+def _paper_query(ids: list[int] | None, pg: bool = False) -> Select[Any]:
     table = _table(Paper)
     columns: list[Any] = [table.c[name] for name in _TEXT_COLUMNS]
     columns += [type_coerce(table.c[name], String).label(name) for name in _RAW_COLUMNS]
     stmt = sa_select(*columns)
-    return stmt if ids is None else stmt.where(table.c.id.in_(ids))
+    return stmt if ids is None else stmt.where(among(table.c.id, ids, pg))
 
 
 def _author_query() -> Select[Any]:
@@ -150,30 +178,30 @@ def _author_names(conn: Connection) -> dict[int, str]:
     return dict(_fetch(conn, sa_select(authors.c.id, authors.c.name), scan=True))
 
 
-def _named_author_query(ids: list[int]) -> Select[Any]:
+def _named_author_query(ids: list[int], pg: bool) -> Select[Any]:
     """(paper id, author name) of the papers ``ids``, by paper, in author order."""
     links, authors = _table(PaperAuthor), _table(Author)
     return (
         sa_select(links.c.paper_id, authors.c.name)
         .join(authors, authors.c.id == links.c.author_id)
-        .where(links.c.paper_id.in_(ids))
+        .where(among(links.c.paper_id, ids, pg))
         .order_by(links.c.paper_id, links.c.position)
     )
 
 
-def _abstract_query(ids: list[int] | None) -> Select[Any]:
+def _abstract_query(ids: list[int] | None, pg: bool = False) -> Select[Any]:
     table = _table(Abstract)
     stmt = sa_select(table.c.paper_id, table.c.source, table.c.text).order_by(table.c.id)
-    return stmt if ids is None else stmt.where(table.c.paper_id.in_(ids))
+    return stmt if ids is None else stmt.where(among(table.c.paper_id, ids, pg))
 
 
-def _identifier_query(ids: list[int] | None) -> Select[Any]:
+def _identifier_query(ids: list[int] | None, pg: bool = False) -> Select[Any]:
     """Identifier rows other than arXiv ids (the paper row has those) and key aliases."""
     table = _table(PaperIdentifier)
     stmt = sa_select(
         table.c.paper_id, table.c.scheme, table.c.value, table.c.source, table.c.id
     ).where(text(f"scheme NOT IN ('arxiv', '{ALIAS_SCHEME}')"))  # no parameters: scans run it raw
-    return stmt if ids is None else stmt.where(table.c.paper_id.in_(ids))
+    return stmt if ids is None else stmt.where(among(table.c.paper_id, ids, pg))
 
 
 def _batches(conn: Connection, unique: list[int]) -> Iterable[list[int] | None]:
@@ -211,9 +239,10 @@ def _read(
     authors: dict[int, list[str]] = {}
     abstracts: dict[int, list[tuple[str, str]]] = {}
     others: dict[int, list[tuple[tuple[int, int, int], Identifier]]] = {}
+    pg = conn.dialect.name == "postgresql"
     for batch in batches:
         scan = batch is None
-        rows += _fetch(conn, _paper_query(batch), scan=scan)
+        rows += _fetch(conn, _paper_query(batch, pg), scan=scan)
         # Links come ordered by paper, then position: one group per paper.
         if batch is None:
             names = _author_names(conn)
@@ -221,13 +250,14 @@ def _read(
                 authors[pid] = [names[author_id] for _, author_id in group]
         else:
             # A few papers: their names joined in (one round trip, index lookups).
-            named = _fetch(conn, _named_author_query(batch), scan=False)
+            named = _fetch(conn, _named_author_query(batch, pg), scan=False)
             for pid, group in groupby(named, key=_first):
                 authors[pid] = [name for _, name in group]
         if abstracts_too:
-            for pid, source, text in _fetch(conn, _abstract_query(batch), scan=scan):
+            for pid, source, text in _fetch(conn, _abstract_query(batch, pg), scan=scan):
                 abstracts.setdefault(pid, []).append((source, text))
-        for pid, scheme, value, source, row_id in _fetch(conn, _identifier_query(batch), scan=scan):
+        idents = _fetch(conn, _identifier_query(batch, pg), scan=scan)
+        for pid, scheme, value, source, row_id in idents:
             key = identifier_order(scheme, source, row_id)
             others.setdefault(pid, []).append((key, Identifier(scheme, value)))
     decode = _Decoder()

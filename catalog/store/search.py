@@ -453,7 +453,7 @@ def _int_array(ids: list[int]) -> Any:
     the array's text (``{1,2,3}``): the driver's list dumper costs more than the query
     for 2,000 ids."""
     literal = "{" + ",".join(str(int(i)) for i in ids) + "}"
-    return cast(bindparam("ids", literal, type_=String), ARRAY(Integer))
+    return cast(bindparam("ids", literal, type_=String, unique=True), ARRAY(Integer))
 
 
 def _not_among(session: DbSession, target: Any, ids: list[int]) -> ColumnElement[bool]:
@@ -486,10 +486,7 @@ def _tiers(session: DbSession, query: SearchQuery) -> _Tiers:
         return _like_tiers([_like_pattern([symbol]) for symbol in query.symbols])
     if has_fts_index(session):
         return _fts5_tiers(_fts5_words(session, query.terms))
-    if has_pg_index(session):
-        # Candidates taken in the order the server finds them must be the same ones
-        # on every page: a parallel scan returns them in any order.
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    if _pg_search_ready(session):
         return _pg_tiers(query.terms)
     return _like_tiers([_like_pattern(list(term.tokens)) for term in query.terms])
 
@@ -635,6 +632,22 @@ def has_pg_index(session: DbSession) -> bool:
         return False
     found = session.execute(text("SELECT to_regclass(:name)"), {"name": PG_TABLE}).scalar()
     return found is not None
+
+
+def _pg_search_ready(session: DbSession) -> bool:
+    """:func:`has_pg_index`, and if so, no parallel scans for the rest of the
+    transaction, in one round trip: candidates taken in the order the server finds them
+    must be the same ones on every page, and a parallel scan returns them in any order."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    found = session.execute(
+        text(
+            "SELECT CASE WHEN to_regclass(:name) IS NULL THEN false"
+            " ELSE set_config('max_parallel_workers_per_gather', '0', true) = '0' END"
+        ),
+        {"name": PG_TABLE},
+    ).scalar()
+    return bool(found)
 
 
 def _simple(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -27,7 +27,7 @@ from catalog.store.models import (
     Presenter,
     Session,
 )
-from catalog.store.paper_views import all_paper_views, paper_views_by_id
+from catalog.store.paper_views import all_paper_views, among, paper_views_by_id
 from catalog.store.sessions import session_views
 from catalog.text import presenter_key
 
@@ -68,12 +68,14 @@ def select_for_export(
         # Without session filters the sessions are not chosen by their rows: skip them.
         slugs = [x.slug for x in _matching_sessions(s, sel)] if sel.filters_sessions else []
         wanted_papers = {resolve_paper(s, ref).id or 0 for ref in sel.papers}
+        # The sessions' papers are read as the export reads its papers (abstracts only
+        # when it shows them): the papers it exports are copies of them.
         if sel.filters_sessions:
-            views = session_views(s, slugs)
+            views = session_views(s, slugs, abstracts_too=abstracts_too)
         elif wanted_papers:  # only the sessions that presented them can be kept
-            views = session_views(s, _presenting(s, wanted_papers))
+            views = session_views(s, _presenting(s, wanted_papers), abstracts_too=abstracts_too)
         else:
-            views = session_views(s)
+            views = session_views(s, abstracts_too=abstracts_too)
 
         def keep(talk: PresentationView) -> bool:
             if wanted_presenters and presenter_key(talk.presenter or "") not in wanted_presenters:
@@ -91,6 +93,11 @@ def select_for_export(
             paper_ids = wanted_papers if paper_ids is None else paper_ids & wanted_papers
         if paper_ids is None:  # no filter: every paper, in one scan
             return all_paper_views(s, abstracts_too=abstracts_too), views
+        presented = {p.id: p for v in views for t in v.presentations for p in t.papers}
+        if paper_ids <= presented.keys():
+            # Copies, as a second read would give: keys given to the exported papers
+            # are not the sessions' (exporters find a talk's paper by its id).
+            return [replace(presented[i]) for i in sorted(paper_ids)], views
         papers = paper_views_by_id(s, sorted(paper_ids), abstracts_too=abstracts_too)
         return papers, views
 
@@ -121,10 +128,11 @@ def presented_paper_ids(s: DbSession, sel: Selection) -> Select[Any] | None:
     if not sel.filters_sessions:
         return None
     session_ids = [x.id for x in _matching_sessions(s, sel)]
+    postgres = s.get_bind().dialect.name == "postgresql"  # one array parameter there
     stmt = (
         sa_select(col(PresentationPaper.paper_id))
         .join(Presentation, col(Presentation.id) == col(PresentationPaper.presentation_id))
-        .where(col(Presentation.session_id).in_(session_ids))
+        .where(among(col(Presentation.session_id), session_ids, postgres))
     )
     if sel.presenters:
         keys = [presenter_key(p) for p in sel.presenters]

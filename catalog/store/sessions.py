@@ -24,7 +24,7 @@ from catalog.store.models import (
     Presenter,
     Session,
 )
-from catalog.store.paper_views import paper_views_by_id
+from catalog.store.paper_views import among, paper_views_by_id
 from catalog.text import presenter_key, title_key, url_key
 
 # -- presenters -------------------------------------------------------------------------
@@ -118,6 +118,7 @@ def session_views(
     links_t: Table = PresentationPaper.__table__  # type: ignore[attr-defined]
     presenters_t: Table = Presenter.__table__  # type: ignore[attr-defined]
     order = (sessions_t.c.date, sessions_t.c.slug)
+    pg = s.get_bind().dialect.name == "postgresql"
     if slugs is None:
         sessions = s.execute(sa_select(sessions_t).order_by(*order)).all()
     else:
@@ -130,14 +131,14 @@ def session_views(
         talks += s.execute(
             sa_select(talks_t, presenters_t.c.name.label("presenter_name"))
             .outerjoin(presenters_t, presenters_t.c.id == talks_t.c.presenter_id)
-            .where(talks_t.c.session_id.in_(chunk))
+            .where(among(talks_t.c.session_id, chunk, pg))
         ).all()
     talks.sort(key=lambda t: (t.session_id, t.position))
     links: list[Any] = []
     for chunk in _chunks([t.id for t in talks]):
         links += s.execute(
             sa_select(links_t.c.presentation_id, links_t.c.paper_id, links_t.c.position).where(
-                links_t.c.presentation_id.in_(chunk)
+                among(links_t.c.presentation_id, chunk, pg)
             )
         ).all()
     links.sort(key=lambda x: (x.presentation_id, x.position))
