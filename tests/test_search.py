@@ -385,6 +385,40 @@ def test_filters_combine_with_the_bound(bounded: Catalog) -> None:
     assert (none.total, none.total_is_exact, none.papers) == (0, True, [])
 
 
+def test_a_years_matches_past_the_bound_are_its_newest(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a year, the window past the title tier is that year's newest matches, and
+    later pages the rest of them newest first; papers of other years, newer or older,
+    and the year's papers that do not match are never among them (PostgreSQL probes
+    the year's papers newest first until it has the bound's count)."""
+    from catalog.store import search
+
+    papers = [
+        replace(
+            record(f"1706.{i:05d}", f"Paper {i}", "Nothing." if i % 4 == 0 else "A kernel."),
+            published=DAY_2015 if i % 3 else datetime(2016, 5, 1, tzinfo=UTC),
+        )
+        for i in range(1, 41)
+    ]
+    catalog.upsert_arxiv(papers)
+    # A 2015 paper matching by title: the title tier, first.
+    catalog.upsert_arxiv([replace(record("1707.00001", "Kernel"), published=DAY_2015)])
+    monkeypatch.setattr(search, "BOUND", 6)
+    in_2015 = SearchFilters(year=2015)
+    every = catalog.search("kernel", filters=in_2015, limit=None).papers
+    assert len(every) == 1 + 20  # i not divisible by 3 nor by 4, and the titled one
+    assert all(search.year_of(p) == 2015 for p in every)
+    titled = [p.id for p in every if p.title == "Kernel"]
+    newest = sorted((p.id for p in every if p.title != "Kernel"), reverse=True)
+    pages = _pages(catalog, "kernel", 4, filters=in_2015)
+    ids = [p.id for page in pages for p in page.papers]
+    assert ids == titled + newest  # the window: title, 5 newest; then the rest, newest first
+    assert all(page.total == 6 and not page.total_is_exact for page in pages)
+    with_tag = catalog.search("kernel", filters=replace(in_2015, tags=("none",)), limit=10)
+    assert (with_tag.papers, with_tag.total) == ([], 0)
+
+
 def test_at_the_bound_exactly_the_total_is_exact(
     bounded: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
