@@ -351,17 +351,19 @@ class _Tier:
     rescore: Callable[[list[int]], Select[Any]] | None = None
     # The first n matches newest first among the papers a scope's conditions on the
     # paper table keep, where testing those papers newest first beats testing every
-    # match against them (a year's papers: see _pg_tiers).
-    newest_of: Callable[[_Scope, int], Select[Any]] | None = None
+    # match against them (a year's papers and a common word: see _pg_tiers); None
+    # where it would not.
+    newest_of: Callable[[DbSession, _Scope, int], Select[Any] | None] | None = None
 
     def scoped(self, scope: _Scope) -> Select[Any]:
         return scope.apply(self.ids, self.id_column)
 
     def first(self, session: DbSession, scope: _Scope, n: int | None) -> list[int]:
         """The ids of the first ``n`` matches in candidate order (None: all)."""
+        stmt = None
         if self.newest_of is not None and scope.on_paper and n is not None:
-            stmt = self.newest_of(scope, n)
-        else:
+            stmt = self.newest_of(session, scope, n)
+        if stmt is None:
             stmt = self._first(self.scoped(scope), n)
         # .all(): one fetch of every row (iterating fetches them one at a time).
         return [int(i) for i in session.execute(stmt).scalars().all()]
@@ -672,12 +674,15 @@ def _pg_tiers(terms: tuple[Term, ...]) -> _Tiers:
         # weighs most there).
         return select(doc_id, rank).where(doc_id == any_(_int_array(ids)))
 
-    def newest_of(scope: _Scope, n: int) -> Select[Any]:
+    def newest_of(session: DbSession, scope: _Scope, n: int) -> Select[Any] | None:
         # A year's papers (a few thousand, found by the year's indexes), newest first,
         # each tested against its document until n match: the planner would rather
-        # test every one of them, or walk every match, before sorting (a LATERAL
-        # subquery with OFFSET 0 is not flattened into a join: it runs per paper, in
-        # the order given).
+        # test every one of them before sorting (a LATERAL subquery with OFFSET 0 is
+        # not flattened into a join: it runs per paper, in the order given). That pays
+        # for words in many documents; for rarer ones the planner's own plan (the GIN
+        # index's few matches, then their years) is better.
+        if not _common(session, matches):
+            return None
         kept = select(paper.c.id).where(*scope.on_paper).order_by(paper.c.id.desc()).subquery()
         probe = (
             select(doc_id)
@@ -698,6 +703,27 @@ def _pg_tiers(terms: tuple[Term, ...]) -> _Tiers:
         _Tier(matches, doc_id, doc_id.desc(), rank, False, newest_of=newest_of),
         _Tier(title, paper.c.id, None, None, False, rank_of),
     )
+
+
+def _common(session: DbSession, matches: Select[Any]) -> bool:
+    """Whether PostgreSQL expects ``matches`` to hold so many documents M of the N that
+    testing papers one by one until :data:`BOUND` + 1 match (about (BOUND + 1) * N / M
+    tests) costs less than reading every match (M): M * M > (BOUND + 1) * N. From the
+    planner's estimates (one EXPLAIN); False while the table has no statistics."""
+    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {_compiled(session, matches)}")).scalar()
+    found: Any = json.loads(plan) if isinstance(plan, str) else plan
+    estimate = float(found[0]["Plan"]["Plan Rows"])
+    size = session.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"), {"name": PG_TABLE}
+    ).scalar()
+    return size is not None and size > 0 and estimate * estimate > (BOUND + 1) * float(size)
+
+
+def _compiled(session: DbSession, stmt: Select[Any]) -> str:
+    """``stmt`` as SQL text with its values inlined (the search's own words, already
+    reduced to a tsquery of letters and digits)."""
+    dialect = session.get_bind().dialect
+    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 @contextmanager
