@@ -38,7 +38,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,6 +51,7 @@ from catalog.records import PaperView
 __all__ = [
     "BibImport",
     "PieceRead",
+    "Unchanged",
     "de_latex",
     "read_bib",
     "read_bib_batches",
@@ -116,6 +117,24 @@ class BibImport:
     path: str
     papers: list[PaperView] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)  # (1-based line, message)
+    # Streamed reads (read_pieces) only: each paper's entry digest (None: not one a
+    # re-import may skip), and the entries skipped unread (their digests were known).
+    digests: list[bytes | None] = field(default_factory=list)
+    unchanged: list[Unchanged] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Unchanged:
+    """An entry the reader skipped unread: its digest was among the known ones
+    (catalog/importers/bib_digests.py). ``position``: how many of its batch's papers
+    come before it; ``text``: its block's raw text, read again only if the store finds
+    that its paper changed after all."""
+
+    position: int
+    digest: bytes
+    key: str
+    line: int
+    text: str
 
 
 @lru_cache(maxsize=1)
@@ -667,61 +686,217 @@ def read_pieces(
     skip: int = 0,
     entry_lines: dict[str, int] | None = None,
     string_lines: dict[str, int] | None = None,
+    known: Mapping[bytes, str] | None = None,
 ) -> Iterator[PieceRead]:
     """What :func:`read_bib_batches` reads, a :class:`PieceRead` per piece; from piece
     ``skip`` on, given the keys the pieces before it registered (``entry_lines``,
     ``string_lines``; updated as pieces are read), so that a reader taken over from
-    another process reads the rest exactly as one reader would."""
-    from bibtexparser.entrypoint import parse_string
-    from bibtexparser.model import (
-        DuplicateBlockKeyBlock,
-        Entry,
-        MiddlewareErrorBlock,
-        ParsingFailedBlock,
-        String,
-    )
+    another process reads the rest exactly as one reader would.
 
-    stack = _parse_stack(_file_strings(open_lines, size))
+    Each paper comes with its entry's digest (:func:`entry_digests`). An entry whose
+    digest is in ``known`` (digest -> entry key) is not parsed: it is passed on as
+    :class:`Unchanged` (or reported a duplicate, as parsing it would), and the text
+    around it is parsed in runs cut at its block start, which a parse of the whole
+    piece must begin a block at too (the cut rule above)."""
+    strings = _file_strings(open_lines, size)
+    stack = _parse_stack(strings)
+    salt = _digest_salt(strings)
     entry_lines = {} if entry_lines is None else entry_lines
     string_lines = {} if string_lines is None else string_lines
     for index, piece in enumerate(_pieces(open_lines(), size)):
         if index < skip:
             continue
-        with _quiet_bibtexparser():
-            library = parse_string(piece.text, parse_stack=stack)
-        batch = BibImport(path=path)
-        new_entries: dict[str, int] = {}
-        new_strings: dict[str, int] = {}
-        for block in library.blocks:
-            if not _kept(block, piece):
+        reader = _PieceReader(path, piece, stack, entry_lines, string_lines)
+        own = piece.text[: piece.own_chars]
+        units = _units(own)
+        digests = [_digest(salt, own[a:b]) for a, b, _ in units]
+        start = 0  # first unit of the run being gathered
+        for u, (a, b, line) in enumerate(units):
+            if not known or digests[u] not in known:
                 continue
-            line = (block.start_line or 0) + piece.first_line + 1
+            if start < u:
+                reader.parse_run(own, units[start:u], digests[start:u])
+            reader.skip(known[digests[u]], digests[u], piece.first_line + line + 1, own[a:b])
+            start = u + 1
+        if start < len(units) or not units:
+            reader.parse_run(own, units[start:], digests[start:])
+        reader.batch.failed.sort()
+        entry_lines.update(reader.new_entries)
+        string_lines.update(reader.new_strings)
+        yield PieceRead(reader.batch, reader.new_entries, reader.new_strings)
+
+
+# -- entry digests ----------------------------------------------------------------------
+#
+# A re-import skips an entry whose raw text the catalog has merged before
+# (catalog/importers/bib_digests.py). Its text is its unit: from a line-opening block
+# start (the cut rule above, the one _pieces uses) to the next; the text before a
+# piece's first block start is a unit of its own. A unit's digest covers its text, the
+# file's @string macros (which its values may name) and the reader's version. Only a
+# unit that parsed to exactly one entry, a paper, and nothing else but implicit comments
+# gets one: it reads the same wherever it stands (its entry ends before the next block
+# start; nothing before it reaches into it).
+
+# Bumped whenever reading an entry, or merging it, would give something else.
+READER_VERSION = b"catalog bib reader 1\n"
+_UNIT_START = re.compile(r"(?<!\\\n)^[^\S\n]*@\w*[ \t]*(?=[{(])", re.MULTILINE)
+
+
+def _units(text: str) -> list[tuple[int, int, int]]:
+    """``text`` cut into units: (start, end, counted line of the start within text)."""
+    starts = [m.start() for m in _UNIT_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    units: list[tuple[int, int, int]] = []
+    line = 0
+    for n, a in enumerate(starts):
+        b = starts[n + 1] if n + 1 < len(starts) else len(text)
+        if a == b:
+            continue
+        units.append((a, b, line))
+        line += _counted_newlines(text[a:b])
+    return units
+
+
+def _digest_salt(strings: dict[str, str]) -> Any:
+    import hashlib
+
+    salt = hashlib.blake2b(digest_size=16)
+    salt.update(READER_VERSION)
+    for name in sorted(strings):
+        salt.update(f"{len(name)}:{name}={len(strings[name])}:{strings[name]};".encode())
+    return salt
+
+
+def _digest(salt: Any, text: str) -> bytes:
+    h = salt.copy()
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return bytes(h.digest())
+
+
+def read_entry(text: str, stack: list[Any]) -> PaperView:
+    """The paper of one unit's ``text`` that was given a digest (see above), parsed
+    alone with the file's parse ``stack``."""
+    from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import Entry
+
+    with _quiet_bibtexparser():
+        library = parse_string(text, parse_stack=stack)
+    entries = [b for b in library.blocks if isinstance(b, Entry)]
+    if len(entries) != 1:
+        raise ValueError(f"not one entry: {text[:80]!r}")
+    paper = _paper(entries[0])
+    if not paper.title:
+        raise ValueError(f"entry without a title: {text[:80]!r}")
+    return paper
+
+
+def file_parse_stack(open_lines: Callable[[], Iterable[str]], size: int = PIECE_CHARS) -> list[Any]:
+    """The parse stack :func:`read_pieces` reads this file's entries with."""
+    return _parse_stack(_file_strings(open_lines, size))
+
+
+class _PieceReader:
+    """One piece's batch, gathered from the runs of units parsed and the units skipped."""
+
+    def __init__(
+        self,
+        path: str,
+        piece: _Piece,
+        stack: list[Any],
+        entry_lines: dict[str, int],
+        string_lines: dict[str, int],
+    ) -> None:
+        self.piece = piece
+        self.stack = stack
+        self.entry_lines = entry_lines  # earlier pieces' keys
+        self.string_lines = string_lines
+        self.new_entries: dict[str, int] = {}  # this piece's
+        self.new_strings: dict[str, int] = {}
+        self.batch = BibImport(path=path)
+
+    def _seen(self, key: str, entry: bool) -> int | None:
+        if entry:
+            return self.entry_lines.get(key, self.new_entries.get(key))
+        return self.string_lines.get(key, self.new_strings.get(key))
+
+    def skip(self, key: str, digest: bytes, line: int, text: str) -> None:
+        earlier = self._seen(key, True)
+        if earlier is not None:
+            self.batch.failed.append((line, _duplicate(key, earlier)))
+            return
+        self.new_entries[key] = line
+        self.batch.unchanged.append(Unchanged(len(self.batch.papers), digest, key, line, text))
+
+    def parse_run(
+        self, own: str, units: list[tuple[int, int, int]], digests: list[bytes]
+    ) -> None:
+        """Parse the consecutive ``units`` of the piece's own text, as a piece of their
+        own (a sentinel at the block start after them), and gather what they hold."""
+        from bisect import bisect_right
+
+        from bibtexparser.entrypoint import parse_string
+        from bibtexparser.model import (
+            DuplicateBlockKeyBlock,
+            Entry,
+            ImplicitComment,
+            MiddlewareErrorBlock,
+            ParsingFailedBlock,
+            String,
+        )
+
+        piece = self.piece
+        a, b, first = (units[0][0], units[-1][1], units[0][2]) if units else (0, 0, 0)
+        text = own[a:b]
+        if b == len(own):  # the piece's own end, and its sentinel
+            sentinel_line = None if piece.sentinel_line is None else _counted_newlines(text)
+            run = _Piece(text + piece.text[piece.own_chars :], 0, sentinel_line, len(text))
+        else:
+            end = own.find("\n", b)
+            boundary = own[b : end + 1 if end >= 0 else len(own)]
+            run = _piece([text], 0, boundary)
+        first_line = piece.first_line + first
+        starts = [u[2] - first for u in units]
+        with _quiet_bibtexparser():
+            library = parse_string(run.text, parse_stack=self.stack)
+        significant = [0] * len(units)
+        papers: list[tuple[int, int]] = []  # (paper index, unit)
+        batch = self.batch
+        for block in library.blocks:
+            if not _kept(block, run):
+                continue
+            unit = max(0, bisect_right(starts, block.start_line or 0) - 1)
+            if not isinstance(block, ImplicitComment) and units:
+                significant[unit] += 1
+            line = (block.start_line or 0) + first_line + 1
             registered = (
                 block.ignore_error_block if isinstance(block, MiddlewareErrorBlock) else block
             )
             if isinstance(registered, Entry | String):
-                # A block the splitter registered: a duplicate of an earlier piece's key?
-                seen = entry_lines if isinstance(registered, Entry) else string_lines
-                if registered.key in seen:
-                    batch.failed.append((line, _duplicate(registered.key, seen[registered.key])))
+                # A block the splitter registered: a duplicate of an earlier key?
+                is_entry = isinstance(registered, Entry)
+                earlier = self._seen(registered.key, is_entry)
+                if earlier is not None:
+                    batch.failed.append((line, _duplicate(registered.key, earlier)))
+                    significant[unit] += 1  # never skipped: not a paper
                     continue
-                (new_entries if isinstance(registered, Entry) else new_strings)[registered.key] = (
-                    line
-                )
+                (self.new_entries if is_entry else self.new_strings)[registered.key] = line
             if isinstance(block, DuplicateBlockKeyBlock):
-                earlier = (
-                    entry_lines.get(block.key)
-                    if isinstance(block.previous_block, Entry)
-                    else string_lines.get(block.key)
-                )
+                earlier = self._seen(block.key, isinstance(block.previous_block, Entry))
                 if earlier is None:
-                    earlier = (block.previous_block.start_line or 0) + piece.first_line + 1
+                    earlier = (block.previous_block.start_line or 0) + first_line + 1
                 batch.failed.append((line, _duplicate(block.key, earlier)))
             elif isinstance(block, Entry):
+                count = len(batch.papers)
                 _add_entry(batch, block, line)
+                at_start = units and (block.start_line or 0) == starts[unit]
+                if len(batch.papers) > count and at_start:
+                    papers.append((count, unit))
+                elif units:
+                    significant[unit] += 1
             elif isinstance(block, ParsingFailedBlock):
                 batch.failed.append((line, _failure_message(block)))
-        entry_lines.update(new_entries)
-        string_lines.update(new_strings)
-        batch.failed.sort()
-        yield PieceRead(batch, new_entries, new_strings)
+        batch.digests += [None] * (len(batch.papers) - len(batch.digests))
+        for index, unit in papers:
+            if significant[unit] == 1:
+                batch.digests[index] = digests[unit]

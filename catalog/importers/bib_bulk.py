@@ -16,7 +16,7 @@ An entry that changes nothing (a re-import of an unchanged file) writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy import Table, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as DbSession
 
+from catalog.importers.bib import Unchanged
 from catalog.records import Identifier, PaperView
 from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
 from catalog.store.identifiers import (
@@ -85,6 +86,14 @@ class _State:
     # Identifier rows to insert, in the order one entry at a time inserts them.
     rows: list[tuple[int, Identifier]] = field(default_factory=list)
     confirm: dict[Identifier, str] = field(default_factory=dict)  # a stronger source
+    # What skipping an unchanged entry must check (bib_digests): the papers that existed
+    # and were written, the title and URL keys papers took (key -> those papers), and
+    # the last entry that reached each paper.
+    dirty: set[int] = field(default_factory=set)
+    dirty_titles: dict[str, set[int]] = field(default_factory=dict)
+    dirty_urls: dict[str, set[int]] = field(default_factory=dict)
+    last: dict[int, int] = field(default_factory=dict)  # paper -> entry index
+    applied: int = 0  # the paper the last entry applied went into
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -216,6 +225,8 @@ def _apply(state: _State, e: _Entry) -> tuple[str, str]:
         _index(state, row)
     paper = state.papers[pid]
     before = {name: paper[name] for name in _MERGED}
+    written = (len(state.rows), len(state.new_authors), len(state.new_abstracts))
+    confirmed = dict(state.confirm)
     sources = dict(paper["field_sources"] or {})
     if view.title and may_set("title", sources.get("title"), "bib"):
         _retitle(state, paper, view.title)
@@ -257,6 +268,15 @@ def _apply(state: _State, e: _Entry) -> tuple[str, str]:
         if state.abstracts.get(ref) != view.abstract:
             state.abstracts[ref] = state.new_abstracts[ref] = view.abstract
     _attach(state, pid, e.idents)
+    state.applied = pid
+    if pid < _NEW:
+        after = (len(state.rows), len(state.new_authors), len(state.new_abstracts))
+        if pid in state.changed or after != written or state.confirm != confirmed:
+            state.dirty.add(pid)
+        if paper["title_key"] != before["title_key"]:
+            state.dirty_titles.setdefault(paper["title_key"], set()).add(pid)
+        if paper["url_key"] != before["url_key"] and paper["url_key"]:
+            state.dirty_urls.setdefault(paper["url_key"], set()).add(pid)
     return status, paper["citation_key"] or key or ""
 
 
@@ -431,23 +451,118 @@ def _write_identifiers(s: DbSession, state: _State, rid: Any) -> None:
     refresh_id_columns(s, touched)
 
 
-def store_batch(s: DbSession, views: Sequence[PaperView]) -> list[tuple[str, str]]:
-    """Store .bib entries as merge_entry would one after another; (status, key) each."""
-    from catalog.importers.bib_store import entry_identity
+# What a batch holds: a paper read (with its entry's digest, or None), or an entry the
+# reader skipped unread (its digest was recorded).
+Item = PaperView | tuple[PaperView, bytes | None] | Unchanged
 
-    entries = []
-    for view in views:
-        idents, kind = entry_identity(view)
-        if view.arxiv_id and Identifier("arxiv", view.arxiv_id) not in idents:
-            idents.insert(0, Identifier("arxiv", view.arxiv_id))
-        tkey = title_key(view.title) if kind == "paper" and view.title else None
-        entries.append(_Entry(view, idents, kind, url_key(view.url), tkey or None))
+
+def store_batch(
+    s: DbSession,
+    items: Sequence[Item],
+    reread: Callable[[Unchanged], PaperView] | None = None,
+) -> list[tuple[str, str]]:
+    """Store .bib entries as merge_entry would one after another; (status, key) each.
+
+    An :class:`Unchanged` entry is "unchanged" (nothing written) while its digest's row
+    stands and no earlier entry of the batch wrote its paper, or took its paper's title
+    or URL key; else ``reread`` reads it from its text and it is merged in its place
+    (catalog/importers/bib_digests.py). Entries with a digest that may be skipped next
+    time are recorded."""
+    from catalog.importers import bib_digests
+
+    views: dict[int, tuple[PaperView, bytes | None]] = {}
+    skipped: dict[int, Unchanged] = {}
+    for n, item in enumerate(items):
+        if isinstance(item, Unchanged):
+            skipped[n] = item
+        elif isinstance(item, PaperView):
+            views[n] = (item, None)
+        else:
+            views[n] = item
+    valid = bib_digests.still_valid(s, [u.digest for u in skipped.values()]) if skipped else {}
+    reread_digests: set[bytes] = set()
+
+    def read_again(n: int) -> None:
+        if reread is None:
+            raise ValueError("an unchanged entry must be read again, and no reader is given")
+        u = skipped.pop(n)
+        views[n] = (reread(u), u.digest)
+        reread_digests.add(u.digest)
+
+    for n in [n for n, u in skipped.items() if u.digest not in valid]:
+        read_again(n)
     s.flush()
-    state = _load(s, entries)
-    results = [_apply(state, e) for e in entries]
+    while True:  # until no skipped entry's paper is written by an earlier entry
+        order = sorted(views)
+        entries = {n: _entry(views[n][0]) for n in order}
+        state = _load(s, list(entries.values()))
+        results: dict[int, tuple[str, str]] = {}
+        paper_of: dict[int, int] = {}
+        again: list[int] = []
+        for n in range(len(items)):
+            if n in skipped:
+                pid, key, tkey, ukey = valid[skipped[n].digest]
+                if pid in state.dirty or _taken(state.dirty_titles, tkey, pid) or _taken(
+                    state.dirty_urls, ukey, pid
+                ):
+                    again.append(n)
+                results[n] = ("unchanged", key or skipped[n].key)
+            else:
+                results[n] = _apply(state, entries[n])
+                paper_of[n] = state.applied
+                state.last[state.applied] = n
+        if not again:
+            break
+        for n in again:
+            read_again(n)
     with bulk_index(s) as touched:  # each paper indexed for search once, not per row
         real = _write(s, state)
         written = [*state.new, *state.changed, *state.new_authors]
         written += [pid for pid, _ in state.new_abstracts]
         touched.update(real.get(pid, pid) for pid in written)
-    return results
+    keep: dict[bytes, tuple[int, str]] = {}
+    for n in order:
+        view, digest = views[n]
+        pid = paper_of[n]
+        if digest is not None and _recordable(state, entries[n], pid, n):
+            keep[digest] = (real.get(pid, pid), view.citation_key or "")
+    bib_digests.forget(s, reread_digests - set(keep))
+    bib_digests.record(s, keep)
+    return [results[n] for n in range(len(items))]
+
+
+def _entry(view: PaperView) -> _Entry:
+    from catalog.importers.bib_store import entry_identity
+
+    idents, kind = entry_identity(view)
+    if view.arxiv_id and Identifier("arxiv", view.arxiv_id) not in idents:
+        idents.insert(0, Identifier("arxiv", view.arxiv_id))
+    tkey = title_key(view.title) if kind == "paper" and view.title else None
+    return _Entry(view, idents, kind, url_key(view.url), tkey or None)
+
+
+def _taken(dirty: dict[str, set[int]], key: str | None, pid: int) -> bool:
+    """Whether a paper other than ``pid`` took ``key`` in this batch."""
+    return bool(key) and bool(dirty.get(key or "", set()) - {pid})
+
+
+def _recordable(state: _State, e: _Entry, pid: int, n: int) -> bool:
+    """Whether skipping this entry next time leaves the catalog as merging it would
+    (the rules of catalog/importers/bib_digests.py)."""
+    if state.last.get(pid) != n:
+        return False  # a later entry of the batch reached the paper
+    paper = state.papers[pid]
+    if paper["citation_key"] is None:
+        return False
+    if e.idents:
+        if not all(state.owners.get(i) == pid for i in e.idents):
+            return False
+    elif e.url_key:
+        if paper["url_key"] != e.url_key:
+            return False
+    elif not e.title_key or paper["title_key"] != e.title_key:
+        return False
+    return not (
+        _taken(state.dirty_titles, paper["title_key"], pid)
+        or _taken(state.dirty_urls, paper["url_key"], pid)
+    )

@@ -11,9 +11,10 @@ never matched by title.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import click
@@ -33,6 +34,8 @@ class BibReport:
     path: str
     added: list[str] = field(default_factory=list)  # citation keys
     merged: list[str] = field(default_factory=list)
+    # Entries skipped unread: the catalog held exactly what they say (bib_digests).
+    unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
 
@@ -147,7 +150,12 @@ BATCH = 5000
 
 
 def import_bib(
-    catalog: Catalog, path: Path, *, dry_run: bool = False, piece: int | None = None
+    catalog: Catalog,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    piece: int | None = None,
+    reread: bool = False,
 ) -> BibReport:
     """Import one .bib file: read in pieces, stored in batches, in one transaction.
 
@@ -156,9 +164,24 @@ def import_bib(
     re-run starts from a clean state. On SQLite other writers wait for it (they queue on
     the busy timeout); readers are not blocked (WAL). A big file is read by a forked
     worker while this process stores (:mod:`catalog.importers.bib_workers`;
-    ``CATALOG_IMPORT_WORKERS=1`` reads it here)."""
-    from catalog.importers.bib import PIECE_CHARS
-    from catalog.importers.bib_bulk import store_batch
+    ``CATALOG_IMPORT_WORKERS=1`` reads it here). Entries the catalog already holds
+    exactly are skipped unread and reported unchanged (:mod:`catalog.importers.bib_digests`);
+    ``reread`` reads and merges every entry all the same."""
+    try:
+        path.open("rb").close()  # a missing or unreadable file fails before any write
+        return catalog.write(bib_import_work(path, piece=piece, reread=reread), dry_run=dry_run)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise PostReadError(f"{path}: cannot read .bib file: {reason}") from None
+
+
+def bib_import_work(
+    path: Path, *, piece: int | None = None, reread: bool = False
+) -> Callable[[DbSession], BibReport]:
+    """What :func:`import_bib` does inside its write transaction, as a function of it."""
+    from catalog.importers.bib import PIECE_CHARS, Unchanged, file_parse_stack, read_entry
+    from catalog.importers.bib_bulk import Item, store_batch
+    from catalog.importers.bib_digests import stored_digests
     from catalog.importers.bib_workers import read_batches, worker_count
 
     size = piece or PIECE_CHARS
@@ -167,33 +190,54 @@ def import_bib(
         with path.open(encoding="utf-8") as f:
             yield from f
 
+    stack: list[Any] = []
+
+    def read_again(entry: Unchanged) -> PaperView:
+        if not stack:  # only when a skipped entry's paper changed during this import
+            stack.extend(file_parse_stack(open_lines, size))
+        return read_entry(entry.text, stack)
+
     def work(s: DbSession) -> BibReport:
         report = BibReport(str(path))  # anew on each attempt: a retried write starts over
-        pending: list[PaperView] = []
+        pending: list[Item] = []
+        lists = {"added": report.added, "merged": report.merged, "unchanged": report.unchanged}
 
         def store() -> None:
-            for status, key in store_batch(s, pending):
-                (report.added if status == "added" else report.merged).append(key)
+            for status, key in store_batch(s, pending, read_again):
+                lists[status].append(key)
             pending.clear()
 
+        known = {} if reread else stored_digests(s)  # before the reader starts: skipped unread
         workers = worker_count(path.stat().st_size, size)
         # closing: a failed store stops the worker now, not when the generator is collected
-        with closing(read_batches(open_lines, str(path), size=size, workers=workers)) as batches:
+        with closing(
+            read_batches(open_lines, str(path), size=size, workers=workers, known=known)
+        ) as batches:
             for batch in batches:
                 report.failed += batch.failed
-                pending += batch.papers
+                pending.extend(_items(batch))
                 if len(pending) >= BATCH:
                     store()
         store()
         report.failed.sort()
         return report
 
-    try:
-        path.open("rb").close()  # a missing or unreadable file fails before any write
-        return catalog.write(work, dry_run=dry_run)
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise PostReadError(f"{path}: cannot read .bib file: {reason}") from None
+    return work
+
+
+def _items(batch: Any) -> Iterator[Any]:
+    """A batch's papers (with their digests) and skipped entries, in the file's order."""
+    digests = batch.digests or [None] * len(batch.papers)
+    skipped = iter(batch.unchanged)
+    following = next(skipped, None)
+    for n, view in enumerate(batch.papers):
+        while following is not None and following.position == n:
+            yield following
+            following = next(skipped, None)
+        yield (view, digests[n])
+    if following is not None:
+        yield following
+    yield from skipped
 
 
 def import_bib_files(catalog: Catalog, files: list[Path], *, dry_run: bool, fmt: str) -> int:
@@ -206,6 +250,7 @@ def import_bib_files(catalog: Catalog, files: list[Path], *, dry_run: bool, fmt:
         for r in reports:
             click.echo(
                 f"{r.path}: {verb} {len(r.added)}, merged {len(r.merged)}"
+                + (f", unchanged {len(r.unchanged)}" if r.unchanged else "")
                 + (f", {len(r.failed)} blocks failed" if r.failed else "")
             )
     for r in reports:

@@ -30,7 +30,7 @@ import signal
 import struct
 import sys
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 
 from catalog.importers.bib import PIECE_CHARS, BibImport, PieceRead, read_pieces
 
@@ -67,9 +67,15 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _work(open_lines: Callable[[], Iterable[str]], path: str, size: int, fd: int) -> None:
+def _work(
+    open_lines: Callable[[], Iterable[str]],
+    path: str,
+    size: int,
+    fd: int,
+    known: Mapping[bytes, str] | None,
+) -> None:
     """In the worker: every piece, framed (length, pickle), then the end frame."""
-    for read in read_pieces(open_lines, path, size=size):
+    for read in read_pieces(open_lines, path, size=size, known=known):
         data = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
         _write_all(fd, _HEADER.pack(len(data)) + data)
     _write_all(fd, _HEADER.pack(_END))
@@ -114,11 +120,13 @@ def read_batches(
     *,
     size: int = PIECE_CHARS,
     workers: int = 1,
+    known: Mapping[bytes, str] | None = None,
 ) -> Generator[BibImport, None, None]:
     """:func:`catalog.importers.bib.read_bib_batches`, read by a forked worker when
-    ``workers`` is 2 (see :func:`worker_count`); the same batches either way."""
+    ``workers`` is 2 (see :func:`worker_count`); the same batches either way. Entries
+    whose digests are ``known`` come unread (:func:`catalog.importers.bib.read_pieces`)."""
     if workers < 2:
-        for read in read_pieces(open_lines, path, size=size):
+        for read in read_pieces(open_lines, path, size=size, known=known):
             yield read.batch
         return
     entry_lines: dict[str, int] = {}
@@ -132,7 +140,7 @@ def read_batches(
         try:
             os.close(rfd)
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
-            _work(open_lines, path, size, wfd)
+            _work(open_lines, path, size, wfd, known)
             status = 0
         finally:
             os._exit(status)
@@ -171,5 +179,6 @@ def read_batches(
         skip=done,
         entry_lines=entry_lines,
         string_lines=string_lines,
+        known=known,
     ):
         yield read.batch

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from datetime import date as Date
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -226,3 +226,16 @@ class PresentationPaper(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True),
     )
     position: int = 0
+
+
+class BibEntry(SQLModel, table=True):
+    """A .bib entry the catalog holds exactly (migration 0010): the digest of its raw
+    block text, the paper it was merged into, its key. Triggers drop a paper's rows
+    whenever the paper changes, so a re-import skips only what merging would not change
+    (catalog/importers/bib_digests.py)."""
+
+    __tablename__ = "bib_entry"
+
+    digest: bytes = Field(sa_column=Column(LargeBinary(16), primary_key=True))
+    paper_id: int | None = _fk("paper.id")
+    entry_key: str

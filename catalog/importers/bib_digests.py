@@ -1,0 +1,98 @@
+"""Skipping what a re-import of a .bib file would not change (``bib_entry``, migration 0010).
+
+After merging an entry, the store records its digest (catalog.importers.bib: a digest
+of the entry's raw block text, the file's ``@string`` macros and the reader's version)
+with the paper it went into. A later import hands every recorded digest to its reader,
+which passes such an entry on unread; the store counts it "unchanged" instead of merging
+it again, when merging it again would change nothing. That holds while:
+
+* the paper is as the import left it: triggers (0010) delete a paper's rows whenever
+  anything a merge reads of it changes, whichever code path writes (``catalog edit``,
+  ``sync``, a post import, a merge of papers, deleting it), and within one batch the
+  store checks what the batch's earlier entries wrote (bib_bulk);
+* the entry was the last of its import to reach the paper, so the paper holds what it
+  says last (a second entry for the same paper, later in the file, would have set the
+  paper's fields after it: its own row stands, this one is not recorded, and is merged
+  on every re-import: a no-op unless the two disagree, as a full merge would do);
+* it would match the same paper again: every identifier it carries belongs to that
+  paper (so it is found by them first), or, with none, the paper holds its URL key, or
+  its title key when matched by title (a paper whose title or URL key changes to it
+  clears the rows of the papers holding that key: it could be matched first);
+* its key is the paper's, or the paper has another one (a key another paper held would
+  be given to this one once freed).
+
+An entry that fails any of these is not recorded, and is read and merged as before.
+A skipped entry whose paper turns out to have changed (earlier in the same import) is
+read from its text after all and merged in its place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.orm import Session as DbSession
+
+from catalog.store.models import BibEntry, Paper
+
+__all__ = ["forget", "record", "stored_digests", "still_valid"]
+
+_CHUNK = 500
+
+
+def _table() -> Table:
+    return BibEntry.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def stored_digests(s: DbSession) -> dict[bytes, str]:
+    """Every recorded digest and its entry's key (what the reader may skip)."""
+    t = _table()
+    return {bytes(d): k for d, k in s.execute(select(t.c.digest, t.c.entry_key))}
+
+
+def still_valid(
+    s: DbSession, digests: Sequence[bytes]
+) -> dict[bytes, tuple[int, str | None, str | None, str | None]]:
+    """The digests whose rows still stand: digest -> (paper id, its citation key,
+    title key, URL key)."""
+    t, p = _table(), Paper.__table__  # type: ignore[attr-defined]
+    found: dict[bytes, tuple[int, str | None, str | None, str | None]] = {}
+    unique = list(dict.fromkeys(digests))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        stmt = (
+            select(t.c.digest, p.c.id, p.c.citation_key, p.c.title_key, p.c.url_key)
+            .join(p, p.c.id == t.c.paper_id)
+            .where(t.c.digest.in_(chunk))
+        )
+        for digest, pid, key, tkey, ukey in s.execute(stmt):
+            found[bytes(digest)] = (pid, key, tkey, ukey)
+    return found
+
+
+def record(s: DbSession, rows: Mapping[bytes, tuple[int, str]]) -> None:
+    """Record digests: digest -> (paper id, entry key); a recorded one is replaced."""
+    if not rows:
+        return
+    t = _table()
+    values = [{"digest": d, "paper_id": pid, "entry_key": key} for d, (pid, key) in rows.items()]
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(t)
+        stmt: Any = pg.on_conflict_do_update(
+            index_elements=[t.c.digest],
+            set_={"paper_id": pg.excluded.paper_id, "entry_key": pg.excluded.entry_key},
+        )
+    else:
+        stmt = t.insert().prefix_with("OR REPLACE")
+    s.execute(stmt, values)
+
+
+def forget(s: DbSession, digests: Iterable[bytes]) -> None:
+    """Drop the rows of these digests (entries no longer to be skipped)."""
+    t = _table()
+    unique = list(dict.fromkeys(digests))
+    for start in range(0, len(unique), _CHUNK):
+        s.execute(delete(t).where(t.c.digest.in_(unique[start : start + _CHUNK])))
