@@ -184,7 +184,11 @@ def test_reimport_of_an_unchanged_file_writes_nothing(
     with catalog.read() as s:
         before = dump(s)
     again = import_bib(catalog, path, piece=4096)
-    assert again.added == [] and len(again.merged) == len(first.added) + len(first.merged)
+    assert again.added == [] and again.failed == first.failed
+    entries = len(first.added) + len(first.merged)
+    assert len(again.merged) + len(again.unchanged) == entries
+    # Skipped unread (bib_digests), but for entries that share a paper with a later one.
+    assert len(again.unchanged) >= 0.9 * entries
     with catalog.read() as s:
         assert dump(s) == before
 

@@ -98,7 +98,7 @@ def test_edited_entries_merge_and_their_neighbours_stay_skipped(
     path = _file(tmp_path, catalog)
     import_bib(catalog, path, piece=4096)
     text = path.read_text(encoding="utf-8")
-    text = text.replace("title = {Found By Its Title Alone}", "title = {Found By Its Title, Edited}")
+    text = text.replace("{Found By Its Title Alone}", "{Found By Its Title, Edited}")
     text = text.replace("venue = {Other}", "venue = {Other, edited}")  # twice2
     # A new entry whose key an unchanged entry further down holds: that one is now the
     # duplicate, reported at its line.

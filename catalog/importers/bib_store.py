@@ -14,8 +14,8 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.orm import Session as DbSession
