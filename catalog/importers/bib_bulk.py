@@ -515,11 +515,14 @@ def store_batch(
             break
         for n in again:
             read_again(n)
+    triggers_off = bib_digests.suspend_triggers(s)
     with bulk_index(s) as touched:  # each paper indexed for search once, not per row
         real = _write(s, state)
         written = [*state.new, *state.changed, *state.new_authors]
         written += [pid for pid, _ in state.new_abstracts]
         touched.update(real.get(pid, pid) for pid in written)
+    if triggers_off:  # what 0010's triggers would have forgotten
+        bib_digests.forget_papers(s, state.dirty, state.dirty_titles, state.dirty_urls)
     keep: dict[bytes, tuple[int, str]] = {}
     for n in order:
         view, digest = views[n]

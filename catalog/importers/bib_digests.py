@@ -36,9 +36,11 @@ from sqlalchemy.orm import Session as DbSession
 
 from catalog.store.models import BibEntry, Paper
 
-__all__ = ["forget", "record", "stored_digests", "still_valid"]
+__all__ = ["forget", "forget_papers", "record", "stored_digests", "still_valid", "suspend_triggers"]
 
 _CHUNK = 500
+# PostgreSQL: while this is 'on' in a transaction, 0010's triggers do nothing there.
+IMPORTING = "catalog.bib_import"
 
 
 def _table() -> Table:
@@ -88,6 +90,40 @@ def record(s: DbSession, rows: Mapping[bytes, tuple[int, str]]) -> None:
     else:
         stmt = t.insert().prefix_with("OR REPLACE")
     s.execute(stmt, values)
+
+
+def suspend_triggers(s: DbSession) -> bool:
+    """PostgreSQL: turn 0010's triggers off for this transaction (the import then calls
+    :func:`forget_papers` for what it writes); whether they were. SQLite keeps them: an
+    index probe per row costs less than the bookkeeping."""
+    from sqlalchemy import text
+
+    if s.get_bind().dialect.name != "postgresql":
+        return False
+    s.execute(text("SELECT set_config(:name, 'on', true)"), {"name": IMPORTING})
+    return True
+
+
+def forget_papers(
+    s: DbSession, papers: Iterable[int], title_keys: Iterable[str], url_keys: Iterable[str]
+) -> None:
+    """What the triggers do for writes to these papers, at once: drop their rows, and
+    those of the papers holding these title or URL keys (which other papers took)."""
+    t, p = _table(), Paper.__table__  # type: ignore[attr-defined]
+    for column, values in (
+        (t.c.paper_id, sorted(papers)),
+        (None, sorted(set(title_keys))),
+        (False, sorted(set(url_keys))),
+    ):
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            if column is None:
+                where = t.c.paper_id.in_(select(p.c.id).where(p.c.title_key.in_(chunk)))
+            elif column is False:
+                where = t.c.paper_id.in_(select(p.c.id).where(p.c.url_key.in_(chunk)))
+            else:
+                where = t.c.paper_id.in_(chunk)
+            s.execute(delete(t).where(where))
 
 
 def forget(s: DbSession, digests: Iterable[bytes]) -> None:

@@ -17,8 +17,10 @@ a paper whenever anything a merge reads of it changes, whichever code path write
 * ``author``: a renamed author's papers;
 * deleting a paper deletes its rows by the foreign key's cascade.
 
-SQLite: row triggers. PostgreSQL: statement triggers over the transition tables, so a
-bulk write costs one set-based DELETE per statement rather than one per row.
+SQLite: row triggers (an index probe per row written). PostgreSQL: row triggers that a
+.bib import turns off for its own transaction (``SET LOCAL catalog.bib_import = 'on'``):
+it forgets the rows of the papers it writes itself, set-based, once per batch, rather
+than calling a function per row written.
 
 Revision ID: 0010
 Revises: 0009
@@ -70,48 +72,40 @@ for _table in _CHILDREN:
         " DELETE FROM bib_entry WHERE paper_id IN (OLD.paper_id, NEW.paper_id); END"
     )
 
-# PostgreSQL: one function per shape of transition table.
+# PostgreSQL: row triggers, off while a .bib import writes (it forgets what it changes
+# itself, set-based: catalog/importers/bib_digests.py); a WHEN costs no function call.
+_IMPORTING = "catalog.bib_import"  # catalog.importers.bib_digests.IMPORTING
+_PG_WHEN = f"WHEN (current_setting('{_IMPORTING}', true) IS DISTINCT FROM 'on')"
 _PG_FUNCTIONS = {
-    "bib_entry_forget_new": (
-        "DELETE FROM bib_entry WHERE paper_id IN (SELECT paper_id FROM new_rows)"
-    ),
-    "bib_entry_forget_old": (
-        "DELETE FROM bib_entry WHERE paper_id IN (SELECT paper_id FROM old_rows)"
-    ),
-    "bib_entry_forget_both": (
-        "DELETE FROM bib_entry WHERE paper_id IN"
-        " (SELECT paper_id FROM old_rows UNION SELECT paper_id FROM new_rows)"
-    ),
-    "bib_entry_forget_papers": (
-        "DELETE FROM bib_entry WHERE paper_id IN ("
-        " SELECT id FROM old_rows UNION SELECT id FROM new_rows"
-        " UNION SELECT p.id FROM paper p JOIN new_rows n ON p.title_key = n.title_key"
-        "  JOIN old_rows o ON o.id = n.id"
-        "  WHERE n.title_key IS DISTINCT FROM o.title_key"
-        "   OR n.item_type IS DISTINCT FROM o.item_type"
-        " UNION SELECT p.id FROM paper p JOIN new_rows n ON p.url_key = n.url_key"
-        "  JOIN old_rows o ON o.id = n.id WHERE n.url_key IS DISTINCT FROM o.url_key)"
-    ),
-    "bib_entry_forget_authors": (
-        "DELETE FROM bib_entry WHERE paper_id IN (SELECT pa.paper_id FROM paper_author pa"
-        " JOIN new_rows n ON n.id = pa.author_id JOIN old_rows o ON o.id = n.id"
-        " WHERE n.name IS DISTINCT FROM o.name)"
-    ),
+    "bib_entry_forget_child": """
+        IF TG_OP = 'INSERT' THEN
+            DELETE FROM bib_entry WHERE paper_id = NEW.paper_id;
+        ELSIF TG_OP = 'DELETE' THEN
+            DELETE FROM bib_entry WHERE paper_id = OLD.paper_id;
+        ELSE
+            DELETE FROM bib_entry WHERE paper_id IN (OLD.paper_id, NEW.paper_id);
+        END IF;""",
+    "bib_entry_forget_paper": """
+        DELETE FROM bib_entry WHERE paper_id IN (OLD.id, NEW.id)
+            OR (NEW.title_key IS DISTINCT FROM OLD.title_key
+                OR NEW.item_type IS DISTINCT FROM OLD.item_type)
+               AND paper_id IN (SELECT id FROM paper WHERE title_key = NEW.title_key)
+            OR NEW.url_key IS DISTINCT FROM OLD.url_key
+               AND paper_id IN (SELECT id FROM paper WHERE url_key = NEW.url_key);""",
+    "bib_entry_forget_author": """
+        IF NEW.name IS DISTINCT FROM OLD.name THEN
+            DELETE FROM bib_entry WHERE paper_id IN
+                (SELECT paper_id FROM paper_author WHERE author_id = NEW.id);
+        END IF;""",
 }
-# PostgreSQL allows transition tables on triggers of one event only.
 _PG_TRIGGERS: dict[str, tuple[str, str, str]] = {
-    "bib_entry_paper_au": ("UPDATE", "paper", "bib_entry_forget_papers"),
-    "bib_entry_author_au": ("UPDATE", "author", "bib_entry_forget_authors"),
+    "bib_entry_paper_au": (f"UPDATE OF {_PAPER_COLUMNS}", "paper", "bib_entry_forget_paper"),
+    "bib_entry_author_au": ("UPDATE OF name", "author", "bib_entry_forget_author"),
 }
 for _table in _CHILDREN:
-    _PG_TRIGGERS[f"bib_entry_{_table}_ai"] = ("INSERT", _table, "bib_entry_forget_new")
-    _PG_TRIGGERS[f"bib_entry_{_table}_ad"] = ("DELETE", _table, "bib_entry_forget_old")
-    _PG_TRIGGERS[f"bib_entry_{_table}_au"] = ("UPDATE", _table, "bib_entry_forget_both")
-_REFERENCING = {
-    "INSERT": "NEW TABLE AS new_rows",
-    "DELETE": "OLD TABLE AS old_rows",
-    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-}
+    _PG_TRIGGERS[f"bib_entry_{_table}_aiud"] = (
+        "INSERT OR UPDATE OR DELETE", _table, "bib_entry_forget_child"
+    )
 
 
 def upgrade() -> None:
@@ -131,13 +125,12 @@ def upgrade() -> None:
         for name, body in _PG_FUNCTIONS.items():
             op.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
-                f" BEGIN {body}; RETURN NULL; END $$"
+                f" BEGIN {body} RETURN NULL; END $$"
             )
         for name, (event, table, function) in _PG_TRIGGERS.items():
             op.execute(
                 f"CREATE TRIGGER {name} AFTER {event} ON {table}"
-                f" REFERENCING {_REFERENCING[event]}"
-                f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+                f" FOR EACH ROW {_PG_WHEN} EXECUTE FUNCTION {function}()"
             )
         return
     for name, body in _SQLITE.items():
@@ -145,10 +138,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for name, (_event, table, _function) in _PG_TRIGGERS.items():
-        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
-    if postgres:
+    if op.get_bind().dialect.name == "postgresql":
+        for name, (_event, table, _function) in _PG_TRIGGERS.items():
+            op.execute(f"DROP TRIGGER {name} ON {table}")
         for name in _PG_FUNCTIONS:
             op.execute(f"DROP FUNCTION {name}()")
+    else:
+        for name in _SQLITE:
+            op.execute(f"DROP TRIGGER {name}")
     op.drop_table("bib_entry")
