@@ -226,7 +226,6 @@ def _apply(state: _State, e: _Entry) -> tuple[str, str]:
     paper = state.papers[pid]
     before = {name: paper[name] for name in _MERGED}
     written = (len(state.rows), len(state.new_authors), len(state.new_abstracts))
-    confirmed = dict(state.confirm)
     sources = dict(paper["field_sources"] or {})
     if view.title and may_set("title", sources.get("title"), "bib"):
         _retitle(state, paper, view.title)
@@ -271,8 +270,8 @@ def _apply(state: _State, e: _Entry) -> tuple[str, str]:
     state.applied = pid
     if pid < _NEW:
         after = (len(state.rows), len(state.new_authors), len(state.new_abstracts))
-        if pid in state.changed or after != written or state.confirm != confirmed:
-            state.dirty.add(pid)
+        if pid in state.changed or after != written:
+            state.dirty.add(pid)  # (_attach marks a paper whose identifier it confirmed)
         if paper["title_key"] != before["title_key"]:
             state.dirty_titles.setdefault(paper["title_key"], set()).add(pid)
         if paper["url_key"] != before["url_key"] and paper["url_key"]:
@@ -314,6 +313,8 @@ def _attach(state: _State, pid: int, idents: Sequence[Identifier]) -> None:
             elif rank(_rank_field(ident), "bib") > rank(_rank_field(ident), current):
                 state.confirm[ident] = "bib"
                 state.sources[ident] = "bib"
+                if pid < _NEW:
+                    state.dirty.add(pid)
             continue
         if owner is not None:
             continue  # another paper's
@@ -515,13 +516,13 @@ def store_batch(
             break
         for n in again:
             read_again(n)
-    triggers_off = bib_digests.suspend_triggers(s)
-    with bulk_index(s) as touched:  # each paper indexed for search once, not per row
+    # Each paper indexed for search once, not per row; the digests of the papers
+    # written forgotten once, as 0010's triggers would have one row at a time.
+    with bulk_index(s) as touched, bib_digests.triggers_suspended(s):
         real = _write(s, state)
         written = [*state.new, *state.changed, *state.new_authors]
         written += [pid for pid, _ in state.new_abstracts]
         touched.update(real.get(pid, pid) for pid in written)
-    if triggers_off:  # what 0010's triggers would have forgotten
         bib_digests.forget_papers(s, state.dirty, state.dirty_titles, state.dirty_urls)
     keep: dict[bytes, tuple[int, str]] = {}
     for n in order:

@@ -28,7 +28,8 @@ read from its text after all and merged in its place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table, delete, select
@@ -36,7 +37,14 @@ from sqlalchemy.orm import Session as DbSession
 
 from catalog.store.models import BibEntry, Paper
 
-__all__ = ["forget", "forget_papers", "record", "stored_digests", "still_valid", "suspend_triggers"]
+__all__ = [
+    "forget",
+    "forget_papers",
+    "record",
+    "still_valid",
+    "stored_digests",
+    "triggers_suspended",
+]
 
 _CHUNK = 500
 # PostgreSQL: while this is 'on' in a transaction, 0010's triggers do nothing there.
@@ -92,16 +100,30 @@ def record(s: DbSession, rows: Mapping[bytes, tuple[int, str]]) -> None:
     s.execute(stmt, values)
 
 
-def suspend_triggers(s: DbSession) -> bool:
-    """PostgreSQL: turn 0010's triggers off for this transaction (the import then calls
-    :func:`forget_papers` for what it writes); whether they were. SQLite keeps them: an
-    index probe per row costs less than the bookkeeping."""
+@contextmanager
+def triggers_suspended(s: DbSession) -> Iterator[None]:
+    """0010's triggers off for a batch's writes, whose papers the caller then forgets
+    itself with :func:`forget_papers` (set-based, not a trigger program per row).
+
+    * PostgreSQL: a transaction-local setting the triggers' WHEN reads; other
+      transactions' writes fire them as usual.
+    * SQLite: dropped and put back as they were, as ``bulk_index`` does with the search
+      index's: the DDL is transactional and the writer holds the lock, so no other
+      connection sees the database without them.
+    """
     from sqlalchemy import text
 
-    if s.get_bind().dialect.name != "postgresql":
-        return False
-    s.execute(text("SELECT set_config(:name, 'on', true)"), {"name": IMPORTING})
-    return True
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT set_config(:name, 'on', true)"), {"name": IMPORTING})
+        yield
+        return
+    rows = s.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    triggers = [(n, q) for n, q in rows if str(n).startswith("bib_entry_")]
+    for name, _sql in triggers:
+        s.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, sql in triggers:
+        s.execute(text(sql))
 
 
 def forget_papers(
