@@ -300,19 +300,13 @@ def insert_ignore_many(
 def ensure_authors(session: DbSession, names: Sequence[str]) -> dict[str, int]:
     """Author ids by name, creating the authors that are new."""
     unique = list(dict.fromkeys(n for n in names if n))
-
-    def look_up(wanted: list[str], found: dict[str, int]) -> None:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            stmt = select(Author.name, Author.id).where(col(Author.name).in_(chunk))
-            found.update({name: pid for name, pid in session.execute(stmt) if pid})
-
-    found: dict[str, int] = {}
-    look_up(unique, found)  # most names of a big batch are known: insert only the others
-    new = sorted(n for n in unique if n not in found)
     # Sorted: concurrent writers lock new names in one order (no deadlock on PostgreSQL).
-    insert_ignore_many(session, Author, [{"name": n} for n in new], ["name"])
-    look_up(new, found)
+    insert_ignore_many(session, Author, [{"name": n} for n in sorted(unique)], ["name"])
+    found: dict[str, int] = {}
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        stmt = select(Author.name, Author.id).where(col(Author.name).in_(chunk))
+        found.update({name: author_id for name, author_id in session.execute(stmt) if author_id})
     return found
 
 
