@@ -162,13 +162,14 @@ def _by_score(row: tuple[int, float]) -> tuple[float, int]:
 def _pg_search(
     conn: Connection, tokens: list[str], limit: int, offset: int
 ) -> tuple[list[int], int, bool]:
-    """``ts_rank`` over the weighted ``tsvector`` (title A, authors B, abstract C)."""
+    """``ts_rank`` over the weighted ``tsvector`` (title A, authors B, abstract C) of
+    ``arxiv_text``, which holds live records only (a deleted one leaves it)."""
     tsquery = " & ".join(w.replace("*", ":*") for w in _words(tokens, ""))
     if limit <= 0:
         ids = list(
             conn.exec_driver_sql(
-                "SELECT id FROM arxiv_record, to_tsquery('simple', %s) q"
-                " WHERE tsv @@ q AND NOT deleted ORDER BY ts_rank(tsv, q) DESC, id"
+                "SELECT record_id FROM arxiv_text, to_tsquery('simple', %s) q"
+                " WHERE tsv @@ q ORDER BY ts_rank(tsv, q) DESC, record_id"
                 f" OFFSET {int(offset)}",
                 (tsquery,),
             ).scalars()
@@ -178,8 +179,8 @@ def _pg_search(
     # scan of the GIN index stops there), then ranked: a tsvector is read off disk for
     # each candidate only.
     rows = conn.exec_driver_sql(
-        "WITH c AS (SELECT id, tsv FROM arxiv_record WHERE tsv @@ to_tsquery('simple', %s)"
-        " AND NOT deleted LIMIT %s)"
+        "WITH c AS (SELECT record_id AS id, tsv FROM arxiv_text"
+        " WHERE tsv @@ to_tsquery('simple', %s) LIMIT %s)"
         " SELECT id, (SELECT COUNT(*) FROM c) FROM c, to_tsquery('simple', %s) q"
         " ORDER BY ts_rank(tsv, q) DESC, id LIMIT %s OFFSET %s",
         (tsquery, CANDIDATES + 1, tsquery, limit, offset),
