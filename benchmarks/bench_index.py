@@ -8,10 +8,11 @@ index search under 100 ms (medians); bytes on disk per record; the same on Postg
 with the file).
 
 Run: ``.venv/bin/python benchmarks/bench_index.py [--records N] [--baseline N]
-[--cache DIR] [--no-pg]``. The snapshot is written in arXiv's JSON-lines format by
-``tests/oai_server.py``'s generator (the same papers the OAI-PMH stand-in serves) and
-kept in ``--cache`` for the next run. Each load runs in a child process, so its peak
-memory (``ru_maxrss``, the reader process included) is its own.
+[--cache DIR] [--no-pg] [--no-sqlite] [--pg-records N]``. The snapshot is written in
+arXiv's JSON-lines format by ``tests/oai_server.py``'s generator (the same papers the
+OAI-PMH stand-in serves) and kept in ``--cache`` for the next run. Each load runs in a
+child process, so its peak memory (``ru_maxrss``, the reader process included) is its
+own; on PostgreSQL the server's CPU seconds of each part are printed too.
 """
 
 from __future__ import annotations
@@ -266,6 +267,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=8, help="OAI-PMH pages of 2,500 records")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "catalog-bench")
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL's part alone")
     ap.add_argument("--pg-records", type=int, help="records loaded on PostgreSQL (default: all)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -288,6 +290,9 @@ def main() -> None:
     rng = random.Random(13)
     work = Path(tempfile.mkdtemp(prefix="bench-index-"))
     try:
+        if args.no_sqlite:
+            _postgres(snapshot, args, rng)
+            return
         sqlite = f"sqlite:///{work / 'catalog.sqlite'}"
         plain_url = f"sqlite:///{work / 'plain' / 'catalog.sqlite'}"
         plain = run_child("plain", str(snapshot), plain_url, str(args.baseline))
@@ -365,6 +370,43 @@ def _print_lookups(backend: str, found: dict[str, float]) -> None:
     )
 
 
+def server_cpu(folder: Path) -> float:
+    """CPU seconds of the PostgreSQL server started in ``folder``: the postmaster, the
+    backends it has reaped (its children's times) and those still running."""
+    tick = os.sysconf("SC_CLK_TCK")
+    postmaster = int((folder / "data" / "postmaster.pid").read_text().split()[0])
+
+    def stat(pid: int) -> tuple[str, int, list[int]]:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        rest = text[text.rindex(")") + 2 :].split()
+        return rest[0], int(rest[1]), [int(x) for x in rest[11:15]]
+
+    for _ in range(50):  # until the backends that exited are reaped
+        kids = []
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    state, parent, times = stat(int(name))
+                except OSError:
+                    continue
+                if parent == postmaster:
+                    kids.append((state, times))
+        if all(state != "Z" for state, _ in kids):
+            break
+        time.sleep(0.1)
+    _, _, own = stat(postmaster)
+    return (sum(own) + sum(t[0] + t[1] for _, t in kids)) / tick
+
+
+def _print_server(folder: Path, before: float, records: float) -> None:
+    seconds = server_cpu(folder) - before
+    print(
+        f"  PostgreSQL server CPU: {seconds:.1f} s, {records / max(seconds, 1e-9):,.0f} records"
+        f" per server CPU second ({seconds / max(records, 1) * 1e6:,.0f} us a record)",
+        flush=True,
+    )
+
+
 def _postgres(snapshot: Path, args: argparse.Namespace, rng: random.Random) -> None:
     from tests.db_fixtures import PostgresUnavailable, start_postgres, stop_postgres
 
@@ -377,15 +419,18 @@ def _postgres(snapshot: Path, args: argparse.Namespace, rng: random.Random) -> N
         url = server.create_database()
         n = args.pg_records or args.records
         source = snapshot if n >= args.records else head_of(snapshot, n)
-        _print_load(
-            f"catalog harvest --snapshot (PostgreSQL, COPY, {n:,})",
-            run_child("load", str(source), url),
-            GOAL_LOAD,
-        )
+        assert server.folder is not None
+        s0 = server_cpu(server.folder)
+        load = run_child("load", str(source), url)
+        _print_load(f"catalog harvest --snapshot (PostgreSQL, COPY, {n:,})", load, GOAL_LOAD)
+        _print_server(server.folder, s0, load["records"])
         _print_lookups("PostgreSQL", lookups(url, source, n, rng))
         # Unchanged first: after the changed pages the snapshot's text would be a change.
-        _print_pages(oai_pages(url, args.pages, seed=1), "text unchanged")
-        _print_pages(oai_pages(url, args.pages, seed=7), "text changed")
+        for seed, what in ((1, "text unchanged"), (7, "text changed")):
+            s0 = server_cpu(server.folder)
+            pages = oai_pages(url, args.pages, seed=seed)
+            _print_pages(pages, what)
+            _print_server(server.folder, s0, pages["records"])
     finally:
         stop_postgres(server)
 

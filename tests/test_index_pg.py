@@ -1,0 +1,243 @@
+"""The arXiv index on PostgreSQL: the words table (ix0003), the first fill, and updates.
+
+A record's words live in ``arxiv_text`` (live records only), written for new records,
+records whose text changed and deleted ones coming back, and for nothing else: an update
+that keeps the text must leave the words' row as it was (its ``xmin`` says whether it was
+written). A first fill COPYs into a table without the GIN and b-tree indexes and makes
+them at its end; a load killed with SIGKILL in the middle keeps the batches committed
+before it, stays usable, and the next load makes the indexes and finishes it.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from catalog.index.harvest import load_snapshot
+from catalog.index.record import IndexRecord, Version
+from catalog.index.store import ArxivIndex
+from tests.oai_server import generate_papers, snapshot_line
+
+WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+PAPERS = generate_papers(600, seed=11)
+FILL_INDEXES = {"ix_arxiv_record_title_key", "ix_arxiv_record_datestamp", "ix_arxiv_text_tsv"}
+QUERIES = [
+    PAPERS[0].flat_title.split()[0],
+    " ".join(PAPERS[10].flat_title.split()[:2]),
+    PAPERS[20].flat_title.split()[-1][:4],
+    PAPERS[30].author_names[0].split()[-1],
+]
+
+
+def record(n: int, title: str, abstract: str, day: date = date(2024, 1, 2)) -> IndexRecord:
+    return IndexRecord(
+        f"2401.{n:05d}", title, abstract=abstract, versions=(Version(1, WHEN),), datestamp=day
+    )
+
+
+def ids(records: list[IndexRecord]) -> list[str]:
+    return [r.arxiv_id for r in records]
+
+
+def words_rows(index: ArxivIndex) -> dict[str, str]:
+    """arXiv id -> the transaction that last wrote its words' row."""
+    with index.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT r.arxiv_id, t.xmin::text FROM arxiv_text t"
+            " JOIN arxiv_record r ON r.id = t.record_id"
+        )
+        return {r[0]: r[1] for r in rows}
+
+
+def indexes(url: str) -> set[str]:
+    with ArxivIndex.open(url) as index, index.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('arxiv_record', 'arxiv_text')"
+        )
+        return set(rows.scalars()) & FILL_INDEXES
+
+
+def counts(url: str) -> dict[str, int]:
+    with ArxivIndex.open(url) as index, index.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT r.arxiv_id, COUNT(*) FROM arxiv_record r"
+            " JOIN arxiv_text t ON t.record_id = r.id GROUP BY 1"
+        )
+        return {r[0]: r[1] for r in rows}
+
+
+def results(url: str) -> dict[str, list[str]]:
+    with ArxivIndex.open(url) as index:
+        return {q: [r.arxiv_id for r in index.search(q, limit=0)] for q in QUERIES}
+
+
+def write_snapshot(path: Path) -> Path:
+    path.write_text("".join(snapshot_line(p) + "\n" for p in PAPERS), encoding="utf-8")
+    return path
+
+
+def test_words_are_written_only_for_new_changed_and_returning_records(pg_url: str) -> None:
+    with ArxivIndex.open(pg_url) as index:
+        index.store([record(n, f"Walrus paper {n}", "about tusks") for n in range(1, 4)])
+        written = words_rows(index)
+        assert set(written) == {"2401.00001", "2401.00002", "2401.00003"}
+
+        same = record(1, "Walrus paper 1", "about tusks", date(2024, 2, 1))
+        same.journal_ref = "Nature 1 (2024)"
+        changed = record(2, "Narwhal paper", "about horns", date(2024, 2, 1))
+        index.store([same, changed])
+        now = words_rows(index)
+        assert now["2401.00001"] == written["2401.00001"]  # the text is as it was
+        assert now["2401.00002"] != written["2401.00002"]
+        kept = index.get("2401.00001")
+        assert kept is not None and kept.journal_ref == "Nature 1 (2024)"
+        assert kept.datestamp == date(2024, 2, 1)
+        assert sorted(ids(index.search("walrus"))) == ["2401.00001", "2401.00003"]
+        assert ids(index.search("narwhal horns")) == ["2401.00002"]
+        assert index.search("tusks paper 2") == []
+
+        older = record(2, "Walrus again", "about tusks", date(2023, 1, 1))  # replaces nothing
+        index.store([older])
+        assert ids(index.search("narwhal")) == ["2401.00002"]
+        assert words_rows(index)["2401.00002"] == now["2401.00002"]
+
+        gone = IndexRecord("2401.00003", "", datestamp=date(2024, 6, 1), deleted=True)
+        index.store([gone])
+        assert "2401.00003" not in words_rows(index)  # live records only
+        assert ids(index.search("walrus")) == ["2401.00001"]
+        back = record(3, "Walrus paper 3", "about tusks", date(2024, 7, 1))
+        index.store([back])
+        assert sorted(ids(index.search("walrus"))) == ["2401.00001", "2401.00003"]
+
+
+def test_a_page_sent_again_as_stored_writes_no_row(pg_url: str) -> None:
+    from catalog.index.store import HarvestState
+
+    page = [record(n, f"Walrus paper {n}", "about tusks") for n in range(1, 4)]
+    state = HarvestState(set_spec="cs", prefix="arXivRaw")
+    with ArxivIndex.open(pg_url) as index:
+        index.store_page(page, state)
+
+        def row_writes() -> list[str]:
+            with index.read() as conn:
+                return list(
+                    conn.exec_driver_sql(
+                        "(SELECT xmin::text FROM arxiv_record ORDER BY id)"
+                        " UNION ALL (SELECT xmin::text FROM arxiv_version ORDER BY record_id)"
+                    ).scalars()
+                )
+
+        before = row_writes()
+        index.store_page(page, state)
+        assert row_writes() == before
+        assert len(index.get("2401.00001").versions) == 1  # type: ignore[union-attr]
+
+
+def test_an_ix0002_index_upgrades_with_its_words_for_live_records_only(pg_url: str) -> None:
+    from catalog.index.schema import HEAD, current_revision, index_url, upgrade
+    from catalog.store.engine import make_engine
+
+    engine = make_engine(index_url(pg_url))
+    upgrade(engine, "ix0002")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO arxiv_record (id, arxiv_id, title, title_key, authors, abstract,"
+            " categories, dois, version, deleted) VALUES"
+            " (1, '2401.00001', 'Walrus tusks', 'walrus tusks', 'Ana Smith', 'ivory',"
+            " 'cs.LG', '', 1, false), (2, '2401.00002', 'Walrus gone', 'walrus gone',"
+            " 'A B', 'x', 'cs.LG', '', 1, true)"
+        )
+        conn.exec_driver_sql("INSERT INTO arxiv_version (record_id, number) VALUES (1, 1), (2, 1)")
+    engine.dispose()
+
+    with ArxivIndex.open(pg_url) as index:
+        with index.read() as conn:
+            assert current_revision(conn) == HEAD
+            columns = conn.exec_driver_sql(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'arxiv_record'"
+            ).scalars()
+            assert "tsv" not in set(columns)
+        assert set(words_rows(index)) == {"2401.00001"}
+        assert ids(index.search("walrus")) == ["2401.00001"]
+        assert ids(index.search("smith ivory")) == ["2401.00001"]
+        kept = index.get("2401.00001")
+        assert kept is not None and kept.title == "Walrus tusks" and len(kept.versions) == 1
+        assert index.status().records == 2 and index.status().deleted == 1
+    assert indexes(pg_url) == FILL_INDEXES
+
+
+# The child: a load whose fourth batch is killed after its rows went in, before it commits.
+_KILLED_LOAD = """
+import os, signal, sys
+from pathlib import Path
+import catalog.index.store as store
+from catalog.index.harvest import load_snapshot
+from catalog.index.store import ArxivIndex
+
+calls = []
+real = store._pg_append
+
+def append_then_die(conn, rows):
+    done = real(conn, rows)
+    calls.append(done)
+    if len(calls) == 4:
+        os.kill(os.getpid(), signal.SIGKILL)  # inside the batch's transaction
+    return done
+
+store._pg_append = append_then_die
+with ArxivIndex.open(sys.argv[1]) as index:
+    load_snapshot(index, Path(sys.argv[2]), batch_size=100, parallel=False)
+"""
+
+
+def test_a_first_fill_ends_with_its_indexes(pg_url: str, tmp_path: Path) -> None:
+    path = write_snapshot(tmp_path / "snapshot.json")
+    with ArxivIndex.open(pg_url) as index:
+        load_snapshot(index, path, batch_size=100)
+        assert [r.arxiv_id for r in index.by_title(PAPERS[7].flat_title)] == [PAPERS[7].arxiv_id]
+    assert indexes(pg_url) == FILL_INDEXES
+    assert counts(pg_url) == {p.arxiv_id: 1 for p in PAPERS}
+    assert all(results(pg_url).values())
+
+
+def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    path = write_snapshot(tmp_path / "snapshot.json")
+    child = subprocess.run(
+        [sys.executable, "-c", _KILLED_LOAD, pg_url, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    # Three batches committed (records, versions and words), the fourth rolled back.
+    assert counts(pg_url) == {p.arxiv_id: 1 for p in PAPERS[:300]}
+    assert indexes(pg_url) == set()
+    with ArxivIndex.open(pg_url) as index:  # usable meanwhile, by scans
+        assert [r.arxiv_id for r in index.by_title(PAPERS[5].flat_title)] == [PAPERS[5].arxiv_id]
+        assert index.get(PAPERS[299].arxiv_id) is not None
+        assert index.get(PAPERS[300].arxiv_id) is None
+        assert index.search(PAPERS[5].flat_title, limit=0)
+        load_snapshot(index, path, batch_size=100)  # again: the rest goes in
+    assert indexes(pg_url) == FILL_INDEXES
+    assert counts(pg_url) == {p.arxiv_id: 1 for p in PAPERS}
+    with ArxivIndex.open(pg_url) as index:
+        assert all(len(index.get(p.arxiv_id).versions) == len(p.versions) for p in PAPERS)  # type: ignore[union-attr]
+
+
+def test_a_harvest_after_a_killed_load_makes_the_indexes_first(pg_url: str) -> None:
+    with ArxivIndex.open(pg_url) as index:
+        index.store([IndexRecord("2401.00001", "Graph kernels")])
+        with index._write() as conn:  # what a killed first fill leaves
+            for name in FILL_INDEXES:
+                conn.exec_driver_sql(f"DROP INDEX {name}")
+        assert index.by_title("graph KERNELS")[0].arxiv_id == "2401.00001"  # by a scan
+        assert ids(index.search("kernels")) == ["2401.00001"]
+        index.tune_for_pages()  # what harvest() does first
+    assert indexes(pg_url) == FILL_INDEXES
