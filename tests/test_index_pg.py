@@ -24,6 +24,7 @@ from tests.oai_server import generate_papers, snapshot_line
 WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 PAPERS = generate_papers(600, seed=11)
 FILL_INDEXES = {"ix_arxiv_record_title_key", "ix_arxiv_record_datestamp", "ix_arxiv_text_tsv"}
+FILL_KEYS = {"arxiv_version_record_id_fkey", "arxiv_text_record_id_fkey"}
 QUERIES = [
     PAPERS[0].flat_title.split()[0],
     " ".join(PAPERS[10].flat_title.split()[:2]),
@@ -58,6 +59,12 @@ def indexes(url: str) -> set[str]:
             "SELECT indexname FROM pg_indexes WHERE tablename IN ('arxiv_record', 'arxiv_text')"
         )
         return set(rows.scalars()) & FILL_INDEXES
+
+
+def keys(url: str) -> set[str]:
+    with ArxivIndex.open(url) as index, index.read() as conn:
+        rows = conn.exec_driver_sql("SELECT conname FROM pg_constraint WHERE contype = 'f'")
+        return set(rows.scalars()) & FILL_KEYS
 
 
 def counts(url: str) -> dict[str, int]:
@@ -168,6 +175,7 @@ def test_an_ix0002_index_upgrades_with_its_words_for_live_records_only(pg_url: s
         assert kept is not None and kept.title == "Walrus tusks" and len(kept.versions) == 1
         assert index.status().records == 2 and index.status().deleted == 1
     assert indexes(pg_url) == FILL_INDEXES
+    assert keys(pg_url) == FILL_KEYS
 
 
 # The child: a load whose fourth batch is killed after its rows went in, before it commits.
@@ -200,6 +208,7 @@ def test_a_first_fill_ends_with_its_indexes(pg_url: str, tmp_path: Path) -> None
         load_snapshot(index, path, batch_size=100)
         assert [r.arxiv_id for r in index.by_title(PAPERS[7].flat_title)] == [PAPERS[7].arxiv_id]
     assert indexes(pg_url) == FILL_INDEXES
+    assert keys(pg_url) == FILL_KEYS
     assert counts(pg_url) == {p.arxiv_id: 1 for p in PAPERS}
     assert all(results(pg_url).values())
 
@@ -219,6 +228,7 @@ def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
     # Three batches committed (records, versions and words), the fourth rolled back.
     assert counts(pg_url) == {p.arxiv_id: 1 for p in PAPERS[:300]}
     assert indexes(pg_url) == set()
+    assert keys(pg_url) == set()
     with ArxivIndex.open(pg_url) as index:  # usable meanwhile, by scans
         assert [r.arxiv_id for r in index.by_title(PAPERS[5].flat_title)] == [PAPERS[5].arxiv_id]
         assert index.get(PAPERS[299].arxiv_id) is not None
@@ -226,6 +236,7 @@ def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
         assert index.search(PAPERS[5].flat_title, limit=0)
         load_snapshot(index, path, batch_size=100)  # again: the rest goes in
     assert indexes(pg_url) == FILL_INDEXES
+    assert keys(pg_url) == FILL_KEYS
     assert counts(pg_url) == {p.arxiv_id: 1 for p in PAPERS}
     with ArxivIndex.open(pg_url) as index:
         assert all(len(index.get(p.arxiv_id).versions) == len(p.versions) for p in PAPERS)  # type: ignore[union-attr]
@@ -237,7 +248,12 @@ def test_a_harvest_after_a_killed_load_makes_the_indexes_first(pg_url: str) -> N
         with index._write() as conn:  # what a killed first fill leaves
             for name in FILL_INDEXES:
                 conn.exec_driver_sql(f"DROP INDEX {name}")
+            for name in FILL_KEYS:
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {name.removesuffix('_record_id_fkey')} DROP CONSTRAINT {name}"
+                )
         assert index.by_title("graph KERNELS")[0].arxiv_id == "2401.00001"  # by a scan
         assert ids(index.search("kernels")) == ["2401.00001"]
         index.tune_for_pages()  # what harvest() does first
     assert indexes(pg_url) == FILL_INDEXES
+    assert keys(pg_url) == FILL_KEYS
