@@ -970,12 +970,24 @@ def _pg_newest_id(cur: Any) -> int:
     return int(cur.fetchone()[0])
 
 
-def _pg_copy_versions(cur: Any, rows: Rows) -> None:
-    with cur.copy(
-        f"COPY arxiv_version_in (arxiv_id, {', '.join(_VERSION_COLUMNS)}) FROM STDIN"
-    ) as copy:
-        for row in rows.versions:
+# COPY's binary format, with the columns' types given: psycopg writes a row in a third
+# of the time it takes to write it as text, and the server reads numbers and times
+# without parsing them. (The rows hold exactly these types: _record_row, snapshot_rows.)
+_PG_RECORD_TYPES = ("text",) * 9 + ("integer", "timestamptz", "timestamptz", "date", "boolean")
+_PG_VERSION_TYPES = ("text", "integer", "timestamptz", "integer", "boolean")  # arxiv_id first
+
+
+def _pg_copy(cur: Any, table: str, rows: Iterable[tuple[Any, ...]], *, versions: bool) -> None:
+    columns = ("arxiv_id", *_VERSION_COLUMNS) if versions else _RECORD_COLUMNS
+    types = _PG_VERSION_TYPES if versions else _PG_RECORD_TYPES
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
             copy.write_row(row)
+
+
+def _pg_copy_versions(cur: Any, rows: Rows) -> None:
+    _pg_copy(cur, "arxiv_version_in", rows.versions, versions=True)
 
 
 def _pg_append(conn: Connection, rows: Rows) -> bool:
@@ -990,9 +1002,7 @@ def _pg_append(conn: Connection, rows: Rows) -> bool:
         before = _pg_newest_id(cur)
         cur.execute("SAVEPOINT append_batch")
         try:
-            with cur.copy(f"COPY arxiv_record ({', '.join(_RECORD_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows.records:
-                    copy.write_row(row)
+            _pg_copy(cur, "arxiv_record", rows.records, versions=False)
         except UniqueViolation:  # an arxiv_id already stored: the rows before it go too
             cur.execute("ROLLBACK TO SAVEPOINT append_batch")
             cur.execute("RELEASE SAVEPOINT append_batch")
@@ -1020,9 +1030,7 @@ def _pg_store(conn: Connection, rows: Rows) -> None:
     columns = ", ".join(_RECORD_COLUMNS)
     with raw.cursor() as cur:
         cur.execute(_PG_STAGING)
-        with cur.copy(f"COPY arxiv_record_in ({columns}) FROM STDIN") as copy:
-            for row in rows.records:
-                copy.write_row(row)
+        _pg_copy(cur, "arxiv_record_in", rows.records, versions=False)
         _pg_copy_versions(cur, rows)
         # Without statistics the planner takes the staging tables for thousands of pages
         # and joins them to the whole index (a merge join reading every arxiv_id: a
