@@ -11,6 +11,10 @@ leaves it (as it leaves FTS5 on SQLite since ix0002), so a search needs no join.
 fill also computes the words once, into a table without the GIN index, and makes the
 index at its end. SQLite is unchanged.
 
+Dropping the column is a change of the catalog only: PostgreSQL gives its space back as
+rows are rewritten, or at once with ``VACUUM FULL arxiv_record`` (not run here: it
+cannot run in the migration's transaction, and it locks the table while it copies it).
+
 Revision ID: ix0003
 Revises: ix0002
 """
