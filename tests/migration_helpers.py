@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from catalog.store.engine import make_engine
@@ -44,3 +45,24 @@ def downgraded(url: str, revision: str) -> Iterator[Connection]:
         assert upgrade(engine) == (revision, HEAD)
     finally:
         engine.dispose()
+
+
+def add_doi_paper(conn: Connection) -> None:
+    """A paper, "Hybrid computing", known by its DOI only, as a post left it (the first
+    paper of an empty database, so its id is 1)."""
+    conn.execute(
+        text(
+            "INSERT INTO paper (arxiv_id, doi, title, title_key, url, categories,"
+            " extra_fields, field_sources, sync_source, created_at) VALUES (NULL,"
+            " '10.1038/nature20101', 'Hybrid computing', 'hybrid computing',"
+            " 'https://doi.org/10.1038/nature20101', '[]', '{}', '{}', 'post',"
+            " '2019-06-01 00:00:00')"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
+            " SELECT id, 'doi', '10.1038/nature20101', 'post', '2019-06-01 00:00:00' FROM paper"
+            " WHERE doi = '10.1038/nature20101'"
+        )
+    )

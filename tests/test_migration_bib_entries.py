@@ -12,7 +12,7 @@ from sqlalchemy import text
 from catalog.importers.bib_store import import_bib
 from catalog.store.catalog import Catalog
 from catalog.store.migrate import HEAD, current_revision
-from tests.migration_helpers import database_at, downgraded
+from tests.migration_helpers import add_doi_paper, database_at, downgraded
 
 BIB = """@article{hybrid, title = {Hybrid computing}, doi = {10.1038/nature20101},
   author = {Graves, Alex}}
@@ -22,21 +22,7 @@ BIB = """@article{hybrid, title = {Hybrid computing}, doi = {10.1038/nature20101
 
 def _make_0009_database(url: str) -> None:
     with database_at(url, "0009") as conn:
-        conn.execute(
-            text(
-                "INSERT INTO paper (arxiv_id, doi, title, title_key, url, categories,"
-                " extra_fields, field_sources, sync_source, created_at) VALUES (NULL,"
-                " '10.1038/nature20101', 'Hybrid computing', 'hybrid computing',"
-                " 'https://doi.org/10.1038/nature20101', '[]', '{}', '{}', 'post',"
-                " '2019-06-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
-                " SELECT id, 'doi', '10.1038/nature20101', 'post', '2019-06-01 00:00:00' FROM paper"
-            )
-        )
+        add_doi_paper(conn)
 
 
 def _digests(catalog: Catalog) -> list[tuple[int, str]]:

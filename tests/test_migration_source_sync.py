@@ -12,26 +12,12 @@ from catalog.records import Identifier
 from catalog.store.catalog import Catalog
 from catalog.store.identifiers import mark_synced
 from catalog.store.migrate import HEAD, current_revision
-from tests.migration_helpers import database_at, downgraded
+from tests.migration_helpers import add_doi_paper, database_at, downgraded
 
 
 def _make_0008_database(url: str) -> None:
     with database_at(url, "0008") as conn:
-        conn.execute(
-            text(
-                "INSERT INTO paper (id, arxiv_id, doi, title, title_key, url, categories,"
-                " extra_fields, field_sources, sync_source, created_at) VALUES (1, NULL,"
-                " '10.1038/nature20101', 'Hybrid computing', 'hybrid computing',"
-                " 'https://doi.org/10.1038/nature20101', '[]', '{}', '{}', 'post',"
-                " '2019-06-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
-                " VALUES (1, 'doi', '10.1038/nature20101', 'post', '2019-06-01 00:00:00')"
-            )
-        )
+        add_doi_paper(conn)
 
 
 def test_upgrade_from_0008_keeps_rows_and_adds_empty_sync_columns(db_url: str) -> None:
