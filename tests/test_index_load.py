@@ -62,7 +62,9 @@ def results(url: str) -> dict[str, list[str]]:
 
 
 # The child: a load whose fourth batch is killed after its rows went in, before it commits.
-_KILLED_LOAD = """
+# Its arguments: the index URL, the snapshot, and the store's append function to wrap
+# (``_sqlite_append`` or ``_pg_append``; tests/test_index_pg.py runs it too).
+KILLED_LOAD = """
 import os, signal, sys
 from pathlib import Path
 import catalog.index.store as store
@@ -70,7 +72,7 @@ from catalog.index.harvest import load_snapshot
 from catalog.index.store import ArxivIndex
 
 calls = []
-real = store._sqlite_append
+real = getattr(store, sys.argv[3])
 
 def append_then_die(conn, rows):
     done = real(conn, rows)
@@ -79,7 +81,7 @@ def append_then_die(conn, rows):
         os.kill(os.getpid(), signal.SIGKILL)  # inside the batch's transaction
     return done
 
-store._sqlite_append = append_then_die
+setattr(store, sys.argv[3], append_then_die)
 with ArxivIndex.open(sys.argv[1]) as index:
     load_snapshot(index, Path(sys.argv[2]), batch_size=100, parallel=False)
 """
@@ -110,7 +112,7 @@ def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
 ) -> None:
     path = write_snapshot(tmp_path / "snapshot.json")
     child = subprocess.run(
-        [sys.executable, "-c", _KILLED_LOAD, sqlite_url, str(path)],
+        [sys.executable, "-c", KILLED_LOAD, sqlite_url, str(path), "_sqlite_append"],
         capture_output=True,
         text=True,
         timeout=300,

@@ -20,6 +20,7 @@ from catalog.index.harvest import load_snapshot
 from catalog.index.record import IndexRecord, Version
 from catalog.index.store import ArxivIndex
 from tests.oai_server import generate_papers, snapshot_line
+from tests.test_index_load import KILLED_LOAD
 
 WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 PAPERS = generate_papers(600, seed=11)
@@ -178,30 +179,6 @@ def test_an_ix0002_index_upgrades_with_its_words_for_live_records_only(pg_url: s
     assert keys(pg_url) == FILL_KEYS
 
 
-# The child: a load whose fourth batch is killed after its rows went in, before it commits.
-_KILLED_LOAD = """
-import os, signal, sys
-from pathlib import Path
-import catalog.index.store as store
-from catalog.index.harvest import load_snapshot
-from catalog.index.store import ArxivIndex
-
-calls = []
-real = store._pg_append
-
-def append_then_die(conn, rows):
-    done = real(conn, rows)
-    calls.append(done)
-    if len(calls) == 4:
-        os.kill(os.getpid(), signal.SIGKILL)  # inside the batch's transaction
-    return done
-
-store._pg_append = append_then_die
-with ArxivIndex.open(sys.argv[1]) as index:
-    load_snapshot(index, Path(sys.argv[2]), batch_size=100, parallel=False)
-"""
-
-
 def test_a_first_fill_ends_with_its_indexes(pg_url: str, tmp_path: Path) -> None:
     path = write_snapshot(tmp_path / "snapshot.json")
     with ArxivIndex.open(pg_url) as index:
@@ -218,7 +195,7 @@ def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
 ) -> None:
     path = write_snapshot(tmp_path / "snapshot.json")
     child = subprocess.run(
-        [sys.executable, "-c", _KILLED_LOAD, pg_url, str(path)],
+        [sys.executable, "-c", KILLED_LOAD, pg_url, str(path), "_pg_append"],
         capture_output=True,
         text=True,
         timeout=300,
