@@ -85,6 +85,19 @@ def child_load(snapshot: str, url: str) -> None:
     print(json.dumps({"records": report.records, "seconds": seconds, **_peaks()}))
 
 
+def child_floor(snapshot: str, url: str) -> None:
+    """PostgreSQL's floor: the same load with no words at all (the records and versions
+    COPYed, the b-tree indexes and keys made): what a load costs before to_tsvector."""
+    import catalog.index.store as store
+
+    store._pg_fill_words = lambda *args: None
+    store._PG_INDEX_WORDS = (  # the repair of missing words too: none are missed here
+        "INSERT INTO arxiv_text (record_id, tsv) SELECT r.id, ''::tsvector"
+        " FROM (SELECT * FROM arxiv_record LIMIT 0) r"
+    )
+    child_load(snapshot, url)
+
+
 def child_plain(snapshot: str, url: str, limit: int) -> None:
     """The plain loop: json.loads a line, INSERT the record, its versions and its
     full-text row one statement at a time, commit every 10,000, into the same tables."""
@@ -275,6 +288,8 @@ def main() -> None:
         kind, *rest = args.child
         if kind == "load":
             child_load(*rest)
+        elif kind == "floor":
+            child_floor(*rest)
         else:
             child_plain(rest[0], rest[1], int(rest[2]))
         return
@@ -420,6 +435,10 @@ def _postgres(snapshot: Path, args: argparse.Namespace, rng: random.Random) -> N
         n = args.pg_records or args.records
         source = snapshot if n >= args.records else head_of(snapshot, n)
         assert server.folder is not None
+        s0 = server_cpu(server.folder)
+        floor = run_child("floor", str(source), server.create_database())
+        _print_load(f"the floor: the same COPY load with no words at all ({n:,})", floor)
+        _print_server(server.folder, s0, floor["records"])
         s0 = server_cpu(server.folder)
         load = run_child("load", str(source), url)
         _print_load(f"catalog harvest --snapshot (PostgreSQL, COPY, {n:,})", load, GOAL_LOAD)

@@ -201,6 +201,7 @@ class ArxivIndex:
         self.url = url
         self.dialect = engine.dialect.name
         self._first_fill = False  # inside bulk_load() of an empty index
+        self._words: _PgWordsFiller | None = None  # a PostgreSQL first fill's
 
     @classmethod
     def open(cls, catalog_url: str | None = None) -> ArxivIndex:
@@ -335,12 +336,44 @@ class ArxivIndex:
         tried as plain inserts, which need none of the upkeep of replacing stored rows;
         a batch holding a stored record is then upserted as usual."""
         rows = records if isinstance(records, Rows) else prepare_rows(records, self.dialect)
+        if self.dialect == "postgresql":
+            self._pg_store_batch(rows, new_first=new_first)
+            return
+        with self._write() as conn:
+            if new_first and rows.records and not rows.deleted and _sqlite_append(conn, rows):
+                return
+            self._store(conn, rows)
+
+    def _pg_store_batch(self, rows: Rows, *, new_first: bool) -> None:
+        """:meth:`store` on PostgreSQL. During a first fill the words of an appended
+        batch are left to :class:`_PgWordsFiller`, on its own connection, once the
+        batch is committed; any other write waits until it has caught up, so the two
+        connections never write the same records."""
+        words = self._words
         with self._write() as conn:
             if new_first and rows.records and not rows.deleted:
-                append = _sqlite_append if self.dialect == "sqlite" else _pg_append
-                if append(conn, rows):
-                    return
-            self._store(conn, rows)
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                with raw.cursor() as cur:
+                    before = _pg_newest_id(cur)
+                if _pg_append(conn, rows):
+                    with raw.cursor() as cur:
+                        upto = _pg_newest_id(cur)
+                        if words is None:
+                            _pg_fill_words(cur, before, upto)
+                    if words is None:
+                        return
+                    committed = (before, upto)
+                else:
+                    committed = None
+            else:
+                committed = None
+            if committed is None:
+                if words is not None:
+                    words.wait()
+                self._store(conn, rows)
+        if committed is not None and words is not None:
+            words.put(*committed)
 
     def store_page(self, records: Sequence[IndexRecord] | Rows, state: HarvestState) -> None:
         """Upsert one OAI-PMH page and save ``state`` with it, in one transaction."""
@@ -450,9 +483,15 @@ class ArxivIndex:
                 for name in _PG_FILL_KEYS:
                     table = name.removesuffix("_record_id_fkey")
                     conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+            self._words = _PgWordsFiller(self.engine)
         try:
             yield
+            if self._words is not None:
+                self._words.wait()  # raises what it met
         finally:
+            if self._words is not None:
+                self._words.close()
+                self._words = None
             self._first_fill = False
             self.restore_indexes()
 
@@ -467,6 +506,14 @@ class ArxivIndex:
                         " AND tablename IN ('arxiv_record', 'arxiv_text')"
                     ).scalars()
                 )
+                if "ix_arxiv_text_tsv" not in have:
+                    # A first fill's words come on a second connection after each batch
+                    # commits (_PgWordsFiller): killed, it may leave live records without
+                    # them. Filled before the GIN index is made.
+                    conn.exec_driver_sql(
+                        _PG_INDEX_WORDS + " WHERE NOT r.deleted AND NOT EXISTS"
+                        " (SELECT 1 FROM arxiv_text t WHERE t.record_id = r.id)"
+                    )
                 missing = [create for name, create in _PG_FILL_INDEXES.items() if name not in have]
                 if missing:
                     # A GIN index of a million records builds in half the time with 1 GB
@@ -992,8 +1039,9 @@ def _pg_copy_versions(cur: Any, rows: Rows) -> None:
 
 def _pg_append(conn: Connection, rows: Rows) -> bool:
     """A batch none of whose records is stored: COPY straight into ``arxiv_record``,
-    then the versions and the words of the rows above the largest id before. False,
-    with nothing written, when a record of the batch is stored already."""
+    then the versions of the rows above the largest id before (their words are the
+    caller's: :func:`_pg_fill_words`). False, with nothing written, when a record of
+    the batch is stored already."""
     from psycopg.errors import UniqueViolation
 
     raw = conn.connection.driver_connection
@@ -1018,8 +1066,73 @@ def _pg_append(conn: Connection, rows: Rows) -> bool:
                 (before,),
             )
             cur.execute("DELETE FROM arxiv_version_in")
-        cur.execute(_PG_INDEX_WORDS + " WHERE r.id > %s", (before,))
     return True
+
+
+def _pg_fill_words(cur: Any, after: int, upto: int) -> None:
+    """The words of the live records with ids in (``after``, ``upto``] that have none."""
+    cur.execute(
+        _PG_INDEX_WORDS + " WHERE r.id > %s AND r.id <= %s AND NOT r.deleted"
+        " ON CONFLICT (record_id) DO NOTHING",
+        (after, upto),
+    )
+
+
+class _PgWordsFiller:
+    """A first fill's words, computed on a connection of their own while the next batch
+    is COPYed: to_tsvector is most of what a record costs the server, and the load's
+    own connection is one core; the reader process leaves the other mostly idle.
+
+    Each committed batch's id range is filled in a transaction of its own (the words
+    of records that are committed, so nothing half-written is seen). A load killed
+    before its words are in leaves records without them, and the GIN index not made:
+    :meth:`ArxivIndex.restore_indexes` fills what is missing before making it. At most
+    ``backlog`` ranges wait, so the words never lag far behind the records."""
+
+    def __init__(self, engine: Engine, backlog: int = 2) -> None:
+        import queue
+        import threading
+
+        self._engine = engine
+        self._ranges: queue.Queue[tuple[int, int] | None] = queue.Queue(maxsize=backlog)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="index-words", daemon=True)
+        self._thread.start()
+
+    def put(self, after: int, upto: int) -> None:
+        self._raise()
+        self._ranges.put((after, upto))
+
+    def wait(self) -> None:
+        """Until every range handed over is filled; raises what the filler met."""
+        self._ranges.join()
+        self._raise()
+
+    def close(self) -> None:
+        self._ranges.put(None)
+        self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        with self._engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            while True:
+                job = self._ranges.get()
+                try:
+                    if job is None:
+                        return
+                    if self._error is None:  # after an error, only drain
+                        with conn.begin(), raw.cursor() as cur:
+                            cur.execute("SET LOCAL synchronous_commit = off")  # as the load's
+                            _pg_fill_words(cur, *job)
+                except BaseException as exc:  # handed to the loading thread
+                    self._error = exc
+                finally:
+                    self._ranges.task_done()
 
 
 def _pg_store(conn: Connection, rows: Rows) -> None:
