@@ -16,6 +16,8 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from catalog.index.harvest import load_snapshot
 from catalog.index.record import IndexRecord, Version
 from catalog.index.store import ArxivIndex
@@ -270,3 +272,22 @@ def test_the_words_a_killed_first_fill_left_out_are_filled_before_its_indexes(
     assert indexes(pg_url) == FILL_INDEXES
     assert keys(pg_url) == FILL_KEYS
     assert counts(pg_url) == {f"2401.{n:05d}": 1 for n in range(1, 6)}
+
+
+def test_a_first_fill_whose_words_fail_says_so_and_ends_with_every_records_words(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import catalog.index.store as store
+
+    def fail(cur: object, after: int, upto: int) -> None:
+        raise RuntimeError("the words' connection failed")
+
+    path = write_snapshot(tmp_path / "snapshot.json")
+    monkeypatch.setattr(store, "_pg_fill_words", fail)  # the second connection's work
+    with ArxivIndex.open(pg_url) as index:
+        with pytest.raises(RuntimeError, match="the words' connection failed"):
+            load_snapshot(index, path, batch_size=100, parallel=False)
+    assert stored(pg_url)  # the batches committed before it stay
+    assert counts(pg_url) == {arxiv_id: 1 for arxiv_id in stored(pg_url)}  # filled at the end
+    assert indexes(pg_url) == FILL_INDEXES
+    assert keys(pg_url) == FILL_KEYS

@@ -1087,17 +1087,24 @@ class _PgWordsFiller:
     of records that are committed, so nothing half-written is seen). A load killed
     before its words are in leaves records without them, and the GIN index not made:
     :meth:`ArxivIndex.restore_indexes` fills what is missing before making it. At most
-    ``backlog`` ranges wait, so the words never lag far behind the records."""
+    ``backlog`` ranges wait, so the words never lag far behind the records.
 
-    def __init__(self, engine: Engine, backlog: int = 2) -> None:
+    Two connections take ranges in turn: a batch's words cost the server four times
+    what its COPY does, so with one the words would be the load's slowest part."""
+
+    def __init__(self, engine: Engine, connections: int = 2, backlog: int = 2) -> None:
         import queue
         import threading
 
         self._engine = engine
         self._ranges: queue.Queue[tuple[int, int] | None] = queue.Queue(maxsize=backlog)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="index-words", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"index-words-{n}", daemon=True)
+            for n in range(max(1, min(connections, os.cpu_count() or 1)))
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def put(self, after: int, upto: int) -> None:
         self._raise()
@@ -1109,8 +1116,10 @@ class _PgWordsFiller:
         self._raise()
 
     def close(self) -> None:
-        self._ranges.put(None)
-        self._thread.join()
+        for _ in self._threads:
+            self._ranges.put(None)
+        for thread in self._threads:
+            thread.join()
 
     def _raise(self) -> None:
         if self._error is not None:
