@@ -1156,8 +1156,11 @@ def _pg_store(conn: Connection, rows: Rows) -> None:
         _pg_copy_versions(cur, rows)
         # Without statistics the planner takes the staging tables for thousands of pages
         # and joins them to the whole index (a merge join reading every arxiv_id: a
-        # second a page at a million records) instead of looking each id up.
-        cur.execute("ANALYZE arxiv_record_in, arxiv_version_in")
+        # second a page at a million records) instead of looking each id up. The row
+        # counts and the ids' statistics are all it needs: analysing every column cost
+        # three times as much (15 us a record, of the 90 a page whose text is unchanged
+        # costs the server).
+        cur.execute("ANALYZE arxiv_record_in (arxiv_id), arxiv_version_in (arxiv_id)")
         before = _pg_newest_id(cur)
         # The stored records this batch replaces (not older) whose words change: their
         # text differs, or they were deleted and come back. Found before the upsert,
