@@ -484,20 +484,25 @@ class ArxivIndex:
                     table = name.removesuffix("_record_id_fkey")
                     conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
             self._words = _PgWordsFiller(self.engine)
+        words_in = False
         try:
             yield
             if self._words is not None:
                 self._words.wait()  # raises what it met
+            words_in = True
         finally:
             if self._words is not None:
                 self._words.close()
                 self._words = None
             self._first_fill = False
-            self.restore_indexes()
+            # Looking for records without words reads the whole table (9 s at a
+            # million): only when the filler may have missed some.
+            self.restore_indexes(fill_words=not words_in)
 
-    def restore_indexes(self) -> None:
+    def restore_indexes(self, *, fill_words: bool = True) -> None:
         """Make the indexes a first fill goes without, if they are missing (a load
-        killed before its end). Held under :meth:`exclusive`, by each write run."""
+        killed before its end), on PostgreSQL after the words it left out
+        (``fill_words``). Held under :meth:`exclusive`, by each write run."""
         if self.dialect == "postgresql":
             with self._write() as conn:
                 have = set(
@@ -506,7 +511,7 @@ class ArxivIndex:
                         " AND tablename IN ('arxiv_record', 'arxiv_text')"
                     ).scalars()
                 )
-                if "ix_arxiv_text_tsv" not in have:
+                if fill_words and "ix_arxiv_text_tsv" not in have:
                     # A first fill's words come on a second connection after each batch
                     # commits (_PgWordsFiller): killed, it may leave live records without
                     # them. Filled before the GIN index is made.
