@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import IO, Protocol, TypeVar
 
 from catalog.errors import ArxivUnavailable, CatalogError
-from catalog.index.http import OaiClient
-from catalog.index.oai import Page, list_records_params, resume_params
+from catalog.index.oai import list_records_params, resume_params
+from catalog.index.pages import PageParser, PagesAhead, ReadPage
 from catalog.index.store import ArxivIndex, HarvestState, Rows, now
 
 TOKEN_RESTARTS = 3  # badResumptionToken restarts in one run, at most
@@ -78,11 +79,27 @@ class HarvestReport:
 
 
 OnProgress = Callable[[Progress], None]
+P = TypeVar("P")
+
+
+class PageSource(Protocol):
+    """Where a harvest's pages come from: :class:`catalog.index.http.OaiClient` (the
+    benchmark gives bodies it fetched before, to time the same loop)."""
+
+    base_url: str
+
+    @property
+    def requests(self) -> int: ...
+
+    @property
+    def retries(self) -> int: ...
+
+    def fetch(self, params: dict[str, str], parse: Callable[[IO[bytes]], P]) -> P: ...
 
 
 def harvest(
     index: ArxivIndex,
-    http: OaiClient,
+    http: PageSource,
     *,
     set_spec: str = "",
     prefix: str = "arXivRaw",
@@ -91,7 +108,9 @@ def harvest(
     on_progress: OnProgress | None = None,
 ) -> HarvestReport:
     """Harvest ``set_spec`` into ``index`` until the list ends. Every page is committed
-    with its state; an interruption loses at most the page being fetched."""
+    with its state; the next page is fetched and parsed while one is stored
+    (:mod:`catalog.index.pages`), so an interruption loses at most the page being
+    stored and the one being fetched, and the next run goes on after the last stored."""
     started = time.monotonic()
     with index.exclusive():
         index.tune_for_pages()
@@ -114,56 +133,64 @@ def harvest(
             index.save_state(state)
         report = HarvestReport(set_spec, prefix, asked_from, until, resumed=resume)
         token = state.token
-        request_from = asked_from
-        while True:
-            params = (
-                resume_params(token)
-                if token
-                else list_records_params(prefix, set_spec or None, request_from, until)
-            )
-            page = http.list_records(params)
-            error = page.error
-            if error is not None:
-                if error.code == "noRecordsMatch":
-                    report.outcome = "no-records" if report.records == 0 else "done"
-                    break
-                if error.code == "badResumptionToken" and token:
-                    report.restarts += 1
-                    if report.restarts > TOKEN_RESTARTS:
-                        raise ArxivUnavailable(
-                            f"{http.base_url} refused {TOKEN_RESTARTS + 1} resumption tokens "
-                            f"in a row ({error.message}); run again later"
+        params = (
+            resume_params(token)
+            if token
+            else list_records_params(prefix, set_spec or None, asked_from, until)
+        )
+        with (
+            PageParser(index.dialect) as parser,
+            PagesAhead(lambda asked: http.fetch(asked, parser.parse)) as ahead,
+        ):
+            ahead.ask(params)
+            while True:
+                page = ahead.get()
+                error = page.error
+                if error is not None:
+                    if error.code == "noRecordsMatch":
+                        report.outcome = "no-records" if report.records == 0 else "done"
+                        break
+                    if error.code == "badResumptionToken" and token:
+                        report.restarts += 1
+                        if report.restarts > TOKEN_RESTARTS:
+                            raise ArxivUnavailable(
+                                f"{http.base_url} refused {TOKEN_RESTARTS + 1} resumption "
+                                f"tokens in a row ({error.message}); run again later"
+                            )
+                        restart = (
+                            state.list_max_datestamp
+                            if state.list_ordered and state.list_max_datestamp
+                            else state.list_from
                         )
-                    restart = (
-                        state.list_max_datestamp
-                        if state.list_ordered and state.list_max_datestamp
-                        else state.list_from
+                        token = state.token = None
+                        index.save_state(state)
+                        params = list_records_params(prefix, set_spec or None, restart, until)
+                        ahead.ask(params)
+                        continue
+                    raise _refusal(http.base_url, params, error.code, error.message)
+                token = page.token
+                if token:  # the next page is fetched and parsed while this one is stored
+                    params = resume_params(token)
+                    ahead.ask(params)
+                _advance(state, page, token)
+                index.store_page(page.rows, state)
+                report.pages += 1
+                report.records += page.live
+                report.deleted += page.deleted
+                report.skipped += page.skipped
+                if on_progress is not None:
+                    on_progress(
+                        Progress(
+                            records=report.records,
+                            pages=report.pages,
+                            elapsed=time.monotonic() - started,
+                            datestamp=state.list_max_datestamp,
+                            list_size=state.list_size,
+                            list_done=state.list_records,
+                        )
                     )
-                    request_from, token = restart, None
-                    state.token = None
-                    index.save_state(state)
-                    continue
-                raise _refusal(http.base_url, params, error.code, error.message)
-            token = page.token
-            _advance(state, page, token)
-            index.store_page(page.records, state)
-            report.pages += 1
-            report.records += sum(1 for r in page.records if not r.deleted)
-            report.deleted += sum(1 for r in page.records if r.deleted)
-            report.skipped += page.skipped
-            if on_progress is not None:
-                on_progress(
-                    Progress(
-                        records=report.records,
-                        pages=report.pages,
-                        elapsed=time.monotonic() - started,
-                        datestamp=state.list_max_datestamp,
-                        list_size=state.list_size,
-                        list_done=state.list_records,
-                    )
-                )
-            if not token:
-                break
+                if not token:
+                    break
         _finish_list(state, covered)
         index.save_state(state)
     report.through = state.through
@@ -186,11 +213,10 @@ def _new_list(
     )
 
 
-def _advance(state: HarvestState, page: Page, token: str | None) -> None:
+def _advance(state: HarvestState, page: ReadPage, token: str | None) -> None:
     """The state as it is once ``page`` is stored (saved in the same transaction)."""
     newest = state.list_max_datestamp
-    for record in page.records:
-        stamp = record.datestamp
+    for stamp in page.datestamps:
         if stamp is None:
             continue
         if newest is not None and stamp < newest:
@@ -199,7 +225,7 @@ def _advance(state: HarvestState, page: Page, token: str | None) -> None:
     state.list_max_datestamp = newest
     state.token = token or None
     state.list_pages += 1
-    state.list_records += len(page.records)
+    state.list_records += page.records
     if page.complete_list_size is not None:
         state.list_size = page.complete_list_size
     state.updated = now()

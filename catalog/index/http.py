@@ -23,6 +23,7 @@ treated:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import IO, TypeVar
 
 from catalog.errors import ArxivUnavailable
 from catalog.index.oai import MalformedPage, Page, parse_page
@@ -39,6 +40,7 @@ _READ_STATUS = frozenset({200} | set(range(400, 500)) - {429})
 
 # (what happened, seconds the client waits before asking again)
 OnRetry = Callable[[str, float], None]
+P = TypeVar("P")
 
 
 def env_url() -> str:
@@ -108,8 +110,22 @@ class OaiClient:
         Raises :class:`ArxivUnavailable` when no whole page came after every attempt,
         or the server asked to wait longer than ``max_retry_after``.
         """
+        return self.fetch(params, parse_page)
+
+    def fetch(self, params: dict[str, str], parse: Callable[[IO[bytes]], P]) -> P:
+        """:meth:`list_records` with the body read by ``parse`` (which raises
+        :class:`MalformedPage` for a page that is not whole: it is asked again)."""
+
+        def read(reply: Reply) -> P:
+            if reply.status != 200 and "xml" not in (reply.header("content-type") or ""):
+                raise Refused(f"HTTP {reply.status} {reply.reason}".strip())
+            try:
+                return parse(reply.stream())
+            except MalformedPage as exc:
+                raise BadAnswer(str(exc)) from None
+
         outcome = self._http.get(
-            self.base_url, params, read=_read_page, accept_status=_READ_STATUS, spool=True
+            self.base_url, params, read=read, accept_status=_READ_STATUS, spool=True
         )
         if isinstance(outcome, Failure):
             raise ArxivUnavailable(self._explain(outcome))
@@ -134,12 +150,3 @@ class OaiClient:
     def _event(self, event: HttpEvent) -> None:
         if event.kind == "retry" and self.on_retry is not None:
             self.on_retry(event.reason, event.wait)
-
-
-def _read_page(reply: Reply) -> Page:
-    if reply.status != 200 and "xml" not in (reply.header("content-type") or ""):
-        raise Refused(f"HTTP {reply.status} {reply.reason}".strip())
-    try:
-        return parse_page(reply.stream())
-    except MalformedPage as exc:
-        raise BadAnswer(str(exc)) from None
