@@ -819,6 +819,26 @@ def _read_states(conn: Connection, set_spec: str | None) -> list[HarvestState]:
 # -- SQLite: executemany upserts -----------------------------------------------------------
 
 
+# A row sent again as it is stored (a page harvested twice, a record whose datestamp
+# alone is new) is not written again: an update writes the row's pages and its index
+# entries, changed or not, and each page written goes to the WAL and is checkpointed
+# back (as on PostgreSQL).
+_SQLITE_CHANGED_RECORD = "({}) IS NOT ({})".format(
+    ", ".join(f"arxiv_record.{c}" for c in _RECORD_COLUMNS[1:]),
+    ", ".join(f"excluded.{c}" for c in _RECORD_COLUMNS[1:]),
+)
+# title_key is left to its own statement (see _sqlite_store).
+_SQLITE_UPDATE_RECORD = ", ".join(
+    f"{c} = excluded.{c}" for c in _RECORD_COLUMNS[1:] if c != "title_key"
+)
+_SQLITE_CHANGED_VERSION = (
+    " WHERE (arxiv_version.date, arxiv_version.size_kb, arxiv_version.withdrawn)"
+    " IS NOT (COALESCE(arxiv_version.date, excluded.date),"
+    " COALESCE(excluded.size_kb, arxiv_version.size_kb),"
+    " COALESCE(excluded.withdrawn, arxiv_version.withdrawn))"
+)
+
+
 def _sqlite_store(conn: Connection, rows: Rows) -> None:
     # The FTS5 index has no triggers (per-row triggers, and any per-row statement on
     # FTS5, made bulk loads 5-10x slower); it is kept in step a batch at a time, by
@@ -881,8 +901,17 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
     marks = ", ".join("?" * len(_RECORD_COLUMNS))
     conn.exec_driver_sql(
         f"INSERT INTO arxiv_record ({', '.join(_RECORD_COLUMNS)}) VALUES ({marks})"
-        f" ON CONFLICT (arxiv_id) DO UPDATE SET {_UPDATE_RECORD} WHERE {_NOT_OLDER}",
+        f" ON CONFLICT (arxiv_id) DO UPDATE SET {_SQLITE_UPDATE_RECORD}"
+        f" WHERE ({_NOT_OLDER}) AND {_SQLITE_CHANGED_RECORD}",
         rows.records,
+    )
+    # The title keys of the replaced records whose title changed (the key is the
+    # title's): a key set by the upsert, changed or not, is taken out of its index and
+    # put back, two pages written for each record at random in the index.
+    conn.exec_driver_sql(
+        "UPDATE arxiv_record SET title_key = ? WHERE arxiv_id = ? AND title = ?"
+        " AND title_key IS NOT ?",
+        [(row[2], row[0], row[1], row[2]) for row in rows.records],
     )
     if fts:  # new rows: SQLite numbers an INTEGER PRIMARY KEY on from the largest
         conn.exec_driver_sql(
@@ -894,7 +923,8 @@ def _sqlite_store(conn: Connection, rows: Rows) -> None:
         conn.exec_driver_sql(
             "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn)"
             " VALUES ((SELECT id FROM arxiv_record WHERE arxiv_id = ?), ?, ?, ?, ?) "
-            + _MERGE_VERSION,
+            + _MERGE_VERSION
+            + _SQLITE_CHANGED_VERSION,
             rows.versions,
         )
 
