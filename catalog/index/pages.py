@@ -37,7 +37,10 @@ from catalog.errors import CatalogError
 from catalog.index.oai import MalformedPage, OaiError, Page, parse_page
 from catalog.index.store import Rows, prepare_rows
 
-_CHUNK = 1 << 16  # bytes of a body sent to the parser at a time
+# Bytes of a body sent to the parser at a time: few enough messages that the two
+# processes do not wait on each other for each (64 KB chunks, a pipe's buffer, cost a
+# wake-up of the other process each, 86 a page), and a bounded part of a body.
+_CHUNK = 1 << 20
 
 
 class ParserStopped(CatalogError):
@@ -147,24 +150,33 @@ class _Chunks:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.ended = False
-        self.buffer = b""
+        self.chunk, self.at = b"", 0
+
+    def wait(self) -> None:
+        """Until the first chunk is here (EOFError: the harvest closed its end)."""
+        self._next()
+
+    def _next(self) -> None:
+        self.chunk, self.at = self.conn.recv_bytes(), 0
+        self.ended = not self.chunk
 
     def read(self, size: int = -1) -> bytes:
-        while not self.ended and (size < 0 or len(self.buffer) < size):
-            chunk = self.conn.recv_bytes()
-            if not chunk:
-                self.ended = True
-            self.buffer += chunk
         if size < 0:
-            out, self.buffer = self.buffer, b""
-        else:
-            out, self.buffer = self.buffer[:size], self.buffer[size:]
+            parts = [self.chunk[self.at :]]
+            while not self.ended:
+                self._next()
+                parts.append(self.chunk)
+            self.chunk, self.at = b"", 0
+            return b"".join(parts)
+        while self.at >= len(self.chunk) and not self.ended:
+            self._next()
+        out = self.chunk[self.at : self.at + size]
+        self.at += len(out)
         return out
 
     def drain(self) -> None:
         while not self.ended:
-            if not self.conn.recv_bytes():
-                self.ended = True
+            self._next()
 
 
 def _parse_bodies(conn: Any, other_end: Any, dialect: str) -> None:
@@ -176,14 +188,11 @@ def _parse_bodies(conn: Any, other_end: Any, dialect: str) -> None:
     while True:
         body = _Chunks(conn)
         try:
-            first = body.read(_CHUNK)
+            body.wait()
         except (EOFError, OSError):
             return  # the harvest closed its end (or died)
         try:
-            answer: tuple[str, Any] = (
-                "page",
-                read_page(cast("IO[bytes]", _Rewound(first, body)), dialect),
-            )
+            answer: tuple[str, Any] = ("page", read_page(cast("IO[bytes]", body), dialect))
         except MalformedPage as exc:
             answer = ("malformed", str(exc))
         except (EOFError, OSError):
@@ -195,20 +204,6 @@ def _parse_bodies(conn: Any, other_end: Any, dialect: str) -> None:
             conn.send(answer)
         except (EOFError, OSError):
             return
-
-
-class _Rewound:
-    def __init__(self, head: bytes, rest: _Chunks) -> None:
-        self.head, self.rest = head, rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            if size < 0:
-                out, self.head = self.head + self.rest.read(), b""
-            else:
-                out, self.head = self.head[:size], self.head[size:]
-            return out
-        return self.rest.read(size)
 
 
 Fetch = Callable[[dict[str, str]], ReadPage]
