@@ -400,7 +400,11 @@ def test_a_harvest_killed_with_sigkill_resumes_from_its_page_and_stores_each_rec
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the harvest never reached its fourth page"
             time.sleep(0.02)
-        time.sleep(0.2)  # the third page's transaction commits before the fourth is asked
+        # The fourth page is asked for while the third is stored: killed once it is in.
+        while len(stored(db_url)) < 150:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the third page was never stored"
+            time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
     finally:
