@@ -252,3 +252,71 @@ def test_the_index_s_title_key_is_the_catalog_s(title: str) -> None:
     from catalog.text import title_key
 
     assert index_title_key(title) == title_key(title)
+
+
+def _journal_mode(url: str) -> str:
+    import sqlite3
+
+    from catalog.index.schema import index_url
+
+    conn = sqlite3.connect(index_url(url).removeprefix("sqlite:///"))
+    try:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    finally:
+        conn.close()
+
+
+def test_a_first_fill_writes_through_a_rollback_journal_and_ends_in_wal(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The batches of a first fill go through a rollback journal (appended pages are not
+    copied twice, as the WAL copies them); a reader that opens the index in the middle
+    finds the batches stored so far and switches it back to WAL, and the load goes on;
+    at the end the file is in WAL mode, with every record once."""
+    path = write_snapshot(tmp_path / "snapshot.json")
+    modes: list[str] = []
+    seen: list[int] = []
+
+    def progress(p: object) -> None:
+        modes.append(_journal_mode(sqlite_url))
+        if len(modes) == 2:  # another reader, as `catalog search --arxiv` in a shell
+            with ArxivIndex.open(sqlite_url) as other:
+                seen.append(len(other.search(QUERIES[0], limit=0)))
+                assert other.get(PAPERS[199].arxiv_id) is not None
+
+    with ArxivIndex.open(sqlite_url) as index:
+        load_snapshot(index, path, batch_size=100, parallel=False, on_progress=progress)
+    assert modes[:2] == ["delete", "delete"]
+    assert modes[2:] == ["wal"] * (len(PAPERS) // 100 - 2)  # the reader switched it back
+    assert seen and seen[0] > 0
+    assert _journal_mode(sqlite_url) == "wal"
+    assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS}
+    assert indexes(sqlite_url) == FILL_INDEXES
+    whole = f"sqlite:///{tmp_path / 'whole' / 'catalog.sqlite'}"
+    with ArxivIndex.open(whole) as index:
+        load_snapshot(index, path, batch_size=100)
+    assert _journal_mode(whole) == "wal"
+    assert results(sqlite_url) == results(whole)
+
+
+def test_a_killed_first_fill_is_rolled_back_to_its_last_batch_and_wal_again(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    path = write_snapshot(tmp_path / "snapshot.json")
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_LOAD, sqlite_url, str(path), "_sqlite_append"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    with ArxivIndex.open(sqlite_url) as index:  # rolls the killed batch back
+        assert index.get(PAPERS[300].arxiv_id) is None
+        with index.read() as conn:
+            check = conn.exec_driver_sql(
+                "INSERT INTO arxiv_fts (arxiv_fts) VALUES ('integrity-check')"
+            )
+            check.close()
+    assert _journal_mode(sqlite_url) == "wal"
+    assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS[:300]}
