@@ -393,9 +393,14 @@ def _print_cpu(run: dict[str, float]) -> None:
     busiest = max(run.get("cpu", 0.0), run.get("reader_cpu", 0.0))
     if busiest:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        total = run["cpu"] + run.get("reader_cpu", 0.0)
+        # Two processes on this many cores: the wall time is at least the busier one's CPU
+        # and the total over the cores, whichever is more.
+        bound = max(busiest, total / min(os.cpu_count() or 1, 2))
         print(
-            f"  CPU: {run['cpu']:.1f} s storing, {run.get('reader_cpu', 0):.1f} s in the reader;"
-            f" {run['records'] / busiest:,.0f} records per second of the busier one"
+            f"  CPU: {run['cpu']:.1f} s storing, {run.get('reader_cpu', 0):.1f} s in the reader,"
+            f" {total:.1f} s in all; {run['records'] / busiest:,.0f} records per second of the"
+            f" busier one, at most {run['records'] / bound:,.0f}/s on {os.cpu_count()} cores"
             f" (load average {load})",
             flush=True,
         )

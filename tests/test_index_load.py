@@ -320,3 +320,28 @@ def test_a_killed_first_fill_is_rolled_back_to_its_last_batch_and_wal_again(
             check.close()
     assert _journal_mode(sqlite_url) == "wal"
     assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS[:300]}
+
+
+def test_a_first_fill_beside_another_open_connection_stays_in_wal(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Leaving WAL mode needs the file open nowhere else: with another process's
+    connection open (here another connection), the load goes on in WAL mode."""
+    import sqlite3
+
+    from catalog.index.schema import index_url
+
+    path = write_snapshot(tmp_path / "snapshot.json")
+    modes: list[str] = []
+    with ArxivIndex.open(sqlite_url) as index:
+        other = sqlite3.connect(index_url(sqlite_url).removeprefix("sqlite:///"))
+        try:
+            other.execute("SELECT COUNT(*) FROM arxiv_record").fetchone()
+            load_snapshot(
+                index, path, batch_size=100, parallel=False,
+                on_progress=lambda p: modes.append(_journal_mode(sqlite_url)),
+            )  # fmt: skip
+        finally:
+            other.close()
+    assert modes == ["wal"] * (len(PAPERS) // 100)
+    assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS}

@@ -491,18 +491,30 @@ class ArxivIndex:
 
     def _set_journal(self, mode: str) -> None:
         """A SQLite first fill's batches go through a rollback journal, not the WAL
-        (see :meth:`bulk_load`); afterwards the file is in WAL mode again. Best effort:
-        where SQLite refuses the switch (another process has the file open), the mode
-        stays as it is, which is as safe, only slower."""
-        import sqlite3
+        (see :meth:`bulk_load`); afterwards the file is in WAL mode again.
 
-        with self.engine.connect() as conn:
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            try:
-                raw.execute(f"PRAGMA journal_mode = {mode}")
-            except sqlite3.OperationalError:  # locked by another connection
-                pass
+        Leaving WAL mode needs the file to be open nowhere else: this process's idle
+        pooled connections are closed first, and where another process has it open
+        SQLite refuses at once and the load stays in WAL mode (as safe, only slower).
+        Going back to WAL is tried for a few seconds (a reader may hold the file for a
+        moment); if it still fails, the next opening of the file switches it."""
+        import sqlite3
+        import time
+
+        leaving_wal = mode != "WAL"
+        if leaving_wal:
+            self.engine.dispose()  # nothing is checked out before the first batch
+        for attempt in range(1 if leaving_wal else 50):
+            if attempt:
+                time.sleep(0.1)
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                try:
+                    raw.execute(f"PRAGMA journal_mode = {mode}")
+                    return
+                except sqlite3.OperationalError:  # the file is open elsewhere
+                    pass
 
     @contextmanager
     def _pg_bulk_load(self) -> Iterator[None]:
