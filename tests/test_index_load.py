@@ -345,3 +345,13 @@ def test_a_first_fill_beside_another_open_connection_stays_in_wal(
             other.close()
     assert modes == ["wal"] * (len(PAPERS) // 100)
     assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS}
+
+
+def test_a_first_fill_of_an_index_in_memory_keeps_its_database(tmp_path: Path) -> None:
+    """An in-memory catalog's index is in memory too: it has no journal to switch, and
+    its one connection must stay open through the load."""
+    path = write_snapshot(tmp_path / "snapshot.json")
+    with ArxivIndex.open("sqlite://") as index:
+        load_snapshot(index, path, batch_size=100, parallel=False)
+        assert index.status().records == len(PAPERS)
+        assert index.search(QUERIES[0], limit=0)

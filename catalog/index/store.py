@@ -501,6 +501,9 @@ class ArxivIndex:
         import sqlite3
         import time
 
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return  # in memory: no journal file, and disposing would drop the database
         leaving_wal = mode != "WAL"
         if leaving_wal:
             self.engine.dispose()  # nothing is checked out before the first batch
