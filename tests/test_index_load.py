@@ -87,6 +87,21 @@ with ArxivIndex.open(sys.argv[1]) as index:
 """
 
 
+def killed_load(url: str, tmp_path: Path, append: str) -> Path:
+    """Run :data:`KILLED_LOAD` over a fresh snapshot into ``url``, wrapping the store's
+    ``append`` function; check that the child died of SIGKILL; return the snapshot."""
+    path = write_snapshot(tmp_path / "snapshot.json")
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_LOAD, url, str(path), append],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    return path
+
+
 def test_a_first_fill_ends_with_its_indexes_and_finds_by_title(
     sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -110,15 +125,7 @@ def test_a_first_fill_ends_with_its_indexes_and_finds_by_title(
 def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    path = write_snapshot(tmp_path / "snapshot.json")
-    child = subprocess.run(
-        [sys.executable, "-c", KILLED_LOAD, sqlite_url, str(path), "_sqlite_append"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert child.returncode == -signal.SIGKILL, child.stderr
+    path = killed_load(sqlite_url, tmp_path, "_sqlite_append")
     # Three batches committed, the fourth rolled back whole; the indexes are not made yet.
     assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS[:300]}
     assert indexes(sqlite_url) == set()
@@ -302,15 +309,7 @@ def test_a_first_fill_writes_through_a_rollback_journal_and_ends_in_wal(
 def test_a_killed_first_fill_is_rolled_back_to_its_last_batch_and_wal_again(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    path = write_snapshot(tmp_path / "snapshot.json")
-    child = subprocess.run(
-        [sys.executable, "-c", KILLED_LOAD, sqlite_url, str(path), "_sqlite_append"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert child.returncode == -signal.SIGKILL, child.stderr
+    killed_load(sqlite_url, tmp_path, "_sqlite_append")
     with ArxivIndex.open(sqlite_url) as index:  # rolls the killed batch back
         assert index.get(PAPERS[300].arxiv_id) is None
         with index.read() as conn:

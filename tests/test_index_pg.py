@@ -10,9 +10,6 @@ before it, stays usable, and the next load makes the indexes and finishes it.
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,7 +19,7 @@ from catalog.index.harvest import load_snapshot
 from catalog.index.record import IndexRecord, Version
 from catalog.index.store import ArxivIndex
 from tests.oai_server import generate_papers, snapshot_line
-from tests.test_index_load import KILLED_LOAD
+from tests.test_index_load import killed_load
 
 WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 PAPERS = generate_papers(600, seed=11)
@@ -200,15 +197,7 @@ def test_a_first_fill_ends_with_its_indexes(pg_url: str, tmp_path: Path) -> None
 def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
     pg_url: str, tmp_path: Path
 ) -> None:
-    path = write_snapshot(tmp_path / "snapshot.json")
-    child = subprocess.run(
-        [sys.executable, "-c", KILLED_LOAD, pg_url, str(path), "_pg_append"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert child.returncode == -signal.SIGKILL, child.stderr
+    path = killed_load(pg_url, tmp_path, "_pg_append")
     # Three batches committed (records and versions), the fourth rolled back; the words
     # come after each batch on a second connection, and may not all be in.
     assert stored(pg_url) == {p.arxiv_id for p in PAPERS[:300]}
