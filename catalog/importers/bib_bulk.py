@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as DbSession
 
 from catalog.importers.bib import Unchanged
 from catalog.records import Identifier, PaperView
-from catalog.store.catalog import ensure_authors, insert_ignore_many, utcnow
+from catalog.store.catalog import utcnow
 from catalog.store.identifiers import (
     ALIAS_SCHEME,
     EXCLUSIVE,
@@ -338,6 +339,7 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
     they get their ids as one at a time would), then what hangs off them. Returns the
     new papers' ids (placeholder -> id)."""
     papers = _table(Paper)
+    raw = _Raw(s)
     real: dict[int, int] = {}
     if state.new:
         # A new paper's copied columns are known now: its identifier rows are the ones
@@ -349,16 +351,17 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
                 new_idents.setdefault(pid, []).append(ident)
         rows = []
         for pid in state.new:
-            row = {k: v for k, v in state.papers[pid].items() if k != "id"}
+            row = state.papers[pid]
             copies = new_paper_columns(new_idents.get(pid, []), "bib")
             sources = dict(row["field_sources"])
             if copies["doi_source"]:
                 sources["doi"] = copies["doi_source"]
             else:
                 sources.pop("doi", None)
-            row.update(arxiv_id=copies["arxiv_id"], doi=copies["doi"], field_sources=sources)
-            rows.append(row)
-        real = dict(zip(state.new, _insert_papers(s, rows), strict=True))
+            values = {**row, "arxiv_id": copies["arxiv_id"], "doi": copies["doi"]}
+            values["field_sources"] = sources
+            rows.append(values)
+        real = dict(zip(state.new, raw.insert_papers(s, rows), strict=True))
 
     def rid(pid: int) -> int:
         return real.get(pid, pid)
@@ -376,26 +379,32 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
         )
     if state.new_authors:
         names = [n for ns in state.new_authors.values() for n in ns]
-        author_ids = ensure_authors(s, names)
-        links = _table(PaperAuthor)
+        author_ids = raw.ensure_authors(names)
         old = sorted(rid(pid) for pid in state.new_authors if pid < _NEW)
         for chunk in _chunks(old):
-            s.execute(links.delete().where(links.c.paper_id.in_(chunk)))
-        rows = [
-            {"paper_id": rid(pid), "position": i, "author_id": author_ids[name]}
-            for pid, ns in state.new_authors.items()
-            for i, name in enumerate(ns)
-        ]
-        if rows:
-            s.execute(links.insert(), rows)
+            raw.execute(f"DELETE FROM paper_author WHERE paper_id IN ({_marks(chunk)})", chunk)
+        raw.many(
+            "INSERT INTO paper_author (paper_id, position, author_id) VALUES (?, ?, ?)",
+            [
+                (rid(pid), i, author_ids[name])
+                for pid, ns in state.new_authors.items()
+                for i, name in enumerate(ns)
+            ],
+        )
     if state.new_abstracts:
         abstracts = _table(Abstract)
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[int, str, str, str]] = []
         changes: list[dict[str, Any]] = []
         for (pid, ref), text in state.new_abstracts.items():
-            row = {"paper_id": rid(pid), "source": "bib", "source_ref": ref, "text": text}
-            (changes if (pid, ref) in state.had_abstracts else inserts).append(row)
-        insert_ignore_many(s, Abstract, inserts, ["paper_id", "source", "source_ref"])
+            if (pid, ref) in state.had_abstracts:
+                changes.append({"b_paper": rid(pid), "b_ref": ref, "text": text})
+            else:
+                inserts.append((rid(pid), "bib", ref, text))
+        raw.many(
+            "INSERT INTO abstract (paper_id, source, source_ref, text) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (paper_id, source, source_ref) DO NOTHING",
+            inserts,
+        )
         if changes:
             s.connection().execute(
                 abstracts.update()
@@ -405,36 +414,109 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
                     abstracts.c.source_ref == bindparam("b_ref"),
                 )
                 .values(text=bindparam("text")),
-                [{"b_paper": r["paper_id"], "b_ref": r["source_ref"], "text": r["text"]}
-                 for r in changes],
-            )  # fmt: skip
-    _write_identifiers(s, state, rid)
+                changes,
+            )
+    _write_identifiers(s, state, rid, raw)
     return real
 
 
-def _insert_papers(s: DbSession, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert papers; their ids, in order."""
-    papers = _table(Paper)
-    if s.get_bind().dialect.name == "postgresql":
-        stmt = papers.insert().returning(papers.c.id, sort_by_parameter_order=True)
-        return [pid for (pid,) in s.execute(stmt, rows)]
-    # SQLite would run RETURNING a row at a time. Its writer holds the database's one
-    # write lock from the first write to the commit, and a rowid is one more than the
-    # largest: the last len(rows) ids are these rows', in order.
-    s.execute(papers.insert(), rows)
-    last = sa_select(papers.c.id).order_by(papers.c.id.desc()).limit(len(rows))
-    return sorted(pid for (pid,) in s.execute(last))
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
 
 
-def _write_identifiers(s: DbSession, state: _State, rid: Any) -> None:
+# New papers' columns, in the order _Raw.paper_row gives them; the others are NULL (or
+# their server default), as an ORM insert of these rows leaves them.
+_NEW_COLUMNS = ("title", "title_key", "url", "url_key", "published", "categories", "doi",
+                "journal_ref", "venue", "entry_type", "extra_fields", "citation_key",
+                "sync_source", "created_at", "item_type", "field_sources", "arxiv_id")  # fmt: skip
+_JSON = frozenset({"categories", "extra_fields", "field_sources"})
+_TIMES = frozenset({"published", "created_at"})
+
+
+class _Raw:
+    """A batch's rows as plain tuples through the DBAPI cursor of the session's own
+    connection (so inside its transaction): one prepared statement run for every row,
+    without SQLAlchemy's per-row parameter handling (the bound of a first import).
+    Values are given as SQLAlchemy's column types would bind them: JSON as text,
+    datetimes as SQLite's text form (PostgreSQL's driver takes them as they are)."""
+
+    def __init__(self, s: DbSession) -> None:
+        conn = s.connection()
+        self.pg = conn.dialect.name == "postgresql"
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        self.cursor = driver.cursor()
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.pg else sql
+
+    def many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(sql), rows)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        self.cursor.execute(self._sql(sql), tuple(params))
+        return list(self.cursor.fetchall()) if self.cursor.description else []
+
+    def stamp(self, value: datetime | None) -> Any:
+        if value is None or self.pg:
+            return value
+        # sqlalchemy.dialects.sqlite.DATETIME's storage format (the zone is dropped).
+        return (
+            f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+        )
+
+    def insert_papers(self, s: DbSession, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert new papers (their :data:`_NEW_COLUMNS`); their ids, in order."""
+        if self.pg:  # RETURNING in the rows' order, through SQLAlchemy
+            papers = _table(Paper)
+            stmt = papers.insert().returning(papers.c.id, sort_by_parameter_order=True)
+            values = [{k: r[k] for k in _NEW_COLUMNS} for r in rows]
+            return [pid for (pid,) in s.execute(stmt, values)]
+        tuples = [
+            tuple(
+                _json(r[k]) if k in _JSON else self.stamp(r[k]) if k in _TIMES else r[k]
+                for k in _NEW_COLUMNS
+            )
+            for r in rows
+        ]
+        columns = ", ".join(_NEW_COLUMNS)
+        self.many(f"INSERT INTO paper ({columns}) VALUES ({_marks(_NEW_COLUMNS)})", tuples)
+        # SQLite would run RETURNING a row at a time. Its writer holds the database's
+        # one write lock from the first write to the commit, and a rowid is one more
+        # than the largest: the last len(rows) ids are these rows', in order.
+        last = self.execute("SELECT id FROM paper ORDER BY id DESC LIMIT ?", [len(rows)])
+        return sorted(pid for (pid,) in last)
+
+    def ensure_authors(self, names: Sequence[str]) -> dict[str, int]:
+        """catalog.store.catalog.ensure_authors, as tuples."""
+        unique = list(dict.fromkeys(n for n in names if n))
+        # Sorted: concurrent writers lock new names in one order (no deadlock on PostgreSQL).
+        self.many(
+            "INSERT INTO author (name) VALUES (?) ON CONFLICT (name) DO NOTHING",
+            [(n,) for n in sorted(unique)],
+        )
+        found: dict[str, int] = {}
+        for chunk in _chunks(unique):
+            sql = f"SELECT name, id FROM author WHERE name IN ({_marks(chunk)})"
+            found.update(self.execute(sql, chunk))
+        return found
+
+
+def _json(value: Any) -> str:
+    """A JSON column's text (read back as the same value SQLAlchemy's encoding gives)."""
+    return orjson.dumps(value).decode()
+
+
+def _write_identifiers(s: DbSession, state: _State, rid: Any, raw: _Raw) -> None:
     idents_t = _table(PaperIdentifier)
-    now = utcnow()
-    rows = [
-        {"paper_id": rid(pid), "scheme": i.scheme, "value": i.value, "source": "bib",
-         "created_at": now}
-        for pid, i in state.rows
-    ]  # fmt: skip
-    insert_ignore_many(s, PaperIdentifier, rows, ["scheme", "value"])
+    now = raw.stamp(utcnow())
+    raw.many(
+        "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (scheme, value) DO NOTHING",
+        [(rid(pid), i.scheme, i.value, "bib", now) for pid, i in state.rows],
+    )
     if state.confirm:
         s.connection().execute(
             idents_t.update()
@@ -503,8 +585,10 @@ def store_batch(
         for n in range(len(items)):
             if n in skipped:
                 pid, key, tkey, ukey = valid[skipped[n].digest]
-                if pid in state.dirty or _taken(state.dirty_titles, tkey, pid) or _taken(
-                    state.dirty_urls, ukey, pid
+                if (
+                    pid in state.dirty
+                    or _taken(state.dirty_titles, tkey, pid)
+                    or _taken(state.dirty_urls, ukey, pid)
                 ):
                     again.append(n)
                 results[n] = ("unchanged", key or skipped[n].key)
