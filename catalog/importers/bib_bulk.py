@@ -33,7 +33,6 @@ from catalog.store.identifiers import (
     ALIAS_SCHEME,
     EXCLUSIVE,
     new_paper_columns,
-    papers_by_identifier,
     refresh_id_columns,
 )
 from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperIdentifier
@@ -63,6 +62,7 @@ class _Entry:
     kind: str
     url_key: str | None
     title_key: str | None  # only when it may be matched by title
+    folded: str  # title_key(view.title), computed once
 
 
 @dataclass
@@ -105,25 +105,25 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 def _load(s: DbSession, entries: Sequence[_Entry]) -> _State:
     state = _State()
     papers, idents_t = _table(Paper), _table(PaperIdentifier)
+    raw = _Raw(s)
     all_idents = list({i: None for e in entries for i in e.idents})
-    state.owners = papers_by_identifier(s, all_idents)
+    state.owners = _owners(raw, all_idents)
     wanted: set[int] = set(state.owners.values())
     urls = sorted({e.url_key for e in entries if e.url_key})
     titles = sorted({e.title_key for e in entries if e.title_key})
-    for chunk in _chunks(urls):
-        stmt = sa_select(papers.c.id).where(papers.c.url_key.in_(chunk))
-        wanted.update(pid for (pid,) in s.execute(stmt))
-    for chunk in _chunks(titles):
-        stmt = sa_select(papers.c.id).where(papers.c.title_key.in_(chunk))
-        wanted.update(pid for (pid,) in s.execute(stmt))
+    for column, values in (("url_key", urls), ("title_key", titles)):
+        for chunk in _chunks(values):
+            sql = f"SELECT id FROM paper WHERE {column} IN ({_marks(chunk)})"
+            wanted.update(pid for (pid,) in raw.execute(sql, chunk))
     keys = sorted({e.view.citation_key for e in entries if e.view.citation_key})
     for chunk in _chunks(keys):
-        stmt = sa_select(papers.c.citation_key, papers.c.id).where(papers.c.citation_key.in_(chunk))
-        state.keys.update(dict(s.execute(stmt).all()))
-    aliases = papers_by_identifier(s, [Identifier(ALIAS_SCHEME, k) for k in keys])
+        sql = f"SELECT citation_key, id FROM paper WHERE citation_key IN ({_marks(chunk)})"
+        state.keys.update(dict(raw.execute(sql, chunk)))
+    aliases = _owners(raw, [Identifier(ALIAS_SCHEME, k) for k in keys])
     for alias, pid in aliases.items():
         state.keys.setdefault(alias.value, pid)
     ids = sorted(wanted)
+    stmt: Any
     for chunk in _chunks(ids):
         for row in s.execute(sa_select(papers).where(papers.c.id.in_(chunk))):
             _index(state, dict(row._mapping))
@@ -155,6 +155,28 @@ def _load(s: DbSession, entries: Sequence[_Entry]) -> _State:
     for ident in state.owners:
         state.sources.setdefault(ident, None)
     return state
+
+
+def _owners(raw: _Raw, idents: Sequence[Identifier]) -> dict[Identifier, int]:
+    """catalog.store.identifiers.papers_by_identifier, as plain statements (arXiv ids
+    looked up in ``paper.arxiv_id``, their exact copy)."""
+    by_scheme: dict[str, set[str]] = {}
+    for ident in idents:
+        by_scheme.setdefault(ident.scheme, set()).add(ident.value)
+    found: dict[Identifier, int] = {}
+    for scheme, values in sorted(by_scheme.items()):
+        for chunk in _chunks(sorted(values)):
+            if scheme == "arxiv":
+                sql = f"SELECT arxiv_id, id FROM paper WHERE arxiv_id IN ({_marks(chunk)})"
+                rows = raw.execute(sql, chunk)
+            else:
+                sql = (
+                    "SELECT value, paper_id FROM paper_identifier"
+                    f" WHERE scheme = ? AND value IN ({_marks(chunk)})"
+                )
+                rows = raw.execute(sql, [scheme, *chunk])
+            found.update({Identifier(scheme, v): pid for v, pid in rows})
+    return found
 
 
 def _index(state: _State, row: dict[str, Any]) -> None:
@@ -217,7 +239,7 @@ def _apply(state: _State, e: _Entry) -> tuple[str, str]:
         pid = _NEW + len(state.new)
         state.new.append(pid)
         row: dict[str, Any] = {
-            "id": pid, "title": view.title, "title_key": title_key(view.title),
+            "id": pid, "title": view.title, "title_key": e.folded,
             "categories": [], "extra_fields": {}, "field_sources": {}, "item_type": e.kind,
             "sync_source": "bib", "created_at": utcnow(), "url": None, "url_key": None,
             "published": None, "journal_ref": None, "venue": None, "entry_type": None,
@@ -229,7 +251,7 @@ def _apply(state: _State, e: _Entry) -> tuple[str, str]:
     written = (len(state.rows), len(state.new_authors), len(state.new_abstracts))
     sources = dict(paper["field_sources"] or {})
     if view.title and may_set("title", sources.get("title"), "bib"):
-        _retitle(state, paper, view.title)
+        _retitle(state, paper, view.title, e.folded)
         sources["title"] = "bib"
     dated = may_set("published", sources.get("published"), "bib")
     if view.published and paper["published"] is None and dated:
@@ -280,8 +302,7 @@ def _apply(state: _State, e: _Entry) -> tuple[str, str]:
     return status, paper["citation_key"] or key or ""
 
 
-def _retitle(state: _State, paper: dict[str, Any], title: str) -> None:
-    new_key = title_key(title)
+def _retitle(state: _State, paper: dict[str, Any], title: str, new_key: str) -> None:
     if paper["item_type"] == "paper" and new_key != paper["title_key"]:
         old = state.by_title.get(paper["title_key"], [])
         if paper["id"] in old:
@@ -424,13 +445,11 @@ def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
-# New papers' columns, in the order _Raw.paper_row gives them; the others are NULL (or
+# New papers' columns (in this order in _Raw.insert_papers); the others are NULL (or
 # their server default), as an ORM insert of these rows leaves them.
 _NEW_COLUMNS = ("title", "title_key", "url", "url_key", "published", "categories", "doi",
                 "journal_ref", "venue", "entry_type", "extra_fields", "citation_key",
                 "sync_source", "created_at", "item_type", "field_sources", "arxiv_id")  # fmt: skip
-_JSON = frozenset({"categories", "extra_fields", "field_sources"})
-_TIMES = frozenset({"published", "created_at"})
 
 
 class _Raw:
@@ -474,13 +493,14 @@ class _Raw:
             stmt = papers.insert().returning(papers.c.id, sort_by_parameter_order=True)
             values = [{k: r[k] for k in _NEW_COLUMNS} for r in rows]
             return [pid for (pid,) in s.execute(stmt, values)]
+        stamp = self.stamp
         tuples = [
-            tuple(
-                _json(r[k]) if k in _JSON else self.stamp(r[k]) if k in _TIMES else r[k]
-                for k in _NEW_COLUMNS
-            )
+            (r["title"], r["title_key"], r["url"], r["url_key"], stamp(r["published"]),
+             _json(r["categories"]), r["doi"], r["journal_ref"], r["venue"], r["entry_type"],
+             _json(r["extra_fields"]), r["citation_key"], r["sync_source"],
+             stamp(r["created_at"]), r["item_type"], _json(r["field_sources"]), r["arxiv_id"])
             for r in rows
-        ]
+        ]  # fmt: skip
         columns = ", ".join(_NEW_COLUMNS)
         self.many(f"INSERT INTO paper ({columns}) VALUES ({_marks(_NEW_COLUMNS)})", tuples)
         # SQLite would run RETURNING a row at a time. Its writer holds the database's
@@ -625,8 +645,9 @@ def _entry(view: PaperView) -> _Entry:
     idents, kind = entry_identity(view)
     if view.arxiv_id and Identifier("arxiv", view.arxiv_id) not in idents:
         idents.insert(0, Identifier("arxiv", view.arxiv_id))
-    tkey = title_key(view.title) if kind == "paper" and view.title else None
-    return _Entry(view, idents, kind, url_key(view.url), tkey or None)
+    folded = title_key(view.title)
+    tkey = folded if kind == "paper" and view.title else None
+    return _Entry(view, idents, kind, url_key(view.url), tkey or None, folded)
 
 
 def _taken(dirty: dict[str, set[int]], key: str | None, pid: int) -> bool:
