@@ -645,8 +645,10 @@ def _parse_stack(strings: dict[str, str]) -> list[Any]:
         def transform(self, library: Any) -> Any:
             for entry in library.entries:
                 for fld in entry.fields:
-                    if not _enclosed(fld.value) and fld.value.lower() in strings:
-                        fld.value = strings[fld.value.lower()]
+                    value = fld.value  # a macro name first (rare), then not enclosed
+                    if isinstance(value, str) and value.lower() in strings:
+                        if not _enclosed(value):
+                            fld.value = strings[value.lower()]
             return library
 
     return [FileStrings(), RemoveEnclosingMiddleware(), NormalizeFieldKeys()]

@@ -457,7 +457,8 @@ class _Raw:
     connection (so inside its transaction): one prepared statement run for every row,
     without SQLAlchemy's per-row parameter handling (the bound of a first import).
     Values are given as SQLAlchemy's column types would bind them: JSON as text,
-    datetimes as SQLite's text form (PostgreSQL's driver takes them as they are)."""
+    datetimes in UTC, as SQLite's text form (PostgreSQL's driver takes them as they
+    are); tests/test_import_bib_raw.py reads them back."""
 
     def __init__(self, s: DbSession) -> None:
         conn = s.connection()
@@ -480,7 +481,8 @@ class _Raw:
     def stamp(self, value: datetime | None) -> Any:
         if value is None or self.pg:
             return value
-        # sqlalchemy.dialects.sqlite.DATETIME's storage format (the zone is dropped).
+        # The columns' UTCDateTime: in UTC, then SQLite DATETIME's text form (no zone).
+        value = value.astimezone(UTC)
         return (
             f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
             f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"

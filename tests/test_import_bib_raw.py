@@ -1,0 +1,94 @@
+"""A .bib import writes its rows as plain tuples (bib_bulk._Raw, not SQLAlchemy's
+column types): what it wrote reads back through the ORM, and compares in SQL, exactly
+as what the ORM writes does, on both backends: dates (SQLite keeps them as text, so
+the text form must be SQLAlchemy's for ``=`` and ordering to hold), JSON columns with
+non-ASCII text, the search index, and the ids of the papers it added."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from catalog.importers.bib_store import import_bib
+from catalog.store.catalog import Catalog
+from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperIdentifier
+
+BIB = r"""
+@article{muller2019,
+  title = {Kernels f{\"u}r Graphen},
+  author = {M{\"u}ller, J{\"u}rgen and Dvořák, Zoë},
+  journal = {Journal of Graphs},
+  year = {2019}, month = {mar},
+  doi = {10.5555/graphs.1},
+  keywords = {Graphen, Kerne – Überblick},
+  abstract = {Über Kerne auf Graphen.},
+}
+@misc{second2020,
+  title = {A Second Paper},
+  author = {Roe, Rick},
+  eprint = {2001.01234}, archivePrefix = {arXiv},
+  year = {2020},
+}
+"""
+
+
+def test_rows_written_as_tuples_read_back_as_the_orm_writes_them(
+    migrated_db_url: str, tmp_path: Path
+) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    with Catalog.open(migrated_db_url) as catalog:
+        report = import_bib(catalog, bib)
+        assert sorted(report.added) == ["muller2019", "second2020"]
+        with catalog.read() as s:
+            # A datetime compared in SQL: SQLAlchemy binds it in its own text form on SQLite.
+            march = datetime(2019, 3, 1, tzinfo=UTC)
+            paper = s.execute(select(Paper).where(Paper.published == march)).scalar_one()
+            assert paper.citation_key == "muller2019"
+            assert paper.title == "Kernels für Graphen"
+            assert paper.extra_fields == {"keywords": "Graphen, Kerne – Überblick"}
+            assert paper.field_sources == {
+                "title": "bib", "published": "bib", "venue": "bib", "authors": "bib",
+                "doi": "bib",
+            }  # fmt: skip
+            assert paper.categories == []
+            assert paper.doi == "10.5555/graphs.1"
+            assert paper.created_at is not None
+            later = s.execute(select(Paper.citation_key).where(Paper.published > march)).scalars()
+            assert list(later) == ["second2020"]
+            authors = s.execute(
+                select(Author.name)
+                .join(PaperAuthor, PaperAuthor.author_id == Author.id)
+                .where(PaperAuthor.paper_id == paper.id)
+                .order_by(PaperAuthor.position)
+            ).scalars()
+            assert list(authors) == ["Jürgen Müller", "Zoë Dvořák"]
+            abstract = s.execute(select(Abstract).where(Abstract.paper_id == paper.id)).scalar_one()
+            assert (abstract.text, abstract.source, abstract.source_ref) == (
+                "Über Kerne auf Graphen.", "bib", "muller2019",
+            )  # fmt: skip
+            idents = s.execute(
+                select(
+                    PaperIdentifier.scheme, PaperIdentifier.value, PaperIdentifier.source
+                ).order_by(PaperIdentifier.id)
+            ).all()
+            assert [tuple(i) for i in idents] == [
+                ("doi", "10.5555/graphs.1", "bib"), ("arxiv", "2001.01234", "bib"),
+            ]  # fmt: skip
+            ident = s.execute(
+                select(PaperIdentifier).where(PaperIdentifier.value == "2001.01234")
+            ).scalar_one()
+            assert ident.created_at is not None
+            second = s.execute(select(Paper).where(Paper.citation_key == "second2020")).scalar_one()
+            assert second.arxiv_id == "2001.01234"
+            assert second.id == paper.id + 1  # the ids in the file's order
+        # The search index holds the papers, their authors and abstracts.
+        for words, keys in (
+            ("graphen", ["muller2019"]),  # title
+            ("kerne", ["muller2019"]),  # abstract
+            ("roe", ["second2020"]),  # author
+            ("überblick", []),  # an extra field: not searched
+        ):
+            assert [p.citation_key for p in catalog.search(words).papers] == keys
