@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from catalog.importers.bib_store import import_bib
@@ -92,3 +94,29 @@ def test_rows_written_as_tuples_read_back_as_the_orm_writes_them(
             ("überblick", []),  # an extra field: not searched
         ):
             assert [p.citation_key for p in catalog.search(words).papers] == keys
+
+
+def test_a_big_import_has_a_bigger_page_cache_and_gives_it_back(
+    migrated_sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import catalog.importers.bib_bulk as bib_bulk
+    import catalog.importers.bib_store as bib_store
+
+    seen: list[int] = []
+    real = bib_bulk.store_batch
+
+    def store_batch(s: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(s.connection().exec_driver_sql("PRAGMA cache_size").scalar())
+        return real(s, *args, **kwargs)
+
+    monkeypatch.setattr(bib_bulk, "store_batch", store_batch)
+    monkeypatch.setattr(bib_store, "IMPORT_CACHE_FROM", 0)  # this small file counts as big
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    with Catalog.open(migrated_sqlite_url) as catalog:
+        with catalog.read() as s:
+            before = s.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+        assert sorted(import_bib(catalog, bib).added) == ["muller2019", "second2020"]
+        assert seen and set(seen) == {-bib_store.IMPORT_CACHE_KB}
+        with catalog.read() as s:  # the pooled connection the import used
+            assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == before

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,9 @@ def merge_entry(s: DbSession, view: PaperView) -> tuple[str, str]:
 # Entries stored per batch (bib_bulk.store_batch): the reader's pieces, gathered to about
 # this many, bound what is held in memory whatever the file's size.
 BATCH = 5000
+# A file this big gets a page cache of IMPORT_CACHE_KB for its import (SQLite).
+IMPORT_CACHE_FROM = 4 << 20
+IMPORT_CACHE_KB = 128 << 10
 
 
 def import_bib(
@@ -198,6 +201,10 @@ def bib_import_work(
         return read_entry(entry.text, stack)
 
     def work(s: DbSession) -> BibReport:
+        with _sqlite_cache(s, path.stat().st_size):
+            return _work(s)
+
+    def _work(s: DbSession) -> BibReport:
         report = BibReport(str(path))  # anew on each attempt: a retried write starts over
         pending: list[Item] = []
         lists = {"added": report.added, "merged": report.merged, "unchanged": report.unchanged}
@@ -223,6 +230,24 @@ def bib_import_work(
         return report
 
     return work
+
+
+@contextmanager
+def _sqlite_cache(s: DbSession, size: int) -> Iterator[None]:
+    """A bigger SQLite page cache while a big file is imported: SQLite's default of 2 MB
+    holds a small part of the papers' indexes and full-text index once a catalog has
+    tens of thousands of papers, and each batch then reads their pages back from the
+    file. Taken for the import only (pooled connections keep their settings)."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite" or size < IMPORT_CACHE_FROM:
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
 def _items(batch: Any) -> Iterator[Any]:
