@@ -18,19 +18,11 @@ import pytest
 from catalog.index.harvest import load_snapshot
 from catalog.index.record import IndexRecord, Version
 from catalog.index.store import ArxivIndex
-from tests.oai_server import generate_papers, snapshot_line
-from tests.test_index_load import killed_load
+from tests.test_index_load import PAPERS, killed_load, results, write_snapshot
 
 WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-PAPERS = generate_papers(600, seed=11)
 FILL_INDEXES = {"ix_arxiv_record_title_key", "ix_arxiv_record_datestamp", "ix_arxiv_text_tsv"}
 FILL_KEYS = {"arxiv_version_record_id_fkey", "arxiv_text_record_id_fkey"}
-QUERIES = [
-    PAPERS[0].flat_title.split()[0],
-    " ".join(PAPERS[10].flat_title.split()[:2]),
-    PAPERS[20].flat_title.split()[-1][:4],
-    PAPERS[30].author_names[0].split()[-1],
-]
 
 
 def record(n: int, title: str, abstract: str, day: date = date(2024, 1, 2)) -> IndexRecord:
@@ -79,16 +71,6 @@ def counts(url: str) -> dict[str, int]:
 def stored(url: str) -> set[str]:
     with ArxivIndex.open(url) as index, index.read() as conn:
         return set(conn.exec_driver_sql("SELECT arxiv_id FROM arxiv_record").scalars())
-
-
-def results(url: str) -> dict[str, list[str]]:
-    with ArxivIndex.open(url) as index:
-        return {q: [r.arxiv_id for r in index.search(q, limit=0)] for q in QUERIES}
-
-
-def write_snapshot(path: Path) -> Path:
-    path.write_text("".join(snapshot_line(p) + "\n" for p in PAPERS), encoding="utf-8")
-    return path
 
 
 def test_words_are_written_only_for_new_changed_and_returning_records(pg_url: str) -> None:
