@@ -1,37 +1,35 @@
 """A loopback stand-in for arXiv's OAI-PMH endpoint (``/oai``), for tests and benchmarks.
 
-A real HTTP server (``ThreadingHTTPServer`` on 127.0.0.1, in a background thread)
-answering ``ListRecords`` as arXiv's current server writes it: the OAI-PMH 2.0 namespace,
-``arXivRaw`` records (``version`` elements with RFC 2822 dates and sizes, ``0kb`` for a
-withdrawn version, several DOIs in one ``doi``, TeX accents in ``authors``, titles and
-abstracts with hard line breaks) or ``arXiv`` records (``keyname``/``forenames``), setSpecs
-such as ``cs:cs:LG`` and ``physics:hep-th``, pages of ``page_size`` records, opaque tokens
-without ``cursor`` or ``completeListSize`` (``list_size=True`` adds them, as the old server
-did), an empty ``<resumptionToken/>`` closing the list, and errors with the code in a
-single-quoted attribute (``noRecordsMatch``, ``badArgument``, ``badResumptionToken``,
-``cannotDisseminateFormat``).
+A :class:`tests.standin.StandIn` (a real ``ThreadingHTTPServer`` on 127.0.0.1, in a
+background thread) answering ``ListRecords`` as arXiv's current server writes it: the
+OAI-PMH 2.0 namespace, ``arXivRaw`` records (``version`` elements with RFC 2822 dates and
+sizes, ``0kb`` for a withdrawn version, several DOIs in one ``doi``, TeX accents in
+``authors``, titles and abstracts with hard line breaks) or ``arXiv`` records
+(``keyname``/``forenames``), setSpecs such as ``cs:cs:LG`` and ``physics:hep-th``, pages of
+``page_size`` records, opaque tokens without ``cursor`` or ``completeListSize``
+(``list_size=True`` adds them, as the old server did), an empty ``<resumptionToken/>``
+closing the list, and errors with the code in a single-quoted attribute
+(``noRecordsMatch``, ``badArgument``, ``badResumptionToken``, ``cannotDisseminateFormat``).
 
 The corpus is generated from a seed (:func:`generate_papers`): any number of records,
 the same every time; record ``i``'s datestamp grows with ``i``. :func:`snapshot_line`
 writes the same papers in the published snapshot's JSON-lines format.
 
 Faults: ``server.script("503:retry-after=2", "slow:1.5", "truncated", ...)`` queues one
-fault per request, first in first out:
+fault per request, first in first out. The words every stand-in knows (``503``,
+``503:retry-after=N``, ``truncated``, ``cut``, ``slow:S``, ``reset``, ``redirect:PATH``,
+``html``, ``garbage``, ...: see tests/standin.py) come from :class:`StandIn`, a 4xx/5xx
+with arXiv's short HTML page; OAI-PMH adds:
 
-  ``503`` / ``500``           that status; ``503:retry-after=N`` adds ``Retry-After: N``
-  ``slow:S``                 wait S seconds, then answer
-  ``truncated``              200, the real page cut in the middle (Content-Length matches)
-  ``cut``                    200, full Content-Length announced, half sent, then closed
   ``badResumptionToken``     the protocol error, as if the token had expired
   ``400:CODE``               an OAI-PMH error CODE sent with HTTP 400 (some servers do)
   ``billion``                200, an entity-expansion payload
-  ``redirect:PATH``          302 to PATH on the same server
 
 ``server.expire_tokens()`` forgets every token issued. ``server.log`` lists
 :class:`LoggedRequest` ``(time, params, status)``, logged as each request arrives (status
--1 until it is answered, 0 when the answer was cut).
+-1 until it is answered, 0 when the answer was cut or the connection reset).
 
-Run standalone::
+Run standalone (``--help`` for the rest, ``--fault WORD`` queues a fault)::
 
     python tests/oai_server.py --port 8766 --records 20000 --page-size 2500
 """
@@ -42,20 +40,23 @@ import argparse
 import json
 import random
 import secrets
-import signal
-import threading
-import time
-from collections import deque
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
+if __package__ in (None, ""):  # run as a script: python tests/oai_server.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.standin import Answer, Request, StandIn, run_standalone
+
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+XML = "text/xml;charset=UTF-8"
 
 # (category, setSpec) in arXiv's current naming
 _CATEGORIES = [
@@ -304,9 +305,19 @@ _BILLION = (
 
 
 class LoggedRequest(NamedTuple):
-    time: float
-    params: dict[str, str]
-    status: int
+    time: float  # time.monotonic() when the request arrived
+    params: dict[str, str]  # OAI-PMH arguments are single-valued (repeated: badArgument)
+    status: int  # -1 until answered, 0 when the answer was cut or the connection reset
+
+
+def _flat(params: Mapping[str, list[str]]) -> dict[str, str]:
+    """The last non-blank value of each argument: a query read as OAI-PMH servers do."""
+    flat = {}
+    for name, values in params.items():
+        given = [v for v in values if v]
+        if given:
+            flat[name] = given[-1]
+    return flat
 
 
 @dataclass
@@ -315,8 +326,11 @@ class _List:
     prefix: str
 
 
-class OaiStandIn:
+class OaiStandIn(StandIn):
     """Use as a context manager; ``url`` is the endpoint for ``CATALOG_OAI_URL``."""
+
+    name = "oai"
+    log_on_arrival = True  # a page whose answer hangs shows in the log
 
     def __init__(
         self,
@@ -326,41 +340,25 @@ class OaiStandIn:
         seed: int = 1,
         page_size: int = 2500,
         list_size: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.papers = papers if papers is not None else generate_papers(records, seed)
         self.page_size = page_size
         self.list_size = list_size
-        self._lock = threading.Lock()
-        self._faults: deque[str] = deque()
         self._lists: dict[str, tuple[_List, int]] = {}  # token -> (list, offset)
-        self._log: list[LoggedRequest] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/oai"
+        return f"{self.base}/oai"
 
     def start(self) -> OaiStandIn:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        super().start()
         return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def __enter__(self) -> OaiStandIn:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def script(self, *faults: str) -> None:
-        with self._lock:
-            self._faults.extend(faults)
 
     def expire_tokens(self) -> None:
         with self._lock:
@@ -371,29 +369,31 @@ class OaiStandIn:
             self.papers = self.papers + papers
 
     @property
-    def log(self) -> list[LoggedRequest]:
-        with self._lock:
-            return list(self._log)
+    def log(self) -> list[LoggedRequest]:  # type: ignore[override]
+        return [LoggedRequest(e.time, _flat(e.params), e.status) for e in super().log]
 
-    def clear_log(self) -> None:
-        with self._lock:
-            self._log.clear()
+    # -- how arXiv's OAI-PMH server answers
 
-    def _next_fault(self) -> str:
-        with self._lock:
-            return self._faults.popleft() if self._faults else "ok"
+    def error_answer(self, status: int, request: Request) -> Answer:
+        return Answer(status, b"<html><body>busy</body></html>", "text/html")
 
-    def _record(self, entry: LoggedRequest) -> int:
-        with self._lock:
-            self._log.append(entry)
-            return len(self._log) - 1
+    def special(self, word: str, arg: str, request: Request) -> Answer | None:
+        params = _flat(request.params)
+        if word == "400" and arg and not arg.startswith("retry-"):
+            # an OAI-PMH error sent with HTTP 400, as some servers do
+            return Answer(400, render_error(arg, f"{arg} (HTTP 400)", params, self.url), XML)
+        if word == "badResumptionToken":  # as if the token had expired
+            return Answer(200, render_error(word, "Token expired", params, self.url), XML)
+        if word == "billion":
+            return Answer(200, _BILLION, XML)
+        return None
 
-    def _set_status(self, index: int, status: int) -> None:
-        with self._lock:
-            if index < len(self._log):  # unless the log was cleared meanwhile
-                self._log[index] = self._log[index]._replace(status=status)
+    def answer(self, request: Request) -> Answer:
+        if request.path != "/oai":
+            return Answer(404, b"not found", "text/plain")
+        return Answer(200, self.document(_flat(request.params)), XML)
 
-    def answer(self, params: dict[str, str]) -> bytes:
+    def document(self, params: dict[str, str]) -> bytes:
         """The OAI-PMH document for ``params`` (no faults)."""
         base = self.url
         verb = params.get("verb", "")
@@ -463,94 +463,39 @@ class OaiStandIn:
         return _envelope(attrs, body, base)
 
 
-def _make_handler(stand_in: OaiStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+def main(argv: list[str] | None = None) -> None:
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--records", type=int, default=1000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--page-size", type=int, default=2500)
+        parser.add_argument("--list-size", action="store_true", help="cursor, completeListSize")
 
-        def log_message(self, *args: Any) -> None:  # quiet
-            pass
+    def make(args: argparse.Namespace) -> OaiStandIn:
+        return OaiStandIn(
+            records=args.records,
+            seed=args.seed,
+            page_size=args.page_size,
+            list_size=args.list_size,
+            host=args.host,
+            port=args.port,
+        )
 
-        def do_GET(self) -> None:  # noqa: N802
-            arrived = time.monotonic()
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            if parts.path != "/oai":
-                self._send(404, b"not found", "text/plain")
-                stand_in._record(LoggedRequest(arrived, params, 404))
-                return
-            # Logged on arrival (status -1 until answered), so a hanging answer shows.
-            entry = stand_in._record(LoggedRequest(arrived, params, -1))
-            fault = stand_in._next_fault()
-            status = 200
-            if fault.startswith(("503", "500")):
-                status = int(fault[:3])
-                headers = {}
-                if ":retry-after=" in fault:
-                    headers["Retry-After"] = fault.split("=", 1)[1]
-                self._send(status, b"<html><body>busy</body></html>", "text/html", headers)
-            elif fault.startswith("400:"):  # an OAI error sent with HTTP 400, as some servers do
-                code = fault.split(":", 1)[1]
-                status = 400
-                self._send(400, render_error(code, f"{code} (HTTP 400)", params, stand_in.url))
-            elif fault == "badResumptionToken":
-                body = render_error("badResumptionToken", "Token expired", params, stand_in.url)
-                self._send(200, body)
-            elif fault == "billion":
-                self._send(200, _BILLION)
-            elif fault.startswith("redirect:"):
-                status = 302
-                location = {"Location": fault.split(":", 1)[1]}
-                self._send(302, b"moved", "text/plain", location)
-            else:
-                if fault.startswith("slow:"):
-                    time.sleep(float(fault.split(":", 1)[1]))
-                body = stand_in.answer(params)
-                if fault == "truncated":
-                    self._send(200, body[: len(body) // 2])
-                elif fault == "cut":
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/xml;charset=UTF-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body[: len(body) // 2])
-                    self.wfile.flush()
-                    self.close_connection = True
-                    status = 0
-                else:
-                    self._send(200, body)
-            stand_in._set_status(entry, status)
+    def banner(server: StandIn) -> str:
+        assert isinstance(server, OaiStandIn)
+        return (
+            f"OAI-PMH stand-in at {server.url} ({len(server.papers)} records,"
+            f" {server.page_size} a page); Ctrl-C stops it\n"
+            f"  CATALOG_OAI_URL={server.url} CATALOG_OAI_DELAY=0 catalog harvest"
+        )
 
-        def _send(
-            self,
-            status: int,
-            body: bytes,
-            ctype: str = "text/xml;charset=UTF-8",
-            headers: dict[str, str] | None = None,
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--records", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--page-size", type=int, default=2500)
-    args = parser.parse_args()
-    server = OaiStandIn(records=args.records, seed=args.seed, page_size=args.page_size)
-    server._server.server_close()
-    server._server = ThreadingHTTPServer(("127.0.0.1", args.port), _make_handler(server))
-    print(f"OAI-PMH stand-in at {server.url} ({args.records} records)", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    server._server.serve_forever()
+    run_standalone(
+        "Loopback stand-in for arXiv's OAI-PMH endpoint",
+        make,
+        banner,
+        argv,
+        default_port=8766,
+        add_arguments=add_arguments,
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,14 @@ Words every stand-in understands:
 ==============================  =============================================================
 
 A service adds its own words (arXiv's ``empty``/``partial``, Crossref's ``error``, ...) in
-:meth:`StandIn.special`. ``server.log`` lists :class:`LoggedRequest`, each logged when its
-status line goes out, so a client that has its answer always finds its request there.
+:meth:`StandIn.special`, which is asked before the common words (after ``slow``), so a
+service may also give a common word a meaning of its own (OAI-PMH's ``400:CODE``).
+``server.log`` lists :class:`LoggedRequest`, each logged when its status line goes out, so
+a client that has its answer always finds its request there. A stand-in with
+``log_on_arrival = True`` logs each request as it arrives instead, with status -1 until the
+status line goes out and 0 once the connection is closed without a whole answer (``cut``,
+``reset``, or ``slow`` cut short by :meth:`StandIn.stop`): a test can then see a request
+whose answer hangs.
 """
 
 from __future__ import annotations
@@ -109,10 +115,12 @@ class StandIn:
 
     name = "stand-in"
     error_content_type = "text/html; charset=utf-8"
+    log_on_arrival = False  # see the module docstring
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._faults: deque[str] = deque()
         self._log: list[LoggedRequest] = []
+        self._log_era = 0  # bumped by clear_log: a status set later finds its entry gone
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd = _Server((host, port), _make_handler(self))
@@ -131,7 +139,8 @@ class StandIn:
         return Answer(status, HTML_PAGE, self.error_content_type)
 
     def special(self, word: str, arg: str, request: Request) -> Answer | None:
-        """A service's own fault words; None when ``word`` is not one of them."""
+        """A service's own fault words; None when ``word`` is not one of them. Asked
+        before the common words, so it may also take a common word's place."""
         return None
 
     def chaos_fault(self) -> str:
@@ -196,6 +205,7 @@ class StandIn:
     def clear_log(self) -> None:
         with self._lock:
             self._log.clear()
+            self._log_era += 1
 
     # -- used by the handler
 
@@ -205,9 +215,17 @@ class StandIn:
                 return self._faults.popleft()
             return self.chaos_fault()
 
-    def _record(self, entry: LoggedRequest) -> None:
+    def _record(self, entry: LoggedRequest) -> tuple[int, int]:
+        """Log ``entry``; what :meth:`_set_status` needs to find it again."""
         with self._lock:
             self._log.append(entry)
+            return self._log_era, len(self._log) - 1
+
+    def _set_status(self, ticket: tuple[int, int], status: int) -> None:
+        era, index = ticket
+        with self._lock:
+            if era == self._log_era:  # unless the log was cleared meanwhile
+                self._log[index] = self._log[index]._replace(status=status)
 
 
 def _make_handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
@@ -227,7 +245,8 @@ def _make_handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
             query = urlsplit(self.path).query
             self._handle("POST", "&".join(q for q in (query, body) if q))
 
-        _pending: LoggedRequest | None = None
+        _pending: LoggedRequest | None = None  # to be logged with its status
+        _ticket: tuple[int, int] | None = None  # logged on arrival, its status to be set
 
         def _handle(self, method: str, query: str) -> None:
             request = Request(
@@ -237,7 +256,7 @@ def _make_handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 params=parse_qs(query, keep_blank_values=True),
                 headers={k.lower(): v for k, v in self.headers.items()},
             )
-            self._pending = LoggedRequest(
+            entry = LoggedRequest(
                 time.monotonic(),
                 method,
                 stand_in.request_ids(request),
@@ -247,10 +266,17 @@ def _make_handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 request.headers,
                 int(self.client_address[1]),
             )
+            if stand_in.log_on_arrival:
+                self._ticket = stand_in._record(entry._replace(status=-1))
+            else:
+                self._pending = entry
             self._apply(stand_in._next_fault(), request)
+            self._ticket = None  # answered: later errors on this connection are not its
 
         def _log_once(self, status: int) -> None:
-            if self._pending is not None:
+            if self._ticket is not None:  # the status as it stands now (cut: 200, then 0)
+                stand_in._set_status(self._ticket, status)
+            elif self._pending is not None:
                 stand_in._record(self._pending._replace(status=status))
                 self._pending = None
 
@@ -265,6 +291,10 @@ def _make_handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                     word = "reset"  # stopping: hang up instead of answering
                 else:
                     word = "ok"
+            special = stand_in.special(word, arg, request)
+            if special is not None:
+                self._send(special)
+                return
             if word == "reset":
                 self._reset()
                 return
@@ -282,10 +312,6 @@ def _make_handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 return
             if word == "html":
                 self._send(Answer(200, HTML_PAGE, "text/html; charset=utf-8"))
-                return
-            special = stand_in.special(word, arg, request)
-            if special is not None:
-                self._send(special)
                 return
             answer = stand_in.answer(request)
             if word == "garbage":

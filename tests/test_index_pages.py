@@ -25,7 +25,7 @@ ASK = {"verb": "ListRecords", "metadataPrefix": "arXivRaw"}
 def first_page(papers: list[Paper] | None = None) -> bytes:
     """The first page of a list, as the stand-in answers it (25 records a page)."""
     with OaiStandIn(papers or generate_papers(60), page_size=25) as server:
-        return server.answer(ASK)
+        return server.document(ASK)
 
 
 def test_the_parser_process_reads_a_page_as_this_process_does() -> None:
