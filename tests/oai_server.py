@@ -471,14 +471,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument("--list-size", action="store_true", help="cursor, completeListSize")
 
     def make(args: argparse.Namespace) -> OaiStandIn:
-        return OaiStandIn(
-            records=args.records,
-            seed=args.seed,
-            page_size=args.page_size,
-            list_size=args.list_size,
-            host=args.host,
-            port=args.port,
-        )
+        named = ("records", "seed", "page_size", "list_size", "host", "port")
+        return OaiStandIn(**{name: getattr(args, name) for name in named})
 
     def banner(server: StandIn) -> str:
         assert isinstance(server, OaiStandIn)

@@ -199,23 +199,6 @@ def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
         assert all(len(index.get(p.arxiv_id).versions) == len(p.versions) for p in PAPERS)  # type: ignore[union-attr]
 
 
-def test_a_harvest_after_a_killed_load_makes_the_indexes_first(pg_url: str) -> None:
-    with ArxivIndex.open(pg_url) as index:
-        index.store([IndexRecord("2401.00001", "Graph kernels")])
-        with index._write() as conn:  # what a killed first fill leaves
-            for name in FILL_INDEXES:
-                conn.exec_driver_sql(f"DROP INDEX {name}")
-            for name in FILL_KEYS:
-                conn.exec_driver_sql(
-                    f"ALTER TABLE {name.removesuffix('_record_id_fkey')} DROP CONSTRAINT {name}"
-                )
-        assert index.by_title("graph KERNELS")[0].arxiv_id == "2401.00001"  # by a scan
-        assert ids(index.search("kernels")) == ["2401.00001"]
-        index.tune_for_pages()  # what harvest() does first
-    assert indexes(pg_url) == FILL_INDEXES
-    assert keys(pg_url) == FILL_KEYS
-
-
 def test_the_words_a_killed_first_fill_left_out_are_filled_before_its_indexes(
     pg_url: str,
 ) -> None:
