@@ -245,3 +245,101 @@ def test_a_first_fill_whose_words_fail_says_so_and_ends_with_every_records_words
     assert counts(pg_url) == {arxiv_id: 1 for arxiv_id in stored(pg_url)}  # filled at the end
     assert indexes(pg_url) == FILL_INDEXES
     assert keys(pg_url) == FILL_KEYS
+
+
+# -- harvested pages: the words' GIN entries go through the pending list --------------------
+
+
+def pending_pages(index: ArxivIndex) -> int:
+    """Moves the GIN index's pending list into the index; how many pages it held."""
+    with index._write() as conn:
+        found = conn.exec_driver_sql("SELECT gin_clean_pending_list('ix_arxiv_text_tsv')")
+        return int(found.scalar() or 0)
+
+
+def test_harvested_pages_are_found_as_they_are_stored_and_leave_no_words_pending(
+    pg_url: str,
+) -> None:
+    import threading
+
+    from catalog.index.harvest import harvest
+    from catalog.index.http import OaiClient
+    from tests.oai_server import OaiStandIn, generate_papers
+
+    threads = set(threading.enumerate())
+    first, changed = generate_papers(30, seed=1), generate_papers(30, seed=7)
+    with ArxivIndex.open(pg_url) as index:
+        for papers in (first, changed):  # the second harvest changes every record's text
+            with OaiStandIn(papers, page_size=4) as server, OaiClient(server.url, delay=0) as http:
+                report = harvest(index, http, from_=date(2000, 1, 1))  # all of it, twice
+            assert (report.records, report.pages) == (30, 8)
+            assert pending_pages(index) == 0  # the cleaner moved the last pages' words too
+            for p in papers:
+                assert p.arxiv_id in ids(index.search(p.flat_title, limit=0))
+        assert counts(pg_url) == {p.arxiv_id: 1 for p in changed}
+        old_only = {p.flat_title for p in first} - {p.flat_title for p in changed}
+        assert old_only and not any(index.search(t, limit=0) for t in sorted(old_only)[:5])
+    assert set(threading.enumerate()) <= threads
+
+
+def test_a_page_s_words_are_found_while_they_wait_in_the_pending_list(pg_url: str) -> None:
+    from catalog.index.store import HarvestState
+
+    state = HarvestState(set_spec="cs", prefix="arXivRaw")
+    with ArxivIndex.open(pg_url) as index:
+        index.store([record(1, "Walrus paper", "about tusks")])
+        pending_pages(index)
+        with index.pages():
+            index.store_page([record(1, "Narwhal paper", "about horns", date(2024, 2, 1))], state)
+            index.store_page([record(2, "Walrus again", "about tusks")], state)
+            assert ids(index.search("narwhal horns")) == ["2401.00001"]  # read from the list
+            assert ids(index.search("walrus")) == ["2401.00002"]
+            assert pending_pages(index) > 0  # the pages' own transactions did not move them
+        assert ids(index.search("narwhal horns")) == ["2401.00001"]
+        assert ids(index.search("walrus")) == ["2401.00002"]
+
+
+def test_a_failed_clean_stops_the_harvest_with_its_error_and_keeps_the_pages(
+    pg_url: str,
+) -> None:
+    import threading
+
+    from psycopg.errors import UndefinedTable
+
+    from catalog.errors import DatabaseError
+    from catalog.index.store import HarvestState
+
+    threads = set(threading.enumerate())
+    state = HarvestState(set_spec="cs", prefix="arXivRaw")
+    with ArxivIndex.open(pg_url) as index:
+        index.store([record(1, "Walrus paper", "about tusks")])
+        with pytest.raises(DatabaseError) as failed, index.pages():
+            with index._write() as conn:  # the clean that comes after four pages fails
+                conn.exec_driver_sql("DROP INDEX ix_arxiv_text_tsv")
+            for n in range(2, 10):
+                index.store_page([record(n, f"Walrus paper {n}", "about tusks")], state)
+        assert isinstance(failed.value, DatabaseError)
+        assert "full-text index failed" in str(failed.value) and "run the harvest again" in str(
+            failed.value
+        )
+        assert isinstance(failed.value.__cause__, UndefinedTable)
+        # The pages stored before the error came stay: at least the four before the clean.
+        assert {f"2401.{n:05d}" for n in range(1, 6)} <= stored(pg_url)
+    assert set(threading.enumerate()) <= threads
+
+
+def test_a_harvest_that_fails_leaves_the_cleaner_stopped_and_says_its_own_error(
+    pg_url: str,
+) -> None:
+    import threading
+
+    from catalog.index.store import HarvestState
+
+    threads = set(threading.enumerate())
+    state = HarvestState(set_spec="cs", prefix="arXivRaw")
+    with ArxivIndex.open(pg_url) as index:
+        with pytest.raises(KeyError, match="the harvest's own"), index.pages():
+            index.store_page([record(1, "Walrus paper", "about tusks")], state)
+            raise KeyError("the harvest's own")
+        assert ids(index.search("walrus")) == ["2401.00001"]
+    assert set(threading.enumerate()) <= threads

@@ -140,6 +140,7 @@ def harvest(
         )
         with (
             PageParser(index.dialect) as parser,
+            index.pages(),
             PagesAhead(lambda asked: http.fetch(asked, parser.parse)) as ahead,
         ):
             ahead.ask(params)
