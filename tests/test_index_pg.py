@@ -343,3 +343,60 @@ def test_a_harvest_that_fails_leaves_the_cleaner_stopped_and_says_its_own_error(
             raise KeyError("the harvest's own")
         assert ids(index.search("walrus")) == ["2401.00001"]
     assert set(threading.enumerate()) <= threads
+
+
+# -- ix0004: the words' rows stay whole -----------------------------------------------------
+
+
+def long_record(n: int) -> IndexRecord:
+    """A record whose words are well over 2 KB (PostgreSQL's TOAST threshold)."""
+    words = " ".join(f"w{n}x{i} tusk{i % 7}" for i in range(400))
+    return record(n, f"Walrus paper {n}", words)
+
+
+def toasted(index: ArxivIndex) -> tuple[int, int]:
+    """Words' rows compressed or moved out of their row; rows in the TOAST table."""
+    with index.read() as conn:
+        compressed = conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM arxiv_text WHERE pg_column_compression(tsv) IS NOT NULL"
+        ).scalar()
+        toast = conn.exec_driver_sql(
+            "SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = 'arxiv_text'"
+        ).scalar()
+        outside = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {toast}").scalar()
+    return int(compressed or 0), int(outside or 0)
+
+
+def test_an_ix0003_index_upgrades_with_its_data_and_keeps_words_rows_whole(
+    db_url: str,
+) -> None:
+    from catalog.index.schema import HEAD, current_revision, index_url, upgrade
+    from catalog.store.engine import make_engine
+
+    url = index_url(db_url)
+    engine = make_engine(url)
+    upgrade(engine, "ix0003")
+    before = ArxivIndex(engine, url)
+    before.store([long_record(1), record(2, "Narwhal paper", "about horns")])
+    if before.dialect == "postgresql":
+        assert toasted(before) != (0, 0)  # ix0003: a long words' row was squeezed
+    engine.dispose()
+
+    with ArxivIndex.open(db_url) as index:
+        with index.read() as conn:
+            assert current_revision(conn) == HEAD
+        assert ids(index.search("walrus w1x399")) == ["2401.00001"]
+        assert ids(index.search("narwhal horns")) == ["2401.00002"]
+        kept = index.get("2401.00001")
+        assert kept is not None and kept.title == "Walrus paper 1" and len(kept.versions) == 1
+        if index.dialect != "postgresql":
+            return
+        with index.read() as conn:
+            options = conn.exec_driver_sql(
+                "SELECT reloptions FROM pg_class WHERE relname = 'arxiv_text'"
+            ).scalar()
+        assert "toast_tuple_target=8160" in options
+        squeezed = toasted(index)
+        index.store([long_record(3), long_record(4)])  # written after: whole in their rows
+        assert toasted(index) == squeezed
+        assert ids(index.search("w4x399")) == ["2401.00004"]
