@@ -322,6 +322,7 @@ def test_a_failed_clean_stops_the_harvest_with_its_error_and_keeps_the_pages(
         assert "full-text index failed" in str(failed.value) and "run the harvest again" in str(
             failed.value
         )
+        assert "\n" not in str(failed.value)  # one line, not the server's whole answer
         assert isinstance(failed.value.__cause__, UndefinedTable)
         # The pages stored before the error came stay: at least the four before the clean.
         assert {f"2401.{n:05d}" for n in range(1, 6)} <= stored(pg_url)

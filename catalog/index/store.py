@@ -1353,7 +1353,8 @@ class _PgPendingCleaner:
 
             error = DatabaseError(
                 "moving harvested words into the arXiv index's full-text index failed"
-                f" ({exc}); the pages stored before are kept: run the harvest again to go on"
+                f" ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); the"
+                " pages stored before are kept: run the harvest again to go on"
             )
             error.__cause__ = exc
             self._error = error
