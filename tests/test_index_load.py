@@ -208,7 +208,10 @@ def test_a_line_that_is_not_utf8_or_not_json_is_named(sqlite_url: str, tmp_path:
 
 
 _TEXT = st.text(
-    st.sampled_from(list("aZ09 ._-:,{}\\'$\n\t\r") + ["é", "\u00a0", "ß", "İ", "\x1f"]),
+    st.sampled_from(
+        list("aZ09 ._-:,{}\\'$\n\t\r")
+        + ["é", "\u00a0", "ß", "İ", "\x1f", "\u2028", "\x85", "\u3000"]
+    ),
     max_size=30,
 )
 _PART = st.one_of(_TEXT, st.none(), st.integers(0, 9))
@@ -274,6 +277,40 @@ def test_the_index_s_title_key_is_the_catalog_s(title: str) -> None:
     from catalog.text import title_key
 
     assert index_title_key(title) == title_key(title)
+
+
+_SPACED = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "Zé",
+            " ",
+            "  ",
+            "\n",
+            "\n  ",
+            "\t",
+            "\r",
+            "\x0b",
+            "\x1f",
+            "\x85",
+            "\u00a0",
+            "\u2028",
+            "\u3000",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.one_of(_SPACED, st.text(max_size=40)))
+def test_one_line_folds_every_space_as_splitting_does(text: str) -> None:
+    """Titles, abstracts and names are folded by a short way when their only breaks are
+    a newline and some indent; whatever the spaces, the result is the words that
+    str.split() finds, joined by single spaces."""
+    from catalog.index.fields import one_line
+
+    assert one_line(text) == " ".join(text.split())
 
 
 def _journal_mode(url: str) -> str:

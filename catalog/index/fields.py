@@ -190,14 +190,31 @@ def plain_spaced(flat: str) -> bool:
     )  # fmt: skip
 
 
+# The characters beyond ASCII that str.split() splits at (str.isspace() of each).
+_WIDE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def narrow_spaced(flat: str) -> bool:
+    """Whether ``flat`` (any text) has no space that str.split() would fold: ASCII ones
+    as :func:`plain_spaced` says, and none of the wider ones of Unicode (a regex search
+    over a name or a title costs less than splitting it)."""
+    return plain_spaced(flat) and (flat.isascii() or _WIDE_SPACE.search(flat) is None)
+
+
 def one_line(text: str | None) -> str:
     """Hard line breaks and runs of spaces folded into single spaces."""
     if not text:
         return ""
-    # Most of arXiv's text is ASCII whose only breaks are newlines: then replacing them
-    # is the whole job, at half the cost of splitting a 1,500-character abstract.
-    flat = text.replace("\n", " ").strip()
-    if flat.isascii() and plain_spaced(flat):
+    # Most of arXiv's text is lines joined by a newline and some indent ("\n  " in
+    # titles), with no other run of spaces: then stripping each line and joining them is
+    # the whole job, at a fraction of splitting a 1,500-character abstract (and searching
+    # the text for "\n  " costs as much: spaces are common). When that leaves a run of
+    # spaces or any other space that splitting folds, the general way decides.
+    if "\n" in text:
+        flat = " ".join([line.strip() for line in text.split("\n")]).strip()
+    else:
+        flat = text.strip()
+    if narrow_spaced(flat):
         return flat
     return " ".join(flat.split())
 

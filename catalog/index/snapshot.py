@@ -23,13 +23,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
 from catalog.index.fields import (
+    _CLOCKS,
+    _DAYS_SEEN,
     index_title_key,
     name_from_parts,
+    narrow_spaced,
     one_line,
     parse_day,
     parse_dois,
     parse_version_date,
-    plain_spaced,
     split_authors,
     version_stamp,
 )
@@ -170,6 +172,7 @@ def read_batches(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[in
     once; at most two batches wait between them, so memory stays bounded. Errors in the
     reader come out here."""
     import multiprocessing
+    import pickle
 
     # fork: the reader needs nothing of the parent but the path (and touches no database)
     context = multiprocessing.get_context("fork")
@@ -184,13 +187,14 @@ def read_batches(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[in
     try:
         while True:
             try:
-                item = queue.get(timeout=1.0)
+                data = queue.get(timeout=1.0)
             except Empty:
                 if worker.is_alive():
                     continue
                 raise SnapshotError(
                     f"snapshot {path}: the reader process stopped (exit code {worker.exitcode})"
                 ) from None
+            item = pickle.loads(data)
             if item is None:
                 break
             if isinstance(item, BaseException):
@@ -203,18 +207,39 @@ def read_batches(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[in
             worker.join()
 
 
+def _dumps(item: object) -> bytes:
+    """``item`` pickled without the memo: a batch is tuples of strings, none shared or
+    cyclic, and remembering each of its half a million objects was a third of pickling
+    them (and made unpickling them slower too)."""
+    import pickle
+
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo (deprecated in name only: still how to skip it)
+    pickler.dump(item)
+    return out.getvalue()
+
+
 def _read_into(path: Path, batch_size: int, dialect: str, queue: Any) -> None:
-    """In the reader process: parse ``path``, put batches, then None (or the error)."""
+    """In the reader process: parse ``path``, put batches, then None (or the error).
+
+    Without the cyclic garbage collector: a batch is half a million fresh tuples and
+    strings, and each batch set off collections that walked all of them (a seventh of
+    the reader's time); nothing it makes is cyclic, so reference counting frees it all,
+    and the process ends with the load."""
+    import gc
+
+    gc.disable()
     try:
         for item in read_rows(path, batch_size, dialect):
-            queue.put(item)
-        queue.put(None)
+            queue.put(_dumps(item))
+        queue.put(_dumps(None))
     except KeyboardInterrupt:  # the main process handles Ctrl-C
         pass
     except SnapshotError as exc:
-        queue.put(SnapshotError(str(exc)))
+        queue.put(_dumps(SnapshotError(str(exc))))
     except Exception as exc:  # noqa: BLE001 (anything else: report it, don't hang)
-        queue.put(SnapshotError(f"snapshot {path}: {type(exc).__name__}: {exc}"))
+        queue.put(_dumps(SnapshotError(f"snapshot {path}: {type(exc).__name__}: {exc}")))
 
 
 def snapshot_rows(
@@ -222,10 +247,9 @@ def snapshot_rows(
 ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], date | None]:
     """One snapshot line's object as the record row, its version rows and its datestamp:
     what ``prepare_rows([record_from_json(data)], dialect)`` makes, without the record
-    (a test keeps the two the same). arXiv's own shapes (``"v2"``, string fields) take
-    the short way; anything else the general one."""
-    from catalog.index.store import db_day
-
+    (tests keep the two the same). arXiv's own shapes (``"v2"``, string fields, its date
+    format) take the short way, inline; anything else the general one. This is most of
+    the reader process's work in a first fill: a million lines."""
     if type(data) is not dict:
         raise SnapshotError(f'snapshot {path} line {number}: not a paper (no "id")')
     get = data.get
@@ -238,7 +262,9 @@ def snapshot_rows(
         authors = _author_lines(parsed)
     else:
         authors = "\n".join(split_authors(_str(get("authors"))))
-    stamp: Any = version_stamp if dialect == "sqlite" else _aware_stamp
+    sqlite = dialect == "sqlite"
+    stamp: Any = version_stamp if sqlite else _aware_stamp
+    days, clocks = _DAYS_SEEN, _CLOCKS
     dated: dict[int, Any] = {}  # version number -> its date; the last of a number wins
     for item in get("versions") or ():
         if type(item) is not dict:
@@ -251,34 +277,73 @@ def snapshot_rows(
         else:
             label = label[1:]
         created = item.get("created")
-        dated[int(label)] = stamp(created if type(created) is str else "")
+        if type(created) is not str:
+            dated[int(label)] = stamp("")
+        elif sqlite and created[-4:] == " GMT" and created[-13:-12] == " ":
+            # version_stamp's short way: "Mon, 2 Apr 2007 19:18:42 GMT", its day and its
+            # time of day each read before (a call less, and no slicing twice)
+            day_text = days.get(created[:-13])
+            clock = created[-12:-4]
+            if day_text and clock in clocks:
+                dated[int(label)] = day_text + " " + clock
+            else:
+                dated[int(label)] = version_stamp(created)
+        else:
+            dated[int(label)] = stamp(created)
     numbers = sorted(dated) if len(dated) > 1 else list(dated)
-    title = one_line(_str(get("title")))
-    day = parse_day(_str(get("update_date")))
+    title = get("title")
+    title = one_line(title) if type(title) is str else ""
+    abstract = get("abstract")
+    categories = get("categories")
+    if type(categories) is not str:
+        categories = ""
+    elif "\n" in categories or not narrow_spaced(categories) or categories.strip() != categories:
+        categories = " ".join(categories.split())  # else it is as arXiv writes it
+    day, day_text = _update_day(get("update_date"), dialect)
     journal_ref, comments, doi = get("journal-ref"), get("comments"), get("doi")
     row = (
         arxiv_id,
         title,
         index_title_key(title),
         authors,
-        one_line(_str(get("abstract"))),
-        " ".join(_str(get("categories")).split()),
+        one_line(abstract) if type(abstract) is str else "",
+        categories,
         " ".join(parse_dois(doi)) if type(doi) is str else "",
         (one_line(journal_ref) or None) if type(journal_ref) is str else None,
         (one_line(comments) or None) if type(comments) is str else None,
         numbers[-1] if numbers else 1,
         dated[numbers[0]] if numbers else None,
         dated[numbers[-1]] if numbers else None,
-        db_day(day, dialect),
+        day_text,
         False,
     )
     return row, [(arxiv_id, n, dated[n], None, None) for n in numbers], day
 
 
+_UPDATE_DAYS: dict[tuple[str, str], tuple[date | None, Any]] = {}  # bounded, as _DAYS_SEEN
+
+
+def _update_day(text: Any, dialect: str) -> tuple[date | None, Any]:
+    """``update_date`` as a date and as the database takes it; each text read once (a
+    snapshot has some thousands of days for a million lines)."""
+    if type(text) is not str:
+        return None, None
+    key = (text, dialect)
+    found = _UPDATE_DAYS.get(key)
+    if found is None:
+        from catalog.index.store import db_day
+
+        if len(_UPDATE_DAYS) >= 100_000:
+            _UPDATE_DAYS.clear()
+        day = parse_day(text)
+        found = _UPDATE_DAYS[key] = (day, db_day(day, dialect))
+    return found
+
+
 def _author_lines(parsed: list[Any]) -> str:
     """``authors_parsed`` as names, one per line: arXiv's shape (lists of three strings,
-    plain ASCII, no TeX) joined at once, anything else name by name
-    (:func:`name_from_parts`), which is what the whole is checked against."""
+    no TeX, no space that splitting would fold) joined at once, anything else name by
+    name (:func:`name_from_parts`), which is what the whole is checked against."""
     if set(map(type, parsed)) == {list}:
         try:  # str.join refuses a part that is not a string
             text = "\n".join([" ".join((fore, key, suffix)) for key, fore, suffix in parsed])
@@ -286,10 +351,9 @@ def _author_lines(parsed: list[Any]) -> str:
             return "\n".join(n for n in map(name_from_parts, parsed) if n)
         text = text.replace(" \n", "\n").rstrip(" ")  # the names without a suffix
         if (
-            text.isascii() and text.count("\n") == len(parsed) - 1 and plain_spaced(text)
-            and "\\" not in text and "{" not in text and " \n" not in text
-            and "\n " not in text and "\n\n" not in text and text[:1] not in (" ", "\n")
-            and text[-1:] != "\n"
+            text.count("\n") == len(parsed) - 1 and "\\" not in text and "{" not in text
+            and " \n" not in text and "\n " not in text and "\n\n" not in text
+            and text[:1] not in (" ", "\n") and text[-1:] != "\n" and narrow_spaced(text)
         ):  # fmt: skip
             return text
     return "\n".join(n for n in map(name_from_parts, parsed) if n)
