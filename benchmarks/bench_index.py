@@ -371,7 +371,7 @@ def _print_load(label: str, load: dict[str, float], goal: int | None = None) -> 
         f" (reader process {load['reader_peak_kb'] / 1024:,.0f} MB)",
         flush=True,
     )
-    _print_cpu(load)
+    _print_cpu(load, goal)
 
 
 def _print_pages(pages: dict[str, float], what: str) -> None:
@@ -387,9 +387,11 @@ def _print_pages(pages: dict[str, float], what: str) -> None:
     )
 
 
-def _print_cpu(run: dict[str, float]) -> None:
+def _print_cpu(run: dict[str, float], goal: int | None = None) -> None:
     """Records per CPU second of the busier process: the rate on an idle machine. The
-    load average beside it says how shared the machine was (two cores here)."""
+    load average beside it says how shared the machine was (two cores here). With a
+    goal, the CPU it allows: the busier process at most records/goal seconds, all of
+    them at most that on each of two cores."""
     busiest = max(run.get("cpu", 0.0), run.get("reader_cpu", 0.0))
     if busiest:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -404,6 +406,15 @@ def _print_cpu(run: dict[str, float]) -> None:
             f" (load average {load})",
             flush=True,
         )
+        if goal:
+            allowed = run["records"] / goal
+            cores = min(os.cpu_count() or 1, 2)
+            print(
+                f"  CPU the goal allows: {allowed:.1f} s for the busier process,"
+                f" {allowed * cores:.1f} s in all on {cores} cores"
+                f" (here {busiest:.1f} s and {total:.1f} s)",
+                flush=True,
+            )
 
 
 def _print_lookups(backend: str, found: dict[str, float]) -> None:

@@ -195,6 +195,7 @@ def read_batches(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[in
                     f"snapshot {path}: the reader process stopped (exit code {worker.exitcode})"
                 ) from None
             item = pickle.loads(data)
+            del data  # 16 MB a batch: not held while the batch is stored
             if item is None:
                 break
             if isinstance(item, BaseException):
