@@ -144,6 +144,86 @@ def test_a_load_killed_with_sigkill_is_usable_and_the_next_load_finishes_it(
     assert all(results(whole).values())  # the queries find something
 
 
+# The same load with its reader process (as for a big file), killed the same way; the
+# reader's pid is written first, for the test to watch (and to end if it stays).
+KILLED_PARALLEL_LOAD = """
+import multiprocessing, os, signal, sys
+from pathlib import Path
+import catalog.index.store as store
+from catalog.index.harvest import load_snapshot
+from catalog.index.store import ArxivIndex
+
+calls = []
+real = store._sqlite_append
+
+def append_then_die(conn, rows):
+    done = real(conn, rows)
+    calls.append(done)
+    if len(calls) == 2:
+        pids = [p.pid for p in multiprocessing.active_children()]
+        Path(sys.argv[3]).write_text(" ".join(map(str, pids)))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return done
+
+store._sqlite_append = append_then_die
+with ArxivIndex.open(sys.argv[1]) as index:
+    load_snapshot(index, Path(sys.argv[2]), batch_size=50, parallel=True)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended (its parent, now init, may not reap it)
+
+
+@pytest.mark.slow
+def test_a_killed_load_s_reader_process_ends_and_the_next_load_may_run(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A load killed with SIGKILL takes its reader process with it: left blocked on the
+    full queue, the reader held the index's run lock, and every later load or harvest
+    was refused as busy."""
+    import os
+    import time
+
+    from catalog.index.store import IndexBusy
+
+    path = write_snapshot(tmp_path / "snapshot.json")
+    pid_file = tmp_path / "reader.pid"
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:  # not a pipe: a reader left running would hold it
+        child = subprocess.run(
+            [sys.executable, "-c", KILLED_PARALLEL_LOAD, sqlite_url, str(path), str(pid_file)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            timeout=300,
+            check=False,
+        )
+    assert child.returncode == -signal.SIGKILL, errors.read_text()
+    readers = [int(pid) for pid in pid_file.read_text().split()]
+    assert readers  # the load had its reader process
+    try:
+        deadline = time.monotonic() + 30
+        while any(map(_running, readers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_running, readers))
+        with ArxivIndex.open(sqlite_url) as index:
+            try:
+                with index.exclusive():
+                    pass
+            except IndexBusy:
+                pytest.fail("the killed load's run lock is still held")
+            load_snapshot(index, path, batch_size=100)  # the rest goes in
+        assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS}
+    finally:
+        for pid in readers:  # only if the test failed: the reader this test started
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_a_harvest_after_a_killed_load_makes_the_indexes_first(db_url: str) -> None:
     """What a killed first fill leaves (no fill indexes; on PostgreSQL no foreign keys
     either) is searchable by scans, and harvest's first step makes all of it again."""

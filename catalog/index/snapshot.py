@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -179,7 +180,7 @@ def read_batches(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[in
     queue: Any = context.Queue(maxsize=2)
     worker = context.Process(
         target=_read_into,
-        args=(path, batch_size, dialect, queue),
+        args=(path, batch_size, dialect, queue, os.getpid()),
         daemon=True,
         name="snapshot-reader",
     )
@@ -221,8 +222,13 @@ def _dumps(item: object) -> bytes:
     return out.getvalue()
 
 
-def _read_into(path: Path, batch_size: int, dialect: str, queue: Any) -> None:
+def _read_into(path: Path, batch_size: int, dialect: str, queue: Any, parent: int) -> None:
     """In the reader process: parse ``path``, put batches, then None (or the error).
+
+    It ends when the load's process ``parent`` does, however that ends: a load killed
+    by SIGKILL left its reader blocked for ever on the full queue, and holding (forked
+    with it) the index's run lock, so that every later load or harvest was refused as
+    busy (:func:`_end_with`).
 
     Without the cyclic garbage collector: a batch is half a million fresh tuples and
     strings, and each batch set off collections that walked all of them (a seventh of
@@ -230,6 +236,7 @@ def _read_into(path: Path, batch_size: int, dialect: str, queue: Any) -> None:
     and the process ends with the load."""
     import gc
 
+    _end_with(parent)
     gc.disable()
     try:
         for item in read_rows(path, batch_size, dialect):
@@ -241,6 +248,20 @@ def _read_into(path: Path, batch_size: int, dialect: str, queue: Any) -> None:
         queue.put(_dumps(SnapshotError(str(exc))))
     except Exception as exc:  # noqa: BLE001 (anything else: report it, don't hang)
         queue.put(_dumps(SnapshotError(f"snapshot {path}: {type(exc).__name__}: {exc}")))
+
+
+def _end_with(parent: int, every: float = 0.2) -> None:
+    """End this process as soon as ``parent`` is no longer its parent (the load died):
+    a thread that looks, since a process blocked on a pipe or a lock is told nothing."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="snapshot-reader-watch", daemon=True).start()
 
 
 def snapshot_rows(
