@@ -214,6 +214,23 @@ def test_a_second_process_parses_big_files_and_its_errors_come_out(
             load_snapshot(index, path, batch_size=50, parallel=True)
 
 
+@pytest.mark.parametrize("slot_bytes", [48 * 1024 * 1024, 1000])
+def test_the_reader_s_batches_come_whole_through_shared_memory_or_the_queue(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slot_bytes: int
+) -> None:
+    """Batches come through the memory both processes map, two slots taken in turn, and
+    a batch too big for a slot through the queue: every record arrives, once, as the
+    reader made it, either way."""
+    from catalog.index import snapshot
+    from catalog.index.snapshot import read_batches, read_rows
+
+    monkeypatch.setattr(snapshot, "SLOT_BYTES", slot_bytes)
+    path = write_snapshot(tmp_path / "snapshot.json", PAPERS)
+    sent = list(read_batches(path, 25, "sqlite"))
+    assert len(sent) == 5  # more batches than slots: each slot is used again
+    assert sent == list(read_rows(path, 25, "sqlite"))
+
+
 def test_a_deleted_record_is_marked_and_no_longer_found(db_url: str) -> None:
     when = PAPERS[0].versions[0][0]
     with ArxivIndex.open(db_url) as index:
