@@ -120,3 +120,47 @@ def test_a_big_import_has_a_bigger_page_cache_and_gives_it_back(
         assert seen and set(seen) == {-bib_store.IMPORT_CACHE_KB}
         with catalog.read() as s:  # the pooled connection the import used
             assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_the_title_index_holds_the_imported_papers_and_keeps_its_trigger(
+    migrated_sqlite_url: str, tmp_path: Path
+) -> None:
+    """bib_bulk inserts a batch's papers with the title index's insert trigger set aside
+    and indexes their titles in one statement: the index must then hold exactly what the
+    trigger would have put in it, and the trigger be back for every later insert."""
+    from catalog.records import ArxivRecord
+
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    when = datetime(2021, 5, 1, tzinfo=UTC)
+    with Catalog.open(migrated_sqlite_url) as catalog:
+        with catalog.read() as s:
+            conn = s.connection()
+            triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+            before = conn.exec_driver_sql(triggers).all()
+        assert sorted(import_bib(catalog, bib).added) == ["muller2019", "second2020"]
+        with catalog.read() as s:
+            conn = s.connection()
+            assert conn.exec_driver_sql(triggers).all() == before
+            # FTS5 compares an external-content index with its content table, row by row.
+            conn.exec_driver_sql(
+                "INSERT INTO paper_title_fts (paper_title_fts, rank) VALUES ('integrity-check', 1)"
+            )
+            hits = conn.exec_driver_sql(
+                "SELECT p.citation_key FROM paper_title_fts f JOIN paper p ON p.id = f.rowid"
+                " WHERE paper_title_fts MATCH 'graphen OR second' ORDER BY p.id"
+            ).all()
+            assert [h[0] for h in hits] == ["muller2019", "second2020"]
+        # A paper added afterwards, not by the import, is indexed by the trigger again.
+        catalog.upsert_arxiv(
+            [ArxivRecord(arxiv_id="2105.00001", version=1, title="Later Graphen Work",
+                         authors=("Ann Later",), abstract="Later.", published=when,
+                         updated=when)]
+        )  # fmt: skip
+        with catalog.read() as s:
+            conn = s.connection()
+            hits = conn.exec_driver_sql(
+                "SELECT p.title FROM paper_title_fts f JOIN paper p ON p.id = f.rowid"
+                " WHERE paper_title_fts MATCH 'graphen' ORDER BY p.id"
+            ).all()
+            assert [h[0] for h in hits] == ["Kernels für Graphen", "Later Graphen Work"]

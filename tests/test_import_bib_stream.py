@@ -15,6 +15,7 @@ from catalog.importers.bib import (
     _author_name,
     _braces_only,
     _latex_to_text,
+    _math_verbatim,
     _person,
     _plain_name_parts,
     de_latex,
@@ -132,6 +133,39 @@ def test_brace_shortcut_reads_as_pylatexenc(value: str) -> None:
     plain = _braces_only(value)
     if plain is not None:
         assert plain == _latex_to_text().latex_to_text(value)
+    assert de_latex(value) == " ".join(str(_latex_to_text().latex_to_text(value)).split())
+
+
+# Titles with inline math: the math is kept as written, the text around it de-braced.
+_MATH_BITS = st.sampled_from(
+    ["$", "$", "\\alpha", "x_{1}", "^2", "{", "}", "{GAN}", "Text", " ", "\n", "-", "--",
+     "%", "~", "\\$", "\\{", "\\", "é", "``", "''", "\\mathcal{O}(n)"]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_MATH_BITS, max_size=10).map("".join))
+def test_math_shortcut_reads_as_pylatexenc(value: str) -> None:
+    plain = _math_verbatim(value)
+    if plain is not None:
+        assert plain == _latex_to_text().latex_to_text(value)
+    assert de_latex(value) == " ".join(str(_latex_to_text().latex_to_text(value)).split())
+
+
+@pytest.mark.parametrize(
+    ("value", "taken"),
+    [
+        ("Bounds With $\\alpha$-divergence", True),
+        ("{GAN}s with $\\mathcal{O}(n)$ cost", True),
+        ("$a$ and $b_{1}$", True),
+        ("{$x$}", False),  # braces around the math: pylatexenc reads it
+        ("$a$$b$", False),
+        ("costs \\$5 or $x$", False),
+        ("$x", False),
+    ],
+)
+def test_math_shortcut_takes_plain_math_only(value: str, taken: bool) -> None:
+    assert (_math_verbatim(value) is not None) is taken
     assert de_latex(value) == " ".join(str(_latex_to_text().latex_to_text(value)).split())
 
 

@@ -190,10 +190,45 @@ def _braces_only(value: str) -> str | None:
     return None if _OTHER_SYNTAX.search(plain) else plain
 
 
+def _math_verbatim(value: str) -> str | None:
+    """``value`` as pylatexenc reads it (math_mode="verbatim") when its only LaTeX is
+    inline math (``$...$``, kept as written) and braces the text around the math
+    balances on its own; None when anything else is in it (an escaped or doubled
+    dollar, a comment sign or unbalanced braces in the math)."""
+    if "\\$" in value or "$$" in value:
+        return None
+    parts = value.split("$")
+    if len(parts) % 2 == 0:
+        return None  # an unclosed math
+    out: list[str] = []
+    for n, part in enumerate(parts):
+        if n % 2:
+            if "%" in part or not _balanced(part):
+                return None
+            out.append(f"${part}$")
+            continue
+        plain = _braces_only(part)
+        if plain is None:
+            return None
+        out.append(plain)
+    return "".join(out)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for m in _BRACES.finditer(text):
+        depth += 1 if m.group() == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 @lru_cache(maxsize=1 << 16)
 def _latex_text(value: str) -> str:
     """pylatexenc's reading of ``value`` (a few ms each: names and venues repeat)."""
     plain = _braces_only(value)
+    if plain is None and "$" in value:
+        plain = _math_verbatim(value)  # a title's math: most of what is left
     if plain is not None:
         return plain
     return str(_latex_to_text().latex_to_text(value, latex_context=_walker_context()))

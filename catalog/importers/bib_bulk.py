@@ -16,7 +16,8 @@ An entry that changes nothing (a re-import of an unchanged file) writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +38,7 @@ from catalog.store.identifiers import (
 )
 from catalog.store.models import Abstract, Author, Paper, PaperAuthor, PaperIdentifier
 from catalog.store.provenance import may_set, rank
-from catalog.store.search import bulk_index
+from catalog.store.search import FTS_TITLE_TABLE, bulk_index
 from catalog.text import title_key, url_key
 
 __all__ = ["store_batch"]
@@ -461,6 +462,7 @@ class _Raw:
     are); tests/test_import_bib_raw.py reads them back."""
 
     def __init__(self, s: DbSession) -> None:
+        self._new_ids: list[int] = []
         conn = s.connection()
         self.pg = conn.dialect.name == "postgresql"
         driver = conn.connection.driver_connection
@@ -504,12 +506,41 @@ class _Raw:
             for r in rows
         ]  # fmt: skip
         columns = ", ".join(_NEW_COLUMNS)
-        self.many(f"INSERT INTO paper ({columns}) VALUES ({_marks(_NEW_COLUMNS)})", tuples)
-        # SQLite would run RETURNING a row at a time. Its writer holds the database's
-        # one write lock from the first write to the commit, and a rowid is one more
-        # than the largest: the last len(rows) ids are these rows', in order.
-        last = self.execute("SELECT id FROM paper ORDER BY id DESC LIMIT ?", [len(rows)])
-        return sorted(pid for (pid,) in last)
+        with self._titles_indexed_after():
+            self.many(f"INSERT INTO paper ({columns}) VALUES ({_marks(_NEW_COLUMNS)})", tuples)
+            # SQLite would run RETURNING a row at a time. Its writer holds the database's
+            # one write lock from the first write to the commit, and a rowid is one more
+            # than the largest: the last len(rows) ids are these rows', in order.
+            last = self.execute("SELECT id FROM paper ORDER BY id DESC LIMIT ?", [len(rows)])
+            ids = sorted(pid for (pid,) in last)
+            self._new_ids = ids
+        return ids
+
+    @contextmanager
+    def _titles_indexed_after(self) -> Iterator[None]:
+        """SQLite: the new papers' titles go into the title index (``paper_title_fts``,
+        migration 0006) in one statement after their insert, not by its insert trigger
+        a row at a time, which cost two thirds of the insert (1.5 s a 20,000 papers,
+        the statement 0.08 s). The trigger is dropped and put back as it was inside
+        the writer's transaction (SQLite's DDL is transactional), so no other
+        connection ever sees the papers without it; the index ends the same."""
+        found = self.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+            [_TITLE_INSERT_TRIGGER],
+        )
+        if not found:
+            yield
+            return
+        self._new_ids = []
+        self.execute(f'DROP TRIGGER "{_TITLE_INSERT_TRIGGER}"')
+        yield
+        if self._new_ids:
+            self.execute(
+                f"INSERT INTO {FTS_TITLE_TABLE} (rowid, title)"
+                " SELECT id, title FROM paper WHERE id BETWEEN ? AND ? ORDER BY id",
+                [self._new_ids[0], self._new_ids[-1]],
+            )
+        self.execute(found[0][0])
 
     def ensure_authors(self, names: Sequence[str]) -> dict[str, int]:
         """catalog.store.catalog.ensure_authors, as tuples."""
@@ -524,6 +555,10 @@ class _Raw:
             sql = f"SELECT name, id FROM author WHERE name IN ({_marks(chunk)})"
             found.update(self.execute(sql, chunk))
         return found
+
+
+# The title index's insert trigger (migration 0006), set aside while papers are inserted.
+_TITLE_INSERT_TRIGGER = f"{FTS_TITLE_TABLE}_ai"
 
 
 def _json(value: Any) -> str:
