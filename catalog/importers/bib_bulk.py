@@ -405,14 +405,11 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
         old = sorted(rid(pid) for pid in state.new_authors if pid < _NEW)
         for chunk in _chunks(old):
             raw.execute(f"DELETE FROM paper_author WHERE paper_id IN ({_marks(chunk)})", chunk)
-        raw.many(
-            "INSERT INTO paper_author (paper_id, position, author_id) VALUES (?, ?, ?)",
-            [
-                (rid(pid), i, author_ids[name])
-                for pid, ns in state.new_authors.items()
-                for i, name in enumerate(ns)
-            ],
-        )
+        links: list[tuple[int, int, int]] = []
+        for pid, ns in state.new_authors.items():
+            paper_id = rid(pid)
+            links += [(paper_id, i, author_ids[name]) for i, name in enumerate(ns)]
+        raw.many("INSERT INTO paper_author (paper_id, position, author_id) VALUES (?, ?, ?)", links)
     if state.new_abstracts:
         abstracts = _table(Abstract)
         inserts: list[tuple[int, str, str, str]] = []
@@ -438,7 +435,7 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
                 .values(text=bindparam("text")),
                 changes,
             )
-    _write_identifiers(s, state, rid, raw)
+    _write_identifiers(s, state, real, raw)
     return real
 
 
@@ -566,13 +563,18 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _write_identifiers(s: DbSession, state: _State, rid: Any, raw: _Raw) -> None:
+def _write_identifiers(s: DbSession, state: _State, real: dict[int, int], raw: _Raw) -> None:
     idents_t = _table(PaperIdentifier)
+    real_id = real.get
+
+    def rid(pid: int) -> int:
+        return real_id(pid, pid)
+
     now = raw.stamp(utcnow())
     raw.many(
         "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (scheme, value) DO NOTHING",
-        [(rid(pid), i.scheme, i.value, "bib", now) for pid, i in state.rows],
+        [(real_id(pid, pid), i.scheme, i.value, "bib", now) for pid, i in state.rows],
     )
     if state.confirm:
         s.connection().execute(

@@ -86,8 +86,20 @@ def record(s: DbSession, rows: Mapping[bytes, tuple[int, str]]) -> None:
     if not rows:
         return
     t = _table()
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        # As tuples through the DBAPI cursor (in the session's transaction): a first
+        # import records a digest a paper, and SQLAlchemy's per-row binding of dicts
+        # cost as much as the rest of this batch's writes of them.
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.cursor().executemany(
+            f"INSERT OR REPLACE INTO {t.name} (digest, paper_id, entry_key) VALUES (?, ?, ?)",
+            [(d, pid, key) for d, (pid, key) in rows.items()],
+        )
+        return
     values = [{"digest": d, "paper_id": pid, "entry_key": key} for d, (pid, key) in rows.items()]
-    if s.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         pg = pg_insert(t)
