@@ -164,3 +164,32 @@ def test_the_title_index_holds_the_imported_papers_and_keeps_its_trigger(
                 " WHERE paper_title_fts MATCH 'graphen' ORDER BY p.id"
             ).all()
             assert [h[0] for h in hits] == ["Kernels für Graphen", "Later Graphen Work"]
+
+
+def test_the_import_collects_less_often_and_gives_the_thresholds_back(
+    migrated_sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import catalog.importers.bib_bulk as bib_bulk
+    from catalog.importers.bib_workers import IMPORT_GC_THRESHOLD
+
+    seen: list[tuple[int, int, int]] = []
+    real = bib_bulk.store_batch
+
+    def store_batch(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        if len(seen) > 1:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bib_bulk, "store_batch", store_batch)
+    before = gc.get_threshold()
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    with Catalog.open(migrated_sqlite_url) as catalog:
+        assert sorted(import_bib(catalog, bib).added) == ["muller2019", "second2020"]
+        assert seen == [IMPORT_GC_THRESHOLD] and gc.get_threshold() == before
+        with pytest.raises(RuntimeError):  # a failed import gives them back too
+            import_bib(catalog, bib, reread=True)
+        assert gc.get_threshold() == before

@@ -185,7 +185,7 @@ def bib_import_work(
     from catalog.importers.bib import PIECE_CHARS, Unchanged, file_parse_stack, read_entry
     from catalog.importers.bib_bulk import Item, store_batch
     from catalog.importers.bib_digests import stored_digests
-    from catalog.importers.bib_workers import read_batches, worker_count
+    from catalog.importers.bib_workers import fewer_collections, read_batches, worker_count
 
     size = piece or PIECE_CHARS
 
@@ -201,7 +201,7 @@ def bib_import_work(
         return read_entry(entry.text, stack)
 
     def work(s: DbSession) -> BibReport:
-        with _sqlite_cache(s, path.stat().st_size):
+        with _sqlite_cache(s, path.stat().st_size), fewer_collections():
             return _work(s)
 
     def _work(s: DbSession) -> BibReport:
