@@ -39,7 +39,7 @@ def parse_version_date(text: str | None) -> datetime | None:
         return None
     if text[-4:] == " GMT" and text[-13:-12] == " ":  # arXiv's own shape: see version_stamp
         plain, clock = _plain_day(text[:-13]), text[-12:-4]
-        if plain and (clock in _CLOCKS or _plain_clock(clock)):
+        if plain and (clock in CLOCKS_SEEN or _plain_clock(clock)):
             return datetime.fromisoformat(f"{plain}T{clock}").replace(tzinfo=UTC)
     return read_version_date(text)
 
@@ -75,7 +75,7 @@ def version_stamp(text: str | None) -> str | None:
         return None
     if text[-4:] == " GMT" and text[-13:-12] == " ":  # "Mon, 2 Apr 2007 19:18:42 GMT"
         plain, clock = _plain_day(text[:-13]), text[-12:-4]
-        if plain and (clock in _CLOCKS or _plain_clock(clock)):
+        if plain and (clock in CLOCKS_SEEN or _plain_clock(clock)):
             return f"{plain} {clock}"
     m = _RFC2822.match(text)
     if m is not None:
@@ -97,19 +97,19 @@ def version_stamp(text: str | None) -> str | None:
 
 
 _MONTH_OF = {name.title(): i for name, i in _MONTHS.items()}
-_DAYS_SEEN: dict[str, str] = {}  # "Mon, 2 Apr 2007" -> "2007-04-02" ("" if not so)
-_CLOCKS: set[str] = set()  # "19:18:42" once seen valid (86,400 at most)
+DAYS_SEEN: dict[str, str] = {}  # "Mon, 2 Apr 2007" -> "2007-04-02" ("" if not so)
+CLOCKS_SEEN: set[str] = set()  # "19:18:42" once seen valid (86,400 at most)
 
 
 def _plain_day(head: str) -> str:
     """The day of arXiv's own ``Mon, 2 Apr 2007`` as ``2007-04-02``, else "" (the general
     way decides then). Days repeat from version to version: each is read once (a regex
     match and six group calls for each date were most of :func:`version_stamp`)."""
-    day = _DAYS_SEEN.get(head)
+    day = DAYS_SEEN.get(head)
     if day is None:
-        if len(_DAYS_SEEN) >= 100_000:  # bounded: arXiv has some 12,000 days so far
-            _DAYS_SEEN.clear()
-        day = _DAYS_SEEN[head] = _read_plain_day(head)
+        if len(DAYS_SEEN) >= 100_000:  # bounded: arXiv has some 12,000 days so far
+            DAYS_SEEN.clear()
+        day = DAYS_SEEN[head] = _read_plain_day(head)
     return day
 
 
@@ -139,7 +139,7 @@ def _plain_clock(clock: str) -> bool:
         and (hh + mm + ss).isdigit() and hh < "24" and mm < "60" and ss < "60"
     ):  # fmt: skip
         return False
-    _CLOCKS.add(clock)
+    CLOCKS_SEEN.add(clock)
     return True
 
 

@@ -24,8 +24,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
 from catalog.index.fields import (
-    _CLOCKS,
-    _DAYS_SEEN,
+    CLOCKS_SEEN,
+    DAYS_SEEN,
     index_title_key,
     name_from_parts,
     narrow_spaced,
@@ -326,7 +326,7 @@ def snapshot_rows(
         authors = "\n".join(split_authors(_str(get("authors"))))
     sqlite = dialect == "sqlite"
     stamp: Any = version_stamp if sqlite else _aware_stamp
-    days, clocks = _DAYS_SEEN, _CLOCKS
+    days, clocks = DAYS_SEEN, CLOCKS_SEEN
     dated: dict[int, Any] = {}  # version number -> its date; the last of a number wins
     for item in get("versions") or ():
         if type(item) is not dict:
@@ -382,7 +382,7 @@ def snapshot_rows(
     return row, [(arxiv_id, n, dated[n], None, None) for n in numbers], day
 
 
-_UPDATE_DAYS: dict[tuple[str, str], tuple[date | None, Any]] = {}  # bounded, as _DAYS_SEEN
+_UPDATE_DAYS: dict[tuple[str, str], tuple[date | None, Any]] = {}  # bounded, as DAYS_SEEN
 
 
 def _update_day(text: Any, dialect: str) -> tuple[date | None, Any]:
