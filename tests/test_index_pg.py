@@ -10,6 +10,8 @@ before it, stays usable, and the next load makes the indexes and finishes it.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -17,12 +19,25 @@ import pytest
 
 from catalog.index.harvest import load_snapshot
 from catalog.index.record import IndexRecord, Version
-from catalog.index.store import ArxivIndex
+from catalog.index.store import ArxivIndex, HarvestState
 from tests.test_index_load import PAPERS, killed_load, results, write_snapshot
 
 WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 FILL_INDEXES = {"ix_arxiv_record_title_key", "ix_arxiv_record_datestamp", "ix_arxiv_text_tsv"}
 FILL_KEYS = {"arxiv_version_record_id_fkey", "arxiv_text_record_id_fkey"}
+
+
+def cs_state() -> HarvestState:
+    """A harvest of the cs set in arXivRaw, as the page tests store them."""
+    return HarvestState(set_spec="cs", prefix="arXivRaw")
+
+
+@pytest.fixture
+def no_thread_left() -> Iterator[None]:
+    """The test leaves no thread running that it started (the pages' cleaner)."""
+    threads = set(threading.enumerate())
+    yield
+    assert set(threading.enumerate()) <= threads
 
 
 def record(n: int, title: str, abstract: str, day: date = date(2024, 1, 2)) -> IndexRecord:
@@ -108,10 +123,8 @@ def test_words_are_written_only_for_new_changed_and_returning_records(pg_url: st
 
 
 def test_a_page_sent_again_as_stored_writes_no_row(pg_url: str) -> None:
-    from catalog.index.store import HarvestState
-
     page = [record(n, f"Walrus paper {n}", "about tusks") for n in range(1, 4)]
-    state = HarvestState(set_spec="cs", prefix="arXivRaw")
+    state = cs_state()
     with ArxivIndex.open(pg_url) as index:
         index.store_page(page, state)
 
@@ -257,16 +270,14 @@ def pending_pages(index: ArxivIndex) -> int:
         return int(found.scalar() or 0)
 
 
+@pytest.mark.usefixtures("no_thread_left")
 def test_harvested_pages_are_found_as_they_are_stored_and_leave_no_words_pending(
     pg_url: str,
 ) -> None:
-    import threading
-
     from catalog.index.harvest import harvest
     from catalog.index.http import OaiClient
     from tests.oai_server import OaiStandIn, generate_papers
 
-    threads = set(threading.enumerate())
     first, changed = generate_papers(30, seed=1), generate_papers(30, seed=7)
     with ArxivIndex.open(pg_url) as index:
         for papers in (first, changed):  # the second harvest changes every record's text
@@ -279,13 +290,10 @@ def test_harvested_pages_are_found_as_they_are_stored_and_leave_no_words_pending
         assert counts(pg_url) == {p.arxiv_id: 1 for p in changed}
         old_only = {p.flat_title for p in first} - {p.flat_title for p in changed}
         assert old_only and not any(index.search(t, limit=0) for t in sorted(old_only)[:5])
-    assert set(threading.enumerate()) <= threads
 
 
 def test_a_page_s_words_are_found_while_they_wait_in_the_pending_list(pg_url: str) -> None:
-    from catalog.index.store import HarvestState
-
-    state = HarvestState(set_spec="cs", prefix="arXivRaw")
+    state = cs_state()
     with ArxivIndex.open(pg_url) as index:
         index.store([record(1, "Walrus paper", "about tusks")])
         pending_pages(index)
@@ -299,18 +307,15 @@ def test_a_page_s_words_are_found_while_they_wait_in_the_pending_list(pg_url: st
         assert ids(index.search("walrus")) == ["2401.00002"]
 
 
+@pytest.mark.usefixtures("no_thread_left")
 def test_a_failed_clean_stops_the_harvest_with_its_error_and_keeps_the_pages(
     pg_url: str,
 ) -> None:
-    import threading
-
     from psycopg.errors import UndefinedTable
 
     from catalog.errors import DatabaseError
-    from catalog.index.store import HarvestState
 
-    threads = set(threading.enumerate())
-    state = HarvestState(set_spec="cs", prefix="arXivRaw")
+    state = cs_state()
     with ArxivIndex.open(pg_url) as index:
         index.store([record(1, "Walrus paper", "about tusks")])
         with pytest.raises(DatabaseError) as failed, index.pages():
@@ -326,24 +331,18 @@ def test_a_failed_clean_stops_the_harvest_with_its_error_and_keeps_the_pages(
         assert isinstance(failed.value.__cause__, UndefinedTable)
         # The pages stored before the error came stay: at least the four before the clean.
         assert {f"2401.{n:05d}" for n in range(1, 6)} <= stored(pg_url)
-    assert set(threading.enumerate()) <= threads
 
 
+@pytest.mark.usefixtures("no_thread_left")
 def test_a_harvest_that_fails_leaves_the_cleaner_stopped_and_says_its_own_error(
     pg_url: str,
 ) -> None:
-    import threading
-
-    from catalog.index.store import HarvestState
-
-    threads = set(threading.enumerate())
-    state = HarvestState(set_spec="cs", prefix="arXivRaw")
+    state = cs_state()
     with ArxivIndex.open(pg_url) as index:
         with pytest.raises(KeyError, match="the harvest's own"), index.pages():
             index.store_page([record(1, "Walrus paper", "about tusks")], state)
             raise KeyError("the harvest's own")
         assert ids(index.search("walrus")) == ["2401.00001"]
-    assert set(threading.enumerate()) <= threads
 
 
 # -- ix0004: the words' rows stay whole -----------------------------------------------------
