@@ -23,7 +23,10 @@ from catalog.index.store import ArxivIndex, HarvestState
 from tests.test_index_load import PAPERS, killed_load, results, write_snapshot
 
 WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-FILL_INDEXES = {"ix_arxiv_record_title_key", "ix_arxiv_record_datestamp", "ix_arxiv_text_tsv"}
+FILL_INDEXES = {
+    "ix_arxiv_record_title_key", "ix_arxiv_record_datestamp", "ix_arxiv_text_tsv",
+    "ix_arxiv_text_title",
+}  # fmt: skip
 FILL_KEYS = {"arxiv_version_record_id_fkey", "arxiv_text_record_id_fkey"}
 
 

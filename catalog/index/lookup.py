@@ -12,6 +12,7 @@ Records the OAI-PMH feed marked deleted are not returned.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -90,10 +91,10 @@ def search(conn: Connection, query: str, limit: int = 20, offset: int = 0) -> In
 
     Ranking needs a score for every candidate, and a word that half of arXiv uses has
     millions of matches; so when more than :data:`CANDIDATES` records match, only a
-    bounded set is ranked: on SQLite, first the :data:`CANDIDATES` most recently stored
-    records whose *title* matches (the ones a reader is after), ranked, then the
-    :data:`CANDIDATES` most recently stored matches anywhere, ranked; on PostgreSQL the
-    first :data:`CANDIDATES` matches the server finds. ``total`` then says "more than"
+    bounded set is ranked, on SQLite and PostgreSQL alike: first the :data:`CANDIDATES`
+    most recently stored records whose *title* matches (the ones a reader is after),
+    ranked, then the :data:`CANDIDATES` most recently stored matches anywhere, ranked.
+    ``total`` then says "more than"
     :data:`CANDIDATES`. ``limit=0`` asks for every match, all ranked.
     """
     tokens = [t for word in query.split() for t in _TOKEN.findall(word.lower())]
@@ -163,8 +164,11 @@ def _pg_search(
     conn: Connection, tokens: list[str], limit: int, offset: int
 ) -> tuple[list[int], int, bool]:
     """``ts_rank`` over the weighted ``tsvector`` (title A, authors B, abstract C) of
-    ``arxiv_text``, which holds live records only (a deleted one leaves it)."""
-    tsquery = " & ".join(w.replace("*", ":*") for w in _words(tokens, ""))
+    ``arxiv_text``, which holds live records only (a deleted one leaves it). Past the
+    bound, the two tiers of :func:`_fts_search`: the newest CANDIDATES records whose
+    title matches, ranked, then the newest CANDIDATES matches anywhere, ranked."""
+    words = [w.replace("*", ":*") for w in _words(tokens, "")]
+    tsquery = " & ".join(words)
     if limit <= 0:
         ids = list(
             conn.exec_driver_sql(
@@ -175,21 +179,98 @@ def _pg_search(
             ).scalars()
         )
         return ids, offset + len(ids), False
-    # The first CANDIDATES + 1 matches in the order the server finds them (a bitmap
-    # scan of the GIN index stops there), then ranked: a tsvector is read off disk for
-    # each candidate only.
-    rows = conn.exec_driver_sql(
-        "WITH c AS (SELECT record_id AS id, tsv FROM arxiv_text"
-        " WHERE tsv @@ to_tsquery('simple', %s) LIMIT %s)"
-        " SELECT id, (SELECT COUNT(*) FROM c) FROM c, to_tsquery('simple', %s) q"
-        " ORDER BY ts_rank(tsv, q) DESC, id LIMIT %s OFFSET %s",
-        (tsquery, CANDIDATES + 1, tsquery, limit, offset),
-    ).all()
-    if not rows:
-        return [], 0, False
-    found = int(rows[0][1])
-    more = found > CANDIDATES
-    return [r[0] for r in rows], min(found, CANDIDATES), more
+    need = offset + limit
+    scored = _pg_newest(conn, _ANYWHERE, tsquery, CANDIDATES + 1)
+    if len(scored) <= CANDIDATES:  # every match is a candidate: all ranked
+        scored.sort(key=_by_rank)
+        return [r[0] for r in scored[offset:need]], len(scored), False
+    # The title's words are the A-weighted ones: "w:*A" matches a title word only.
+    in_titles = " & ".join(f"{w}A" if w.endswith(":*") else f"{w}:A" for w in words)
+    tier = _pg_newest(conn, _IN_TITLE, tsquery, CANDIDATES, in_titles)
+    in_title = {rowid for rowid, _rank in tier}
+    rest = [r for r in scored[:CANDIDATES] if r[0] not in in_title]
+    ordered = sorted(tier, key=_by_rank) + sorted(rest, key=_by_rank)
+    return [r[0] for r in ordered[offset:need]], CANDIDATES, True
+
+
+def _by_rank(row: tuple[int, float]) -> tuple[float, int]:
+    return (-row[1], row[0])  # ts_rank: higher is better; ties by id
+
+
+# Where a word search's words must match on PostgreSQL: anywhere (the GIN index of
+# ``tsv``), or in the title (ix0005's GIN index of the title's lexemes).
+_ANYWHERE = "tsv"
+_IN_TITLE = "ts_filter(tsv, '{a}')"
+# The ids a first, bounded statement looks through: this many times those expected to
+# hold the matches wanted, from the planner's estimate (which is rough for rare words).
+_SPAN = 2
+
+
+def _pg_newest(
+    conn: Connection, words: str, tsquery: str, n: int, weighted: str | None = None
+) -> list[tuple[int, float]]:
+    """The ``n`` newest records whose ``words`` match ``tsquery``, with their rank.
+
+    A GIN index gives its matches as a bitmap of all of them: a word in every abstract
+    is a million rows read to keep 2,001 (seconds). Walking the records from the newest
+    and testing each instead costs ``n`` times the records per match: cheap exactly when
+    the words are frequent. So, as the catalog's own search does (catalog.store.search),
+    the planner's estimate of the matches decides: walk when it is above the square
+    root of ``n`` times the records (each way then reads about as many rows), else the
+    bitmap. Either looks at the newest ids first, as many as should hold ``n`` matches
+    (``_SPAN`` times over), and reads the rest from the bitmap only if they did not.
+    ``weighted`` is ``tsquery`` as the walk tests it (the title's weight), if not the
+    same."""
+    match = f"{words} @@ to_tsquery('simple', %s)"
+    estimate = _pg_estimate(conn, match, tsquery)
+    size, top = conn.exec_driver_sql(
+        "SELECT (SELECT reltuples FROM pg_class WHERE oid = 'arxiv_text'::regclass),"
+        " (SELECT max(record_id) FROM arxiv_text)"
+    ).one()
+    if top is None:
+        return []
+    size = float(size or 0)
+    # Without statistics (reltuples -1 before the first ANALYZE) the bitmap, of all.
+    span = int(_SPAN * n * size / max(estimate, 1.0)) if size > 0 else top
+    low = top - span
+    # The rank in the same statement, of the rows kept: a sort that carried their
+    # tsvectors (1.8 KB each) went to disk past work_mem.
+    ranked = "SELECT record_id, ts_rank(tsv, to_tsquery('simple', %s)) FROM arxiv_text"
+    if size > 0 and estimate * estimate > n * size:
+        # (tsv @@ q) IS TRUE is no condition a GIN index serves: the primary key's
+        # order, newest first, is the only way the LIMIT cuts short.
+        test = "tsv @@ to_tsquery('simple', %s)" if weighted else match
+        first = (
+            f"{ranked} WHERE ({test}) IS TRUE AND record_id > %s ORDER BY record_id DESC LIMIT %s"
+        )
+        params: tuple[Any, ...] = (tsquery, weighted or tsquery, low, n)
+    else:
+        # ORDER BY record_id + 0: not the primary key's order, which with the LIMIT
+        # would make the planner walk; the GIN bitmap of the words instead (and of
+        # the newest ids, which it may AND with).
+        first = f"{ranked} WHERE {match} AND record_id > %s ORDER BY record_id + 0 DESC LIMIT %s"
+        params = (tsquery, tsquery, low, n)
+    rows = [(r[0], float(r[1])) for r in conn.exec_driver_sql(first, params)]
+    if len(rows) < n and low > 0:  # the newest ids held fewer: the rest from the bitmap
+        rest = f"{ranked} WHERE {match} AND record_id <= %s ORDER BY record_id + 0 DESC LIMIT %s"
+        older = conn.exec_driver_sql(rest, (tsquery, tsquery, low, n - len(rows)))
+        rows += [(r[0], float(r[1])) for r in older]
+    return rows
+
+
+def _pg_estimate(conn: Connection, match: str, tsquery: str) -> float:
+    """The planner's estimate of the records ``match`` finds for ``tsquery``. For a
+    prefix it guesses from the share of its sampled words the prefix starts, and a
+    small table's sample (or a word with few relatives) makes that a few rows even for
+    a word in every record; the prefix matches at least what its whole words do, which
+    the planner counts from their own frequency. So the larger of the two."""
+    whole = tsquery.replace(":*", "")
+    select = f"SELECT 1 FROM arxiv_text WHERE {match}"
+    plan = conn.exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) {select} UNION ALL {select}", (tsquery, whole)
+    ).scalar()
+    found: Any = json.loads(plan) if isinstance(plan, str) else plan
+    return max(float(part["Plan Rows"]) for part in found[0]["Plan"]["Plans"])
 
 
 def _like_search(
