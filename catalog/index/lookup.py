@@ -279,15 +279,18 @@ def _pg_estimates(conn: Connection, match: str, queries: list[str]) -> list[floa
     prefix it guesses from the share of its sampled words the prefix starts, and a
     small table's sample (or a word with few relatives) makes that a few rows even for
     a word in every record; the prefix matches at least what its whole words do, which
-    the planner counts from their own frequency. So the larger of the two. One EXPLAIN
-    for all."""
-    select = f"SELECT 1 FROM arxiv_text WHERE {match}"
-    params = [q for query in queries for q in (query, query.replace(":*", ""))]
-    union = " UNION ALL ".join([select] * len(params))
-    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {union}", tuple(params)).scalar()
-    found: Any = json.loads(plan) if isinstance(plan, str) else plan
-    rows = [float(part["Plan Rows"]) for part in found[0]["Plan"]["Plans"]]
-    return [max(rows[i], rows[i + 1]) for i in range(0, len(rows), 2)]
+    the planner counts from their own frequency. So the larger of the two. (One EXPLAIN
+    each: of a UNION ALL the planner may give a parallel plan's rows per worker.)"""
+    select = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM arxiv_text WHERE {match}"
+    estimates = []
+    for query in queries:
+        rows = 0.0
+        for form in {query, query.replace(":*", "")}:
+            plan = conn.exec_driver_sql(select, (form,)).scalar()
+            found: Any = json.loads(plan) if isinstance(plan, str) else plan
+            rows = max(rows, float(found[0]["Plan"]["Plan Rows"]))
+        estimates.append(rows)
+    return estimates
 
 
 def _like_search(
