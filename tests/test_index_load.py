@@ -486,3 +486,83 @@ def test_a_first_fill_of_an_index_in_memory_keeps_its_database(tmp_path: Path) -
         load_snapshot(index, path, batch_size=100, parallel=False)
         assert index.status().records == len(PAPERS)
         assert index.search(QUERIES[0], limit=0)
+
+
+def stored_versions(url: str) -> dict[str, list[tuple[int, str | None]]]:
+    """Each record's versions as stored: (number, date), by arXiv id."""
+    with ArxivIndex.open(url) as index, index.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT r.arxiv_id, v.number, v.date, v.size_kb, v.withdrawn FROM arxiv_version v"
+            " JOIN arxiv_record r ON r.id = v.record_id ORDER BY r.arxiv_id, v.number"
+        )
+        out: dict[str, list[tuple[int, str | None]]] = {}
+        for arxiv_id, number, day, size_kb, withdrawn in rows:
+            assert size_kb is None and withdrawn is None  # the snapshot gives neither
+            out.setdefault(arxiv_id, []).append((number, day))
+        return out
+
+
+def test_the_reader_s_placed_versions_are_the_versions_by_arxiv_id(tmp_path: Path) -> None:
+    """On SQLite the reader sends each version with its record's place in the batch
+    (Rows.placed); taken back by arXiv id they are the versions the general way sends,
+    also when a line's id comes again in the batch (the last line wins, in the first
+    one's place)."""
+    from catalog.index.snapshot import read_rows
+
+    lines = [snapshot_line(p) for p in PAPERS[:50]]
+    again = json.loads(lines[3])
+    again["versions"] = again["versions"][:1] + [
+        {"version": "v9", "created": "Mon, 2 Mar 2020 10:00:00 GMT"}
+    ]
+    lines.append(json.dumps(again))
+    path = tmp_path / "snapshot.json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (placed,) = [rows for _n, rows in read_rows(path, 100, "sqlite")]
+    (general,) = [rows for _n, rows in read_rows(path, 100, "postgresql")]
+    assert placed.placed is not None and not placed.versions
+    assert general.placed is None
+    numbers = [(v[0], v[1]) for v in general.versions]
+    assert (PAPERS[3].arxiv_id, 9) in numbers  # the second line's versions
+    assert [(v[0], v[1]) for v in placed.unplaced().versions] == numbers
+    assert len(placed.unplaced().versions) == len(general.versions)
+
+
+def test_a_first_fill_stores_each_record_s_versions_with_it(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The versions a first fill writes by their records' places belong to their own
+    records, in every batch (the ids go on from batch to batch), and a batch that meets
+    a stored record (upserted the general way) gets them right too."""
+    path = write_snapshot(tmp_path / "snapshot.json")
+    expected = {p.arxiv_id: list(range(1, len(p.versions) + 1)) for p in PAPERS}
+    with ArxivIndex.open(sqlite_url) as index:
+        index.store([record_from_json(json.loads(snapshot_line(PAPERS[250])))])
+        load_snapshot(index, path, batch_size=100, parallel=False)
+        for p in (PAPERS[0], PAPERS[250], PAPERS[599]):
+            rec = index.get(p.arxiv_id)
+            assert rec is not None and [v.date for v in rec.versions] == [d for d, _ in p.versions]
+    stored = stored_versions(sqlite_url)
+    assert {k: [n for n, _ in v] for k, v in stored.items()} == expected
+    assert counts(sqlite_url) == {p.arxiv_id: 1 for p in PAPERS}
+
+
+def test_a_load_runs_with_fewer_collections_and_puts_the_thresholds_back(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import catalog.index.store as store
+
+    seen = []
+    real = store._sqlite_append
+
+    def spy(conn: object, rows: object) -> bool:
+        seen.append(gc.get_threshold())
+        return real(conn, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_sqlite_append", spy)
+    before = gc.get_threshold()
+    with ArxivIndex.open(sqlite_url) as index:
+        load_snapshot(index, write_snapshot(tmp_path / "snapshot.json"), batch_size=200)
+    assert seen == [store.LOAD_GC_THRESHOLD] * 3
+    assert gc.get_threshold() == before

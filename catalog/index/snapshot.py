@@ -123,6 +123,7 @@ def read_rows(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[int, 
 
     from catalog.index.store import Rows
 
+    placed = dialect == "sqlite"  # versions by their record's place (Rows.placed)
     with open_snapshot(path) as stream:
         number = 0
         records: dict[str, tuple[Any, ...]] = {}  # by id: the last line of an id wins
@@ -143,7 +144,7 @@ def read_rows(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[int, 
                 if day is not None and (newest is None or day > newest):
                     newest = day
                 if len(records) >= batch_size:
-                    yield number, Rows.of(records, versions, newest)
+                    yield number, Rows.of(records, versions, newest, placed=placed)
                     records, versions, newest = {}, {}, None
         except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
             raise SnapshotError(
@@ -151,7 +152,7 @@ def read_rows(path: Path, batch_size: int, dialect: str) -> Iterator[tuple[int, 
                 "the papers before it are stored"
             ) from None
         if records:
-            yield number, Rows.of(records, versions, newest)
+            yield number, Rows.of(records, versions, newest, placed=placed)
 
 
 def _not_json(path: Path, number: int, line: bytes, exc: ValueError) -> SnapshotError:

@@ -85,6 +85,26 @@ _MERGE_VERSION = (
 )
 
 
+# Python's cyclic collector during a snapshot load: a collection of the young objects
+# every 50,000 allocations, not 700. Each batch the load unpickles is some 25,000 tuples
+# and lists (none in a cycle, all freed by reference counting once stored), and every
+# collection walked those still alive.
+LOAD_GC_THRESHOLD = (50_000, 20, 20)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The collector's thresholds at :data:`LOAD_GC_THRESHOLD` for the duration."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(*LOAD_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 class IndexBusy(CatalogError):
     """Another harvest or snapshot load is writing the index."""
 
@@ -147,6 +167,12 @@ class Rows:
     versions: list[tuple[Any, ...]] = field(default_factory=list)  # arxiv_id + _VERSION_COLUMNS
     deleted: list[tuple[Any, ...]] = field(default_factory=list)  # (datestamp, arxiv_id)
     newest_day: date | None = None  # the newest datestamp of the records
+    # The versions as the snapshot reader sends them for SQLite, instead of ``versions``:
+    # (the record's place in ``records``, from 1; number; date), sizes and withdrawn
+    # unknown. A first fill inserts them with the ids its records were just given
+    # (:func:`_append_versions`) with no Python work of its own a row; any other write
+    # takes them as ``versions`` (:meth:`unplaced`).
+    placed: list[tuple[int, int, Any]] | None = None
 
     @classmethod
     def of(
@@ -154,13 +180,32 @@ class Rows:
         records: dict[str, tuple[Any, ...]],
         versions: dict[str, list[tuple[Any, ...]]],
         newest: date | None,
+        *,
+        placed: bool = False,
     ) -> Rows:
-        """Rows from record rows and version rows keyed by arXiv id (one record an id)."""
+        """Rows from record rows and version rows keyed by arXiv id (one record an id,
+        ``versions`` in the order of ``records``). ``placed``: the versions as
+        :attr:`placed`, for version rows with no size and no withdrawn (a snapshot's)."""
+        if placed:
+            numbered = enumerate(versions.values(), 1)
+            return cls(
+                records=list(records.values()),
+                placed=[(n, v[1], v[2]) for n, rows in numbered for v in rows],
+                newest_day=newest,
+            )
         return cls(
             records=list(records.values()),
             versions=[v for rows in versions.values() for v in rows],
             newest_day=newest,
         )
+
+    def unplaced(self) -> Rows:
+        """These rows with :attr:`placed` made ``versions`` (keyed by arXiv id)."""
+        if self.placed is None:
+            return self
+        ids = [row[0] for row in self.records]
+        versions = [(ids[n - 1], number, day, None, None) for n, number, day in self.placed]
+        return Rows(self.records, versions, self.deleted, self.newest_day)
 
     def __len__(self) -> int:
         return len(self.records) + len(self.deleted)
@@ -344,7 +389,7 @@ class ArxivIndex:
         a batch holding a stored record is then upserted as usual."""
         rows = records if isinstance(records, Rows) else prepare_rows(records, self.dialect)
         if self.dialect == "postgresql":
-            self._pg_store_batch(rows, new_first=new_first)
+            self._pg_store_batch(rows.unplaced(), new_first=new_first)
             return
         with self._write() as conn:
             if new_first and rows.records and not rows.deleted and _sqlite_append(conn, rows):
@@ -427,6 +472,7 @@ class ArxivIndex:
 
     def _store(self, conn: Connection, records: Sequence[IndexRecord] | Rows) -> None:
         rows = records if isinstance(records, Rows) else prepare_rows(records, self.dialect)
+        rows = rows.unplaced()
         if rows.records:
             if self.dialect == "postgresql":
                 _pg_store(conn, rows)
@@ -499,7 +545,14 @@ class ArxivIndex:
         ``LOGGED`` at the end would write all of it to the WAL then, saving nothing. A
         load killed before the end leaves the indexes and keys out, and the next load or
         harvest makes them first, as on SQLite; searches and lookups by title scan
-        meanwhile."""
+        meanwhile.
+
+        Throughout, Python's cyclic collector runs less often (:func:`fewer_collections`)."""
+        with fewer_collections(), self._bulk_load():
+            yield
+
+    @contextmanager
+    def _bulk_load(self) -> Iterator[None]:
         if self.dialect == "postgresql":
             with self._pg_bulk_load():
                 yield
@@ -1055,7 +1108,7 @@ def _sqlite_append(conn: Connection, rows: Rows) -> bool:
             " SELECT r.id, r.title, r.authors, r.abstract FROM arxiv_record r WHERE r.id > ?",
             (newest_before,),
         )
-    if rows.versions:
+    if rows.versions or rows.placed:
         _append_versions(conn, rows, newest_before)
     return True
 
@@ -1068,6 +1121,15 @@ def _append_versions(conn: Connection, rows: Rows, newest_before: int) -> None:
     record's rows."""
     insert = "INSERT INTO arxiv_version (record_id, number, date, size_kb, withdrawn) VALUES "
     newest = conn.exec_driver_sql("SELECT MAX(id) FROM arxiv_record").scalar()
+    if rows.placed is not None and newest == newest_before + len(rows.records):
+        # the snapshot reader's: each row's id is its place after the largest before
+        conn.exec_driver_sql(
+            "INSERT INTO arxiv_version (record_id, number, date)"
+            f" VALUES ({int(newest_before)} + ?, ?, ?)",
+            rows.placed,
+        )
+        return
+    rows = rows.unplaced()
     if newest != newest_before + len(rows.records):  # not numbered so: look each one up
         conn.exec_driver_sql(
             insert + "((SELECT id FROM arxiv_record WHERE arxiv_id = ?), ?, ?, ?, ?)",
