@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -566,3 +567,40 @@ def test_a_load_runs_with_fewer_collections_and_puts_the_thresholds_back(
         load_snapshot(index, write_snapshot(tmp_path / "snapshot.json"), batch_size=200)
     assert seen == [store.LOAD_GC_THRESHOLD] * 3
     assert gc.get_threshold() == before
+
+
+def test_a_first_fill_checks_no_keys_then_every_write_does_again(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first fill's batches go without the foreign-key checks and without zeroing freed
+    pages; afterwards writes check the keys again (a record deleted takes its versions
+    with it) and zero what they free as before the load, and the full-text index agrees
+    with the records (FTS5's own integrity check)."""
+    import catalog.index.store as store
+
+    seen = []
+    real = store._sqlite_append
+
+    def spy(conn: Any, rows: Any) -> bool:
+        pragmas = ("foreign_keys", "secure_delete")
+        seen.append(tuple(conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in pragmas))
+        return bool(real(conn, rows))
+
+    monkeypatch.setattr(store, "_sqlite_append", spy)
+    with ArxivIndex.open(sqlite_url) as index:
+        with index._write() as conn:
+            before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
+        load_snapshot(index, write_snapshot(tmp_path / "snapshot.json"), batch_size=200)
+        assert seen == [(0, 0)] * 3
+        with index._write() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == before
+            conn.exec_driver_sql("INSERT INTO arxiv_fts (arxiv_fts) VALUES ('integrity-check')")
+            gone = (PAPERS[5].arxiv_id,)
+            conn.exec_driver_sql("DELETE FROM arxiv_record WHERE arxiv_id = ?", gone)
+        with index.read() as conn:
+            left = conn.exec_driver_sql(
+                "SELECT COUNT(*) FROM arxiv_version"
+                " WHERE record_id NOT IN (SELECT id FROM arxiv_record)"
+            ).scalar()
+        assert left == 0  # ON DELETE CASCADE: the keys are checked again

@@ -250,6 +250,7 @@ class ArxivIndex:
         self.url = url
         self.dialect = engine.dialect.name
         self._first_fill = False  # inside bulk_load() of an empty index
+        self._secure_delete: int | None = None  # SQLite's before a first fill turned it off
         self._words: _PgWordsFiller | None = None  # a PostgreSQL first fill's
         self._cleaner: _PgPendingCleaner | None = None  # inside pages() on PostgreSQL
 
@@ -326,10 +327,23 @@ class ArxivIndex:
         with self.engine.connect().execution_options(**options) as conn:
             if self.dialect == "sqlite":
                 # Set outside the transaction, on this connection (pooled: set each time).
-                sync = "OFF" if self._first_fill else "NORMAL"
+                fill = self._first_fill
                 raw = conn.connection.driver_connection
                 assert raw is not None
-                raw.execute(f"PRAGMA synchronous = {sync}")
+                raw.execute(f"PRAGMA synchronous = {'OFF' if fill else 'NORMAL'}")
+                # A first fill's version rows reference the records it has just given
+                # their ids (and a batch upserted the general way finds each record by
+                # its arXiv id in the same statement): checking each row's key against
+                # arxiv_record is work for nothing, and so is zeroing the pages FTS5
+                # frees as it merges segments (this SQLite is built with secure_delete
+                # on; the index holds arXiv's public metadata). Both are back as they
+                # were for any other write.
+                raw.execute(f"PRAGMA foreign_keys = {'OFF' if fill else 'ON'}")
+                if fill and self._secure_delete is None:
+                    self._secure_delete = int(raw.execute("PRAGMA secure_delete").fetchone()[0])
+                if self._secure_delete is not None:
+                    was = ("OFF", "ON", "FAST")[self._secure_delete]
+                    raw.execute(f"PRAGMA secure_delete = {'OFF' if fill else was}")
             with conn.begin():
                 if self.dialect == "postgresql":
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
