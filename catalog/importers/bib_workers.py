@@ -35,6 +35,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 from catalog.importers.bib import PIECE_CHARS, BibImport, PieceRead, read_pieces
+from catalog.sigint import fork_ignoring_sigint
 
 __all__ = ["WORKERS_ENV", "fewer_collections", "read_batches", "worker_count"]
 
@@ -154,12 +155,11 @@ def read_batches(
     done = 0  # pieces received
     finished = False
     rfd, wfd = os.pipe()
-    pid = os.fork()
+    pid = fork_ignoring_sigint()  # Ctrl-C: the parent decides
     if pid == 0:  # pragma: no cover - runs in the worker, which never returns
         status = 1
         try:
             os.close(rfd)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
             # What it inherited is never freed here: out of the collector's walks.
             gc.freeze()
             gc.set_threshold(*IMPORT_GC_THRESHOLD)

@@ -36,6 +36,7 @@ import defusedxml.ElementTree  # noqa: F401 (imported before the parser is forke
 from catalog.errors import CatalogError
 from catalog.index.oai import MalformedPage, OaiError, Page, parse_page
 from catalog.index.store import Rows, prepare_rows
+from catalog.sigint import forking_without_sigint, ignore_sigint_in_child
 
 # Bytes of a body sent to the parser at a time: few enough messages that the two
 # processes do not wait on each other for each (64 KB chunks, a pipe's buffer, cost a
@@ -106,7 +107,8 @@ class PageParser:
             daemon=True,
             name="oai-page-parser",
         )
-        self._process.start()
+        with forking_without_sigint():  # Ctrl-C is the harvest's, from the first instant
+            self._process.start()
         theirs.close()  # only the parser holds its end: it sees EOF when we go
 
     def parse(self, source: IO[bytes]) -> ReadPage:
@@ -181,9 +183,7 @@ class _Chunks:
 
 def _parse_bodies(conn: Any, other_end: Any, dialect: str) -> None:
     """In the parser process: parse each body sent, answer with the page or the error."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harvest's to handle
+    ignore_sigint_in_child()  # Ctrl-C is the harvest's to handle
     other_end.close()  # the harvest's end, inherited: only the harvest may hold it
     while True:
         body = _Chunks(conn)
