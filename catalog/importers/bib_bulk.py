@@ -114,12 +114,14 @@ def _load(s: DbSession, entries: Sequence[_Entry]) -> _State:
     titles = sorted({e.title_key for e in entries if e.title_key})
     for column, values in (("url_key", urls), ("title_key", titles)):
         for chunk in _chunks(values):
-            sql = f"SELECT id FROM paper WHERE {column} IN ({_marks(chunk)})"
-            wanted.update(pid for (pid,) in raw.execute(sql, chunk))
+            where, params = raw.within(column, chunk)
+            found = raw.execute(f"SELECT id FROM paper WHERE {where}", params)
+            wanted.update(pid for (pid,) in found)
     keys = sorted({e.view.citation_key for e in entries if e.view.citation_key})
     for chunk in _chunks(keys):
-        sql = f"SELECT citation_key, id FROM paper WHERE citation_key IN ({_marks(chunk)})"
-        state.keys.update(dict(raw.execute(sql, chunk)))
+        where, params = raw.within("citation_key", chunk)
+        sql = f"SELECT citation_key, id FROM paper WHERE {where}"
+        state.keys.update(dict(raw.execute(sql, params)))
     aliases = _owners(raw, [Identifier(ALIAS_SCHEME, k) for k in keys])
     for alias, pid in aliases.items():
         state.keys.setdefault(alias.value, pid)
@@ -168,14 +170,12 @@ def _owners(raw: _Raw, idents: Sequence[Identifier]) -> dict[Identifier, int]:
     for scheme, values in sorted(by_scheme.items()):
         for chunk in _chunks(sorted(values)):
             if scheme == "arxiv":
-                sql = f"SELECT arxiv_id, id FROM paper WHERE arxiv_id IN ({_marks(chunk)})"
-                rows = raw.execute(sql, chunk)
+                where, params = raw.within("arxiv_id", chunk)
+                rows = raw.execute(f"SELECT arxiv_id, id FROM paper WHERE {where}", params)
             else:
-                sql = (
-                    "SELECT value, paper_id FROM paper_identifier"
-                    f" WHERE scheme = ? AND value IN ({_marks(chunk)})"
-                )
-                rows = raw.execute(sql, [scheme, *chunk])
+                where, params = raw.within("value", chunk)
+                sql = f"SELECT value, paper_id FROM paper_identifier WHERE scheme = ? AND {where}"
+                rows = raw.execute(sql, [scheme, *params])
             found.update({Identifier(scheme, v): pid for v, pid in rows})
     return found
 
@@ -404,12 +404,13 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
         author_ids = raw.ensure_authors(names)
         old = sorted(rid(pid) for pid in state.new_authors if pid < _NEW)
         for chunk in _chunks(old):
-            raw.execute(f"DELETE FROM paper_author WHERE paper_id IN ({_marks(chunk)})", chunk)
+            where, params = raw.within("paper_id", chunk)
+            raw.execute(f"DELETE FROM paper_author WHERE {where}", params)
         links: list[tuple[int, int, int]] = []
         for pid, ns in state.new_authors.items():
             paper_id = rid(pid)
             links += [(paper_id, i, author_ids[name]) for i, name in enumerate(ns)]
-        raw.many("INSERT INTO paper_author (paper_id, position, author_id) VALUES (?, ?, ?)", links)
+        raw.insert("paper_author", ("paper_id", "position", "author_id"), links)
     if state.new_abstracts:
         abstracts = _table(Abstract)
         inserts: list[tuple[int, str, str, str]] = []
@@ -419,11 +420,10 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
                 changes.append({"b_paper": rid(pid), "b_ref": ref, "text": text})
             else:
                 inserts.append((rid(pid), "bib", ref, text))
-        raw.many(
-            "INSERT INTO abstract (paper_id, source, source_ref, text) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (paper_id, source, source_ref) DO NOTHING",
-            inserts,
-        )
+        raw.insert(
+            "abstract", ("paper_id", "source", "source_ref", "text"), inserts,
+            "ON CONFLICT (paper_id, source, source_ref) DO NOTHING",
+        )  # fmt: skip
         if changes:
             s.connection().execute(
                 abstracts.update()
@@ -460,6 +460,7 @@ class _Raw:
 
     def __init__(self, s: DbSession) -> None:
         self._new_ids: list[int] = []
+        self._staged: set[str] = set()  # temporary tables made (IF NOT EXISTS: per batch)
         conn = s.connection()
         self.pg = conn.dialect.name == "postgresql"
         driver = conn.connection.driver_connection
@@ -472,6 +473,49 @@ class _Raw:
     def many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
             self.cursor.executemany(self._sql(sql), rows)
+
+    def within(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """``column IN (?, ...)`` and its parameters; on PostgreSQL ``column = ANY(?)``
+        with one array: one statement text whatever the count (psycopg parses a new
+        statement's text in Python, a cost that grows with its placeholders)."""
+        if self.pg:
+            return f"{column} = ANY(?)", [list(values)]
+        return f"{column} IN ({_marks(values)})", list(values)
+
+    def insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], tail: str = ""
+    ) -> None:
+        """Insert rows (in this order: ids are given in it). SQLite: one prepared
+        statement run for every row. PostgreSQL: COPY, straight into the table, or, for
+        an ``ON CONFLICT`` ``tail``, into a temporary table of the transaction first and
+        from there in one INSERT ... SELECT: a statement a row cost the server its
+        parse, plan and round trip each, and psycopg its per-row pipeline."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if not self.pg:
+            self.many(f"INSERT INTO {table} ({names}) VALUES ({_marks(columns)}) {tail}", rows)
+            return
+        if not tail:
+            self._copy(table, names, rows)
+            return
+        stage = f"bib_stage_{table}"
+        if stage not in self._staged:
+            self.cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS"
+                f" SELECT 0 AS n, {names} FROM {table} WITH NO DATA"
+            )
+            self._staged.add(stage)
+        self._copy(stage, f"n, {names}", [(n, *row) for n, row in enumerate(rows)])
+        self.cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} ORDER BY n {tail}"
+        )
+        self.cursor.execute(f"TRUNCATE {stage}")
+
+    def _copy(self, table: str, names: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        with self.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         self.cursor.execute(self._sql(sql), tuple(params))
@@ -489,11 +533,6 @@ class _Raw:
 
     def insert_papers(self, s: DbSession, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert new papers (their :data:`_NEW_COLUMNS`); their ids, in order."""
-        if self.pg:  # RETURNING in the rows' order, through SQLAlchemy
-            papers = _table(Paper)
-            stmt = papers.insert().returning(papers.c.id, sort_by_parameter_order=True)
-            values = [{k: r[k] for k in _NEW_COLUMNS} for r in rows]
-            return [pid for (pid,) in s.execute(stmt, values)]
         stamp = self.stamp
         tuples = [
             (r["title"], r["title_key"], r["url"], r["url_key"], stamp(r["published"]),
@@ -502,6 +541,16 @@ class _Raw:
              stamp(r["created_at"]), r["item_type"], _json(r["field_sources"]), r["arxiv_id"])
             for r in rows
         ]  # fmt: skip
+        if self.pg:
+            # Their ids taken from the sequence first, in order (as their inserts one at
+            # a time would take them), then the rows copied in with them.
+            ids = [pid for (pid,) in self.execute(
+                "SELECT nextval(pg_get_serial_sequence('paper', 'id'))"
+                " FROM generate_series(1, ?) ORDER BY 1", [len(rows)]
+            )]  # fmt: skip
+            copied = [(pid, *t) for pid, t in zip(ids, tuples, strict=True)]
+            self.insert("paper", ("id", *_NEW_COLUMNS), copied)
+            return ids
         columns = ", ".join(_NEW_COLUMNS)
         with self._titles_indexed_after():
             self.many(f"INSERT INTO paper ({columns}) VALUES ({_marks(_NEW_COLUMNS)})", tuples)
@@ -543,14 +592,12 @@ class _Raw:
         """catalog.store.catalog.ensure_authors, as tuples."""
         unique = list(dict.fromkeys(n for n in names if n))
         # Sorted: concurrent writers lock new names in one order (no deadlock on PostgreSQL).
-        self.many(
-            "INSERT INTO author (name) VALUES (?) ON CONFLICT (name) DO NOTHING",
-            [(n,) for n in sorted(unique)],
-        )
+        new = [(n,) for n in sorted(unique)]
+        self.insert("author", ("name",), new, "ON CONFLICT (name) DO NOTHING")
         found: dict[str, int] = {}
         for chunk in _chunks(unique):
-            sql = f"SELECT name, id FROM author WHERE name IN ({_marks(chunk)})"
-            found.update(self.execute(sql, chunk))
+            where, params = self.within("name", chunk)
+            found.update(self.execute(f"SELECT name, id FROM author WHERE {where}", params))
         return found
 
 
@@ -571,11 +618,11 @@ def _write_identifiers(s: DbSession, state: _State, real: dict[int, int], raw: _
         return real_id(pid, pid)
 
     now = raw.stamp(utcnow())
-    raw.many(
-        "INSERT INTO paper_identifier (paper_id, scheme, value, source, created_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (scheme, value) DO NOTHING",
+    raw.insert(
+        "paper_identifier", ("paper_id", "scheme", "value", "source", "created_at"),
         [(real_id(pid, pid), i.scheme, i.value, "bib", now) for pid, i in state.rows],
-    )
+        "ON CONFLICT (scheme, value) DO NOTHING",
+    )  # fmt: skip
     if state.confirm:
         s.connection().execute(
             idents_t.update()

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session as DbSession
@@ -98,18 +97,19 @@ def record(s: DbSession, rows: Mapping[bytes, tuple[int, str]]) -> None:
             [(d, pid, key) for d, (pid, key) in rows.items()],
         )
         return
-    values = [{"digest": d, "paper_id": pid, "entry_key": key} for d, (pid, key) in rows.items()]
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        # COPY and one INSERT ... SELECT (bib_bulk._Raw.insert), not a statement a row.
+        from catalog.importers.bib_bulk import _Raw
 
-        pg = pg_insert(t)
-        stmt: Any = pg.on_conflict_do_update(
-            index_elements=[t.c.digest],
-            set_={"paper_id": pg.excluded.paper_id, "entry_key": pg.excluded.entry_key},
-        )
-    else:
-        stmt = t.insert().prefix_with("OR REPLACE")
-    s.execute(stmt, values)
+        _Raw(s).insert(
+            t.name, ("digest", "paper_id", "entry_key"),
+            [(d, pid, key) for d, (pid, key) in rows.items()],
+            "ON CONFLICT (digest) DO UPDATE"
+            " SET paper_id = excluded.paper_id, entry_key = excluded.entry_key",
+        )  # fmt: skip
+        return
+    values = [{"digest": d, "paper_id": pid, "entry_key": key} for d, (pid, key) in rows.items()]
+    s.execute(t.insert().prefix_with("OR REPLACE"), values)
 
 
 @contextmanager
