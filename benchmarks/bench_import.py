@@ -80,10 +80,40 @@ def _child(task: str, path: str, db: str | None) -> None:
     print(json.dumps(out))
 
 
-def _measure(task: str, path: Path, db: str | None = None) -> dict[str, float]:
+def _server_cpu(folder: Path | None) -> float:
+    """CPU seconds of a PostgreSQL server this run started: its postmaster's and its
+    children's, the backends that exited included (the postmaster waited for them)."""
+    if folder is None:
+        return 0.0
+    pid = int((folder / "data" / "postmaster.pid").read_text().split()[0])
+
+    def times(p: int) -> list[int]:
+        stat = Path(f"/proc/{p}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()  # after the command's name
+        return [int(fields[1]), *(int(f) for f in fields[11:15])]  # ppid, u, s, cu, cs
+
+    ticks = sum(times(pid)[1:])
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent, user, system, *_ = times(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+            if parent == pid:
+                ticks += user + system
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(
+    task: str, path: Path, db: str | None = None, server: Path | None = None
+) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--child", task, str(path), db or ""]
+    before = _server_cpu(server)
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     measured: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    if server is not None:
+        time.sleep(0.2)  # the backend's exit, for the postmaster to reap
+        measured["server_cpu"] = _server_cpu(server) - before
     print(f"  {task} {db or ''}: {measured}", file=sys.stderr, flush=True)  # as it goes
     return measured
 
@@ -148,8 +178,9 @@ def bib_main(args: argparse.Namespace) -> None:
                     else:
                         url = server.create_database()  # type: ignore[attr-defined]
                     _seed(url, records)
-                    first.append(_measure("import", bib, url))
-                    again.append(_measure("import", bib, url))
+                    folder = getattr(server, "folder", None)
+                    first.append(_measure("import", bib, url, folder))
+                    again.append(_measure("import", bib, url, folder))
             finally:
                 if server is not None:
                     stop_postgres(server)  # type: ignore[arg-type]
@@ -164,11 +195,12 @@ def bib_main(args: argparse.Namespace) -> None:
     print("goal: import wall <= 2x the parse's, re-import <= 1.5x, peak under 600 MB each;")
     print("cpu = the importer's + its forked reader's (CATALOG_IMPORT_WORKERS=1: none);")
     print("floor = the least wall time that CPU allows on this machine's cores:")
-    print("max(importer, reader, their sum / cores), the server's CPU not counted")
+    print("max(importer, reader, their sum / cores), the server's CPU not counted;")
+    print("srv s = the PostgreSQL server's CPU meanwhile, its autovacuum workers included")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     print(
         f"{'backend':<11} {'what':<30} {'cpu s':>7} {'x parse':>8} {'imp s':>6} "
-        f"{'rdr s':>6} {'floor':>6} {'wall s':>7} {'x parse':>8} {'goal':>5} "
+        f"{'rdr s':>6} {'srv s':>6} {'floor':>6} {'wall s':>7} {'x parse':>8} {'goal':>5} "
         f"{'peak MB':>8} {'reader MB':>9}"
     )
     for backend, label, ms in rows:
@@ -176,6 +208,8 @@ def bib_main(args: argparse.Namespace) -> None:
         own = statistics.median(m["cpu"] for m in ms)
         worker = statistics.median(m.get("worker_cpu", 0.0) for m in ms)
         floor = max(own, worker, (own + worker) / cores)
+        served = [m["server_cpu"] for m in ms if "server_cpu" in m]
+        srv = f"{statistics.median(served):6.1f}" if served else f"{'-':>6}"
         wall = statistics.median(m["wall"] for m in ms)
         rss = statistics.median(m["rss_mb"] for m in ms)
         reader = statistics.median(m.get("worker_rss_mb", 0.0) for m in ms)
@@ -183,7 +217,7 @@ def bib_main(args: argparse.Namespace) -> None:
         mark = "-" if goal is None else ("ok" if wall / base_wall <= goal else "MISS")
         print(
             f"{backend:<11} {label:<30} {cpu:7.1f} {cpu / base:7.2f}x {own:6.1f} "
-            f"{worker:6.1f} {floor:6.1f} {wall:7.1f} "
+            f"{worker:6.1f} {srv} {floor:6.1f} {wall:7.1f} "
             f"{wall / base_wall:7.2f}x {mark:>5} {rss:8.0f} {reader:9.0f}"
         )
     if len(rows) > 2:
