@@ -528,18 +528,10 @@ def has_fts_index(session: DbSession) -> bool:
 
 # -- SQLite FTS5: prefixes as the words they stand for --------------------------------
 #
-# FTS5 reads a prefix ("diffusion"*) by merging the whole doclist of every word it
-# starts, up front, for the match and again for bm25: 25 ms for a word in most of
-# 100,000 papers, where the word itself ("diffusion") is read lazily, row by row, in
-# under 1 ms. So a prefix is looked up in the index's vocabulary (fts5vocab) and asked
-# as the words it stands for, ("kernel" OR "kernels"): the same matches. The lookup
-# costs a pass over each word's doclist too, so its answers are kept per database
-# until its full-text index changes (FTS5's structure record changes on every write).
+# A prefix is asked as the words it stands for, ("kernel" OR "kernels"): the same
+# matches, read lazily (catalog.store.fts5_words says why, and keeps the lookups).
 
-_VOCABULARY = "catalog_paper_fts_vocabulary"  # a temp table: nothing is written
 _MAX_WORDS = 8  # a prefix standing for more stays a prefix ("a"*, "re"*)
-_STRUCTURE_ROWID = 10  # FTS5's structure record in paper_fts_data
-_known_words: dict[str, tuple[bytes, dict[str, tuple[str, ...] | None]]] = {}
 
 
 def _fts5_words(session: DbSession, terms: tuple[Term, ...]) -> list[tuple[str, ...]]:
@@ -560,35 +552,9 @@ def _fts5_words(session: DbSession, terms: tuple[Term, ...]) -> list[tuple[str, 
 
 def _words_of(session: DbSession, prefixes: set[str]) -> dict[str, tuple[str, ...] | None]:
     """The indexed words each prefix starts (None: more than :data:`_MAX_WORDS`)."""
-    conn = session.connection()
-    state = conn.exec_driver_sql(
-        f"SELECT block FROM {FTS_TABLE}_data WHERE id = {_STRUCTURE_ROWID}"
-    ).scalar()
-    place = str(conn.engine.url.database or "")
-    cached = _known_words.get(place)
-    if cached is None or cached[0] != state or not place or place == ":memory:":
-        if len(_known_words) > 16:
-            _known_words.clear()
-        cached = _known_words[place] = (bytes(state or b""), {})
-    known = cached[1]  # shared by the server's threads: read and added to, never relied on
-    words = {prefix: known[prefix] for prefix in prefixes if prefix in known}
-    missing = sorted(prefixes - words.keys())
-    if missing:
-        conn.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_VOCABULARY}"
-            f" USING fts5vocab(main, {FTS_TABLE}, row)"
-        )
-        if len(known) > 10_000:
-            known.clear()
-    for prefix in missing:
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # ASCII: every word it starts is below
-        rows = conn.exec_driver_sql(
-            f"SELECT term FROM temp.{_VOCABULARY} WHERE term >= ? AND term < ? LIMIT ?",
-            (prefix, upper, _MAX_WORDS + 1),
-        ).scalars()
-        found = tuple(rows)
-        words[prefix] = known[prefix] = found if len(found) <= _MAX_WORDS else None
-    return words
+    from catalog.store.fts5_words import words_of
+
+    return words_of(session.connection(), FTS_TABLE, prefixes, _MAX_WORDS)
 
 
 def _fts5_match(phrases: list[tuple[str, ...]]) -> str:
