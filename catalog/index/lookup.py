@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -287,9 +288,13 @@ def _documents(conn: Connection, words: tuple[str, ...], title_only: bool) -> in
 
 def _occurrence(words: tuple[str, ...]) -> re.Pattern[str]:
     """Any of ``words`` as a whole token of folded text: not inside a run of letters and
-    digits (an underscore parts tokens, as unicode61 has it)."""
-    either = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{either})(?![^\W_])")
+    digits (an underscore parts tokens, as unicode61 has it). The words' common start
+    comes first and the check of what precedes it after: a pattern that starts with a
+    literal is searched for as one (a leading look-behind made it 5x slower)."""
+    head = os.path.commonprefix(list(words))
+    rests = "|".join(re.escape(w[len(head) :]) for w in sorted(words, key=len, reverse=True))
+    lead = re.escape(head)
+    return re.compile(rf"{lead}(?<![^\W_]{lead})(?:{rests})(?![^\W_])")
 
 
 class _Folding(dict[int, str]):
