@@ -149,7 +149,7 @@ def _fts_search(
         return [], 0, False
     words = _match(phrases)
     newest = "SELECT rowid FROM arxiv_fts WHERE arxiv_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
-    found = list(conn.exec_driver_sql(newest, (words, CANDIDATES + 1)).scalars())
+    found = [r[0] for r in conn.exec_driver_sql(newest, (words, CANDIDATES + 1)).all()]
     need = offset + limit
     if len(found) <= CANDIDATES:  # every match is a candidate: all ranked
         scored = _bm25(conn, phrases, found, title_only=False)
@@ -161,7 +161,7 @@ def _fts_search(
     # (however old: a reader is after these), ranked, then the newest CANDIDATES
     # matches anywhere, ranked.
     titles = f"{{title}} : ({words})"
-    in_title = list(conn.exec_driver_sql(newest, (titles, CANDIDATES)).scalars())
+    in_title = [r[0] for r in conn.exec_driver_sql(newest, (titles, CANDIDATES)).all()]
     seen = set(in_title)
     tier = _bm25(conn, phrases, in_title, title_only=True)
     rest = _bm25(conn, phrases, [i for i in found[:CANDIDATES] if i not in seen], title_only=False)
@@ -234,7 +234,9 @@ def _bm25(
         hits = _documents(conn, words, title_only)
         value = math.log((rows_total - hits + 0.5) / (hits + 0.5))
         idf.append(value if value > 0.0 else 1e-6)
-    patterns = [_occurrence(words) for words in phrases]
+    # Each phrase's words' common start, a substring test that rules most texts out
+    # cheaply, and the pattern that counts the phrase's occurrences.
+    checks = [(os.path.commonprefix(list(words)), _occurrence(words)) for words in phrases]
     columns = "r.title" if title_only else "r.title, r.authors, r.abstract"
     marks = ", ".join("?" * len(ids))
     rows = conn.exec_driver_sql(
@@ -245,15 +247,17 @@ def _bm25(
     out = []
     for rowid, size, *texts in rows:
         folded = [_fold(text or "") for text in texts]
-        length = float(sum(_varints(size)))
+        length = float(_size(size))
+        norm = _K1 * (1 - _B + _B * length / avgdl)  # as fts5_aux.c has it, once a row
         score = 0.0
-        for i, pattern in enumerate(patterns):
-            freq = 0.0
+        for i, (head, pattern) in enumerate(checks):
+            freq = 0.0  # the sum of the weights of its occurrences, as FTS5 adds them
             for weight, text in zip(_WEIGHTS, folded, strict=False):
-                freq += weight * len(pattern.findall(text))
+                if head in text:
+                    freq += weight * len(pattern.findall(text))
             if freq == 0.0:  # FTS5 matched a phrase this reading does not find
                 return None
-            score += idf[i] * ((freq * (_K1 + 1.0)) / (freq + _K1 * (1 - _B + _B * length / avgdl)))
+            score += idf[i] * ((freq * (_K1 + 1.0)) / (freq + norm))
         out.append((rowid, -1.0 * score))
     return out
 
@@ -317,6 +321,17 @@ def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     return text.translate(_FOLDING).lower()
+
+
+def _size(data: bytes) -> int:
+    """The sum of a docsize record's varints: a record's tokens (fewer than 2**56)."""
+    total = value = 0
+    for byte in data:
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            total += value
+            value = 0
+    return total
 
 
 def _varints(data: bytes) -> list[int]:
