@@ -229,11 +229,17 @@ def _bm25(
         return []
     rows_total, tokens_total = _averages(conn)
     avgdl = tokens_total / rows_total
-    idf = []
-    for words in phrases:
-        hits = _documents(conn, words, title_only)
-        value = math.log((rows_total - hits + 0.5) / (hits + 0.5))
-        idf.append(value if value > 0.0 else 1e-6)
+    # One phrase: its idf is a factor common to every score (positive: bm25 floors it at
+    # 1e-6), which orders them as they are; so it is not counted (a word in every record
+    # is a million rows to count). The scores then differ from FTS5's by that factor;
+    # only two within a rounding of each other could order differently (ties go by id).
+    idf = [1.0]
+    if len(phrases) > 1:
+        idf = []
+        for words in phrases:
+            hits = _documents(conn, words, title_only)
+            value = math.log((rows_total - hits + 0.5) / (hits + 0.5))
+            idf.append(value if value > 0.0 else 1e-6)
     # Each phrase's words' common start, a substring test that rules most texts out
     # cheaply, and the pattern that counts the phrase's occurrences.
     checks = [(os.path.commonprefix(list(words)), _occurrence(words)) for words in phrases]
