@@ -98,6 +98,13 @@ def no_fallback(*args: object) -> None:
     raise AssertionError("the search left the ranking to FTS5")
 
 
+@pytest.fixture(autouse=True)
+def own_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every word here is rare enough for FTS5 to count (lookup._cheap_to_count): the
+    search's own bm25 is what is tested, unless a test says otherwise."""
+    monkeypatch.setattr(lookup, "_FTS5_COUNTS", 0)
+
+
 TOKENS = st.one_of(
     st.sampled_from(VOCABULARY),
     st.sampled_from(VOCABULARY).flatmap(lambda w: st.integers(1, len(w)).map(lambda n: w[:n])),
@@ -170,3 +177,21 @@ def test_a_word_stored_after_a_search_is_found_and_counted(sqlite_url: str) -> N
 def test_a_prefix_no_word_starts_finds_nothing(index: ArxivIndex) -> None:
     hits = index.search_hits("dor qqqx")
     assert (hits.records, hits.total, hits.more) == ([], 0, False)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query=st.lists(TOKENS, min_size=1, max_size=3).map(" ".join), bound=st.sampled_from([5, 2000])
+)
+def test_words_few_enough_for_fts5_to_count_rank_as_the_prefix_query(
+    index: ArxivIndex, monkeypatch: pytest.MonkeyPatch, query: str, bound: int
+) -> None:
+    """FTS5 ranks the query as whole words when counting them is cheap: the same order."""
+    monkeypatch.setattr(lookup, "CANDIDATES", bound)
+    monkeypatch.setattr(lookup, "_FTS5_COUNTS", 10**9)
+    expected, total, more = fts5_order(index, query, bound)
+    hits = index.search_hits(query, limit=len(expected) + 5)
+    assert [r.arxiv_id for r in hits.records] == expected
+    assert (hits.total, hits.more) == (total, more)

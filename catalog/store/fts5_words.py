@@ -47,7 +47,9 @@ def known(conn: Connection, table: str) -> dict[Any, Any]:
 def words_of(
     conn: Connection, table: str, prefixes: set[str], max_words: int
 ) -> dict[str, tuple[str, ...] | None]:
-    """The indexed words each (ASCII) prefix starts (None: more than ``max_words``)."""
+    """The indexed words each (ASCII) prefix starts (None: more than ``max_words``). Each
+    word's document count (the records it is in) is kept too, as ``("documents", word)``
+    in :func:`known`."""
     cache = known(conn, table)
     words = {p: cache[("words", p)] for p in prefixes if ("words", p) in cache}
     missing = sorted(prefixes - words.keys())
@@ -59,9 +61,11 @@ def words_of(
     for prefix in missing:
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # ASCII: every word it starts is below
         rows = conn.exec_driver_sql(
-            f"SELECT term FROM temp.{table}_vocabulary WHERE term >= ? AND term < ? LIMIT ?",
+            f"SELECT term, doc FROM temp.{table}_vocabulary WHERE term >= ? AND term < ? LIMIT ?",
             (prefix, upper, max_words + 1),
-        ).scalars()
-        found = tuple(rows)
+        ).all()
+        found = tuple(term for term, _doc in rows)
+        for term, doc in rows:  # the records with the word: counted to list it anyway
+            cache[("documents", term)] = doc
         words[prefix] = cache[("words", prefix)] = found if len(found) <= max_words else None
     return words
