@@ -304,6 +304,10 @@ def _documents(conn: Connection, words: tuple[str, ...], title_only: bool) -> in
 
     cache = known(conn, "arxiv_fts")
     key = ("documents", words, title_only)
+    if key not in cache and not title_only and len(words) == 1:
+        listed = cache.get(("documents", words[0]))  # the vocabulary lookup's count
+        if listed is not None:
+            cache[key] = listed
     if key not in cache:
         match = _either(words)
         if title_only:
