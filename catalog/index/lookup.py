@@ -182,11 +182,13 @@ _WEIGHTS = (10.0, 4.0, 1.0)  # title, authors, abstract: as bm25(arxiv_fts, 10.0
 _K1, _B = 1.2, 0.75  # FTS5's bm25 constants (fts5_aux.c)
 
 
-# FTS5's bm25 counts each word's matches in each statement, some 30 ns a match; working
-# bm25 out here costs some 25 ms for 2,000 candidates, whatever the words. So when every
-# phrase is one word and their matches are fewer than this, FTS5 ranks ("lodorlo", in
-# 41,613 records of the 1M index: 17-27 ms that way, 68 ms here).
-_FTS5_COUNTS = 150_000
+# FTS5's bm25 counts each word's matches in each statement, some 0.09 ms per thousand
+# over both tiers; working bm25 out here costs some 50 ms for the two tiers' 4,000
+# candidates, whatever the words. So when every phrase is one word and their matches
+# are fewer than this, FTS5 ranks. Measured on the 1M index (CPU, FTS5 / here):
+# "lodorlo" (41,613 records) 26 / 72 ms, "learning" (286,378) 34-45 / 42-60 ms,
+# "vekakalo" (804,612) 82-91 / 49-56 ms.
+_FTS5_COUNTS = 400_000
 
 
 def _cheap_to_count(conn: Connection, phrases: list[tuple[str, ...]]) -> bool:
