@@ -51,7 +51,8 @@ def records(seed: int, n: int) -> list[IndexRecord]:
             f"2401.{i:05d}",
             _text(rng, rng.randint(2, 8)),
             authors=tuple(_text(rng, 2) for _ in range(rng.randint(0, 3))),
-            abstract=_text(rng, rng.randint(0, 40)),
+            # Some past 127 tokens: a docsize varint of two bytes.
+            abstract=_text(rng, rng.randint(0, 40) if i % 8 else rng.randint(120, 300)),
             versions=(Version(1, WHEN),),
         )
         for i in range(1, n + 1)
