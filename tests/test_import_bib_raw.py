@@ -172,7 +172,7 @@ def test_the_import_collects_less_often_and_gives_the_thresholds_back(
     import gc
 
     import catalog.importers.bib_bulk as bib_bulk
-    from catalog.importers.bib_workers import IMPORT_GC_THRESHOLD
+    from catalog.gc_pause import BULK_GC_THRESHOLD
 
     seen: list[tuple[int, int, int]] = []
     real = bib_bulk.store_batch
@@ -189,7 +189,7 @@ def test_the_import_collects_less_often_and_gives_the_thresholds_back(
     bib.write_text(BIB, encoding="utf-8")
     with Catalog.open(migrated_sqlite_url) as catalog:
         assert sorted(import_bib(catalog, bib).added) == ["muller2019", "second2020"]
-        assert seen == [IMPORT_GC_THRESHOLD] and gc.get_threshold() == before
+        assert seen == [BULK_GC_THRESHOLD] and gc.get_threshold() == before
         with pytest.raises(RuntimeError):  # a failed import gives them back too
             import_bib(catalog, bib, reread=True)
         assert gc.get_threshold() == before

@@ -553,6 +553,7 @@ def test_a_load_runs_with_fewer_collections_and_puts_the_thresholds_back(
     import gc
 
     import catalog.index.store as store
+    from catalog.gc_pause import BULK_GC_THRESHOLD
 
     seen = []
     real = store._sqlite_append
@@ -565,7 +566,7 @@ def test_a_load_runs_with_fewer_collections_and_puts_the_thresholds_back(
     before = gc.get_threshold()
     with ArxivIndex.open(sqlite_url) as index:
         load_snapshot(index, write_snapshot(tmp_path / "snapshot.json"), batch_size=200)
-    assert seen == [store.LOAD_GC_THRESHOLD] * 3
+    assert seen == [BULK_GC_THRESHOLD] * 3
     assert gc.get_threshold() == before
 
 

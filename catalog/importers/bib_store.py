@@ -182,10 +182,11 @@ def bib_import_work(
     path: Path, *, piece: int | None = None, reread: bool = False
 ) -> Callable[[DbSession], BibReport]:
     """What :func:`import_bib` does inside its write transaction, as a function of it."""
+    from catalog.gc_pause import fewer_collections
     from catalog.importers.bib import PIECE_CHARS, Unchanged, file_parse_stack, read_entry
     from catalog.importers.bib_bulk import Item, store_batch
     from catalog.importers.bib_digests import stored_digests
-    from catalog.importers.bib_workers import fewer_collections, read_batches, worker_count
+    from catalog.importers.bib_workers import read_batches, worker_count
 
     size = piece or PIECE_CHARS
 

@@ -31,13 +31,13 @@ import signal
 import struct
 import sys
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Mapping
 
+from catalog.gc_pause import BULK_GC_THRESHOLD
 from catalog.importers.bib import PIECE_CHARS, BibImport, PieceRead, read_pieces
 from catalog.sigint import fork_ignoring_sigint
 
-__all__ = ["WORKERS_ENV", "fewer_collections", "read_batches", "worker_count"]
+__all__ = ["WORKERS_ENV", "read_batches", "worker_count"]
 
 WORKERS_ENV = "CATALOG_IMPORT_WORKERS"
 # Files of fewer pieces than this are read here: a fork costs more than it saves.
@@ -46,24 +46,6 @@ MIN_PIECES = 3
 AHEAD = 4
 _HEADER = struct.Struct("<Q")
 _END = 0  # the length that says the worker read the whole file
-
-
-# Python's cyclic collector while a file is imported, here and in the forked reader: a
-# collection of the young objects every 50,000 allocations, not 700. Reading and storing
-# make and drop hundreds of thousands of objects a batch, few of them in cycles, and
-# each collection walked them (a tenth of the reader's time); memory stays bounded.
-IMPORT_GC_THRESHOLD = (50_000, 20, 20)
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """The collector's thresholds at :data:`IMPORT_GC_THRESHOLD` for the duration."""
-    before = gc.get_threshold()
-    gc.set_threshold(*IMPORT_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def worker_count(size_bytes: int, piece: int = PIECE_CHARS) -> int:
@@ -162,7 +144,7 @@ def read_batches(
             os.close(rfd)
             # What it inherited is never freed here: out of the collector's walks.
             gc.freeze()
-            gc.set_threshold(*IMPORT_GC_THRESHOLD)
+            gc.set_threshold(*BULK_GC_THRESHOLD)
             _work(open_lines, path, size, wfd, known)
             status = 0
         finally:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
+from catalog.gc_pause import fewer_collections
 from catalog.index.fields import index_title_key
 from catalog.index.record import IndexRecord
 
@@ -83,26 +84,6 @@ _MERGE_VERSION = (
     " size_kb = COALESCE(excluded.size_kb, arxiv_version.size_kb),"
     " withdrawn = COALESCE(excluded.withdrawn, arxiv_version.withdrawn)"
 )
-
-
-# Python's cyclic collector during a snapshot load: a collection of the young objects
-# every 50,000 allocations, not 700. Each batch the load unpickles is some 25,000 tuples
-# and lists (none in a cycle, all freed by reference counting once stored), and every
-# collection walked those still alive.
-LOAD_GC_THRESHOLD = (50_000, 20, 20)
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """The collector's thresholds at :data:`LOAD_GC_THRESHOLD` for the duration."""
-    import gc
-
-    before = gc.get_threshold()
-    gc.set_threshold(*LOAD_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 class IndexBusy(CatalogError):
