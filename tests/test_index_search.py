@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog.index import lookup
+from catalog.index import lookup, search_pg
 from catalog.index.record import IndexRecord, Version
 from catalog.index.store import ArxivIndex
 
@@ -30,7 +30,7 @@ def ids(records: list[IndexRecord]) -> list[str]:
 
 
 # On PostgreSQL a search walks the newest records or reads the GIN bitmap, as the
-# planner's estimate says (lookup._pg_newest): each way must give the same pages.
+# planner's estimate says (search_pg._pg_newest): each way must give the same pages.
 PLANS = ["bitmap", "walk", "walk-narrow"]
 
 
@@ -43,7 +43,7 @@ def plan(request: pytest.FixtureRequest, db_url: str, monkeypatch: pytest.Monkey
     if db_url.startswith("sqlite") and name != "bitmap":
         pytest.skip("one plan on SQLite")
     if name == "walk-narrow":
-        monkeypatch.setattr(lookup, "_SPAN", 0.1)
+        monkeypatch.setattr(search_pg, "_SPAN", 0.1)
     return name
 
 

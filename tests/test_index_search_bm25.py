@@ -1,6 +1,6 @@
 """SQLite index word search ranks as FTS5's own bm25 does, without asking FTS5 for it.
 
-For frequent words ``lookup._fts_search`` asks a prefix as the words it stands for and
+For frequent words ``search_fts5.fts_search`` asks a prefix as the words it stands for and
 works bm25 out itself from FTS5's figures (see its docstring). A reader must see the same
 records in the same order as FTS5's ``bm25(arxiv_fts, 10.0, 4.0, 1.0)`` of the prefix
 query gives: checked here against FTS5 itself, over generated records and queries, with
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.index import lookup
+from catalog.index import lookup, search_fts5
 from catalog.index.record import IndexRecord, Version
 from catalog.index.store import ArxivIndex
 
@@ -101,9 +101,9 @@ def no_fallback(*args: object) -> None:
 
 @pytest.fixture(autouse=True)
 def own_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every word here is rare enough for FTS5 to count (lookup._cheap_to_count): the
+    """Every word here is rare enough for FTS5 to count (search_fts5._cheap_to_count): the
     search's own bm25 is what is tested, unless a test says otherwise."""
-    monkeypatch.setattr(lookup, "_FTS5_COUNTS", 0)
+    monkeypatch.setattr(search_fts5, "_FTS5_COUNTS", 0)
 
 
 TOKENS = st.one_of(
@@ -124,7 +124,7 @@ def test_search_ranks_as_fts5_bm25_does(
     index: ArxivIndex, monkeypatch: pytest.MonkeyPatch, query: str, bound: int
 ) -> None:
     monkeypatch.setattr(lookup, "CANDIDATES", bound)
-    monkeypatch.setattr(lookup, "_fts5_bm25_search", no_fallback)
+    monkeypatch.setattr(search_fts5, "_fts5_bm25_search", no_fallback)
     expected, total, more = fts5_order(index, query, bound)
     hits = index.search_hits(query, limit=len(expected) + 5)
     assert [r.arxiv_id for r in hits.records] == expected
@@ -138,7 +138,7 @@ def test_search_ranks_as_fts5_bm25_does(
 def test_pages_are_slices_of_the_fts5_order(
     index: ArxivIndex, monkeypatch: pytest.MonkeyPatch, query: str, offset: int
 ) -> None:
-    monkeypatch.setattr(lookup, "_fts5_bm25_search", no_fallback)
+    monkeypatch.setattr(search_fts5, "_fts5_bm25_search", no_fallback)
     expected, _total, _more = fts5_order(index, query, lookup.CANDIDATES)
     page = index.search(query, limit=7, offset=offset)
     assert [r.arxiv_id for r in page] == expected[offset : offset + 7]
@@ -147,7 +147,7 @@ def test_pages_are_slices_of_the_fts5_order(
 def test_a_prefix_of_more_words_than_are_expanded_still_ranks_as_fts5(
     index: ArxivIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lookup, "_MAX_WORDS", 2)  # "dor" stands for many more
+    monkeypatch.setattr(search_fts5, "_MAX_WORDS", 2)  # "dor" stands for many more
     expected, total, _more = fts5_order(index, "dor", lookup.CANDIDATES)
     hits = index.search_hits("dor", limit=500)
     assert [r.arxiv_id for r in hits.records] == expected
@@ -191,7 +191,7 @@ def test_words_few_enough_for_fts5_to_count_rank_as_the_prefix_query(
 ) -> None:
     """FTS5 ranks the query as whole words when counting them is cheap: the same order."""
     monkeypatch.setattr(lookup, "CANDIDATES", bound)
-    monkeypatch.setattr(lookup, "_FTS5_COUNTS", 10**9)
+    monkeypatch.setattr(search_fts5, "_FTS5_COUNTS", 10**9)
     expected, total, more = fts5_order(index, query, bound)
     hits = index.search_hits(query, limit=len(expected) + 5)
     assert [r.arxiv_id for r in hits.records] == expected
