@@ -7,7 +7,19 @@ import signal
 import time
 from collections.abc import Callable
 
+import pytest
+
 from catalog.sigint import fork_ignoring_sigint, forking_without_sigint, ignore_sigint_in_child
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_raises() -> object:
+    """Ctrl-C as a terminal's Python has it (a KeyboardInterrupt), whatever the test
+    runner set: pytest-xdist's workers ignore SIGINT, and a child forked from one would
+    ignore it without any help, so none of these tests could fail there."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 def _child(start_up: Callable[[], None]) -> int:  # pragma: no cover - runs in the child
