@@ -16,6 +16,7 @@ import pytest
 from catalog.index import lookup, search_pg
 from catalog.index.record import IndexRecord, Version
 from catalog.index.store import ArxivIndex
+from tests.db_fixtures import BACKENDS
 
 WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 BOUND = 5
@@ -31,17 +32,41 @@ def ids(records: list[IndexRecord]) -> list[str]:
 
 # On PostgreSQL a search walks the newest records or reads the GIN bitmap, as the
 # planner's estimate says (search_pg._pg_newest): each way must give the same pages.
-PLANS = ["bitmap", "walk", "walk-narrow"]
+# SQLite has one way: the tests that take a plan run on these pairs.
+BACKEND_PLANS = [
+    ("sqlite", "bitmap"),
+    ("postgresql", "bitmap"),
+    ("postgresql", "walk"),
+    ("postgresql", "walk-narrow"),
+]
 
 
-@pytest.fixture(params=PLANS)
-def plan(request: pytest.FixtureRequest, db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "plan" in metafunc.fixturenames:
+        metafunc.parametrize(
+            ("db_url", "plan"),
+            BACKEND_PLANS,
+            indirect=True,
+            ids=[f"{backend}-{plan}" for backend, plan in BACKEND_PLANS],
+        )
+    elif "db_url" in metafunc.fixturenames:
+        metafunc.parametrize("db_url", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest) -> str:
+    """tests/db_fixtures.py's ``db_url``, with its backend given by the pairs above."""
+    name = "pg_url" if request.param == "postgresql" else "sqlite_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture
+def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """``bitmap``: no statistics yet (a new index), so no estimate to walk by;
     ``walk``: analyzed, so frequent words walk; ``walk-narrow``: analyzed, and the first
     statement looks through too few ids, so the rest comes from the bitmap."""
     name: str = request.param
-    if db_url.startswith("sqlite") and name != "bitmap":
-        pytest.skip("one plan on SQLite")
     if name == "walk-narrow":
         monkeypatch.setattr(search_pg, "_SPAN", 0.1)
     return name
