@@ -1,5 +1,5 @@
 """PostgreSQL: a .bib import copies a batch's rows in (COPY, straight into the table or
-through a temporary table of the transaction: bib_bulk._Raw.insert) and indexes its
+through a temporary table of the transaction: bib_bulk.RawRows.insert) and indexes its
 papers for search once per batch, its triggers set aside. What it leaves must be what
 the row-at-a-time path leaves: the search documents the triggers compute, papers whose
 ids come from the table's sequence (so later inserts do not collide), nothing left over

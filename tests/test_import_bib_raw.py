@@ -1,4 +1,4 @@
-"""A .bib import writes its rows as plain tuples (bib_bulk._Raw, not SQLAlchemy's
+"""A .bib import writes its rows as plain tuples (bib_bulk.RawRows, not SQLAlchemy's
 column types): what it wrote reads back through the ORM, and compares in SQL, exactly
 as what the ORM writes does, on both backends: dates (SQLite keeps them as text, so
 the text form must be SQLAlchemy's for ``=`` and ordering to hold), JSON columns with

@@ -41,7 +41,7 @@ from catalog.store.provenance import may_set, rank
 from catalog.store.search import FTS_TITLE_TABLE, bulk_index
 from catalog.text import title_key, url_key
 
-__all__ = ["store_batch"]
+__all__ = ["RawRows", "store_batch"]
 
 _CHUNK = 500
 # Columns merge_entry may change on a paper that exists.
@@ -106,7 +106,7 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 def _load(s: DbSession, entries: Sequence[_Entry]) -> _State:
     state = _State()
     papers, idents_t = _table(Paper), _table(PaperIdentifier)
-    raw = _Raw(s)
+    raw = RawRows(s)
     all_idents = list({i: None for e in entries for i in e.idents})
     state.owners = _owners(raw, all_idents)
     wanted: set[int] = set(state.owners.values())
@@ -160,7 +160,7 @@ def _load(s: DbSession, entries: Sequence[_Entry]) -> _State:
     return state
 
 
-def _owners(raw: _Raw, idents: Sequence[Identifier]) -> dict[Identifier, int]:
+def _owners(raw: RawRows, idents: Sequence[Identifier]) -> dict[Identifier, int]:
     """catalog.store.identifiers.papers_by_identifier, as plain statements (arXiv ids
     looked up in ``paper.arxiv_id``, their exact copy)."""
     by_scheme: dict[str, set[str]] = {}
@@ -361,7 +361,7 @@ def _write(s: DbSession, state: _State) -> dict[int, int]:
     they get their ids as one at a time would), then what hangs off them. Returns the
     new papers' ids (placeholder -> id)."""
     papers = _table(Paper)
-    raw = _Raw(s)
+    raw = RawRows(s)
     real: dict[int, int] = {}
     if state.new:
         # A new paper's copied columns are known now: its identifier rows are the ones
@@ -443,14 +443,14 @@ def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
-# New papers' columns (in this order in _Raw.insert_papers); the others are NULL (or
+# New papers' columns (in this order in RawRows.insert_papers); the others are NULL (or
 # their server default), as an ORM insert of these rows leaves them.
 _NEW_COLUMNS = ("title", "title_key", "url", "url_key", "published", "categories", "doi",
                 "journal_ref", "venue", "entry_type", "extra_fields", "citation_key",
                 "sync_source", "created_at", "item_type", "field_sources", "arxiv_id")  # fmt: skip
 
 
-class _Raw:
+class RawRows:
     """A batch's rows as plain tuples through the DBAPI cursor of the session's own
     connection (so inside its transaction): one prepared statement run for every row,
     without SQLAlchemy's per-row parameter handling (the bound of a first import).
@@ -610,7 +610,7 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _write_identifiers(s: DbSession, state: _State, real: dict[int, int], raw: _Raw) -> None:
+def _write_identifiers(s: DbSession, state: _State, real: dict[int, int], raw: RawRows) -> None:
     idents_t = _table(PaperIdentifier)
     real_id = real.get
 

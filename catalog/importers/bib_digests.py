@@ -97,19 +97,15 @@ def record(s: DbSession, rows: Mapping[bytes, tuple[int, str]]) -> None:
             [(d, pid, key) for d, (pid, key) in rows.items()],
         )
         return
-    if conn.dialect.name == "postgresql":
-        # COPY and one INSERT ... SELECT (bib_bulk._Raw.insert), not a statement a row.
-        from catalog.importers.bib_bulk import _Raw
+    # PostgreSQL: COPY and one INSERT ... SELECT, not a statement a row.
+    from catalog.importers.bib_bulk import RawRows
 
-        _Raw(s).insert(
-            t.name, ("digest", "paper_id", "entry_key"),
-            [(d, pid, key) for d, (pid, key) in rows.items()],
-            "ON CONFLICT (digest) DO UPDATE"
-            " SET paper_id = excluded.paper_id, entry_key = excluded.entry_key",
-        )  # fmt: skip
-        return
-    values = [{"digest": d, "paper_id": pid, "entry_key": key} for d, (pid, key) in rows.items()]
-    s.execute(t.insert().prefix_with("OR REPLACE"), values)
+    RawRows(s).insert(
+        t.name, ("digest", "paper_id", "entry_key"),
+        [(d, pid, key) for d, (pid, key) in rows.items()],
+        "ON CONFLICT (digest) DO UPDATE"
+        " SET paper_id = excluded.paper_id, entry_key = excluded.entry_key",
+    )  # fmt: skip
 
 
 @contextmanager
