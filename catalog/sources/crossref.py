@@ -31,6 +31,7 @@ from urllib.parse import quote
 from catalog.errors import SourceUnavailable
 from catalog.records import Identifier, WorkRecord
 from catalog.sources import FetchOutcome
+from catalog.sources.base import HttpSource
 from catalog.sources.http import (
     BadAnswer,
     Failure,
@@ -77,7 +78,7 @@ _ERRATUM_UPDATES = {
 }
 
 
-class CrossrefSource:
+class CrossrefSource(HttpSource):
     """Crossref's REST API. Use as a context manager so its connection is closed."""
 
     name = "crossref"
@@ -108,15 +109,6 @@ class CrossrefSource:
             on_event=on_event,
         )
 
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> CrossrefSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- capabilities
 
     def knows(self, ident: Identifier) -> bool:
@@ -124,25 +116,22 @@ class CrossrefSource:
 
     def fetch(self, idents: Sequence[Identifier]) -> FetchOutcome:
         """Records for DOIs: one request for one DOI, ``filter=doi:...`` for several."""
-        out = FetchOutcome()
-        requests, retries = self.http.requests, self.http.retries
-        wanted: dict[str, Identifier] = {}
-        for ident in idents:
-            if self.knows(ident):
-                wanted.setdefault(ident.value.lower(), ident)
-        alone = [d for d in wanted if "," in d]
-        grouped = [d for d in wanted if "," not in d]
-        batches = [
-            grouped[i : i + self.batch_size] for i in range(0, len(grouped), self.batch_size)
-        ]
-        batches += [[d] for d in alone]
-        for batch in batches:
-            if len(batch) == 1:
-                self._fetch_one(batch[0], wanted[batch[0]], out)
-            else:
-                self._fetch_many(batch, wanted, out)
-        out.requests = self.http.requests - requests
-        out.retries = self.http.retries - retries
+        with self.counted() as out:
+            wanted: dict[str, Identifier] = {}
+            for ident in idents:
+                if self.knows(ident):
+                    wanted.setdefault(ident.value.lower(), ident)
+            alone = [d for d in wanted if "," in d]
+            grouped = [d for d in wanted if "," not in d]
+            batches = [
+                grouped[i : i + self.batch_size] for i in range(0, len(grouped), self.batch_size)
+            ]
+            batches += [[d] for d in alone]
+            for batch in batches:
+                if len(batch) == 1:
+                    self._fetch_one(batch[0], wanted[batch[0]], out)
+                else:
+                    self._fetch_many(batch, wanted, out)
         return out
 
     def search_title(self, title: str, *, limit: int = 10) -> list[WorkRecord]:

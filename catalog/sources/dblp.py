@@ -35,6 +35,7 @@ from catalog.errors import SourceUnavailable
 from catalog.records import Identifier, WorkRecord
 from catalog.sources import FetchOutcome
 from catalog.sources.arxiv.ids import arxiv_id_from_url
+from catalog.sources.base import HttpSource
 from catalog.sources.http import BadAnswer, Failure, Http, HttpEvent, Reply, env_delay, env_url
 from catalog.sources.markup import kind_from_title, plain_text, strip_dblp_title
 
@@ -57,7 +58,7 @@ _XML_KINDS = {
 }
 
 
-class DblpSource:
+class DblpSource(HttpSource):
     """DBLP's search API and record pages. Use as a context manager."""
 
     name = "dblp"
@@ -83,15 +84,6 @@ class DblpSource:
             on_event=on_event,
         )
 
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> DblpSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- capabilities
 
     def knows(self, ident: Identifier) -> bool:
@@ -99,23 +91,20 @@ class DblpSource:
 
     def fetch(self, idents: Sequence[Identifier]) -> FetchOutcome:
         """Records by DBLP key (``conf/icml/KazemiZK18``), one request per key."""
-        out = FetchOutcome()
-        requests, retries = self.http.requests, self.http.retries
-        for ident in dict.fromkeys(i for i in idents if self.knows(i)):
-            key = ident.value.strip().strip("/")
-            outcome = self.http.get(
-                f"{self.base_url}/rec/{quote(key, safe='/')}.xml",
-                read=_read_xml,
-                accept_status=(200, 404, 410),
-            )
-            if isinstance(outcome, Failure):
-                out.failed[ident] = f"DBLP: {outcome}"
-            elif outcome is None:
-                out.missing.append(ident)
-            else:
-                out.records[ident] = outcome
-        out.requests = self.http.requests - requests
-        out.retries = self.http.retries - retries
+        with self.counted() as out:
+            for ident in dict.fromkeys(i for i in idents if self.knows(i)):
+                key = ident.value.strip().strip("/")
+                outcome = self.http.get(
+                    f"{self.base_url}/rec/{quote(key, safe='/')}.xml",
+                    read=_read_xml,
+                    accept_status=(200, 404, 410),
+                )
+                if isinstance(outcome, Failure):
+                    out.failed[ident] = f"DBLP: {outcome}"
+                elif outcome is None:
+                    out.missing.append(ident)
+                else:
+                    out.records[ident] = outcome
         return out
 
     def search_title(self, title: str, *, limit: int = 10) -> list[WorkRecord]:

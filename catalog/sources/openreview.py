@@ -30,6 +30,7 @@ from typing import Any
 
 from catalog.records import Identifier, WorkRecord
 from catalog.sources import FetchOutcome
+from catalog.sources.base import HttpSource
 from catalog.sources.http import (
     BadAnswer,
     Failure,
@@ -65,7 +66,7 @@ class _Note:
     data: dict[str, Any]
 
 
-class OpenReviewSource:
+class OpenReviewSource(HttpSource):
     """OpenReview's APIs v2 and v1. Use as a context manager."""
 
     name = "openreview"
@@ -96,15 +97,6 @@ class OpenReviewSource:
             on_event=on_event,
         )
 
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> OpenReviewSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- capabilities
 
     def knows(self, ident: Identifier) -> bool:
@@ -112,33 +104,30 @@ class OpenReviewSource:
 
     def fetch(self, idents: Sequence[Identifier]) -> FetchOutcome:
         """Records by note id: v2, then v1 for the notes v2 does not have."""
-        out = FetchOutcome()
-        requests, retries = self.http.requests, self.http.retries
-        for ident in dict.fromkeys(i for i in idents if self.knows(i)):
-            note_id = ident.value.strip()
-            if not _ID.fullmatch(note_id):
-                out.missing.append(ident)  # no such note can exist; nothing to ask
-                continue
-            found = self._note(note_id)
-            if isinstance(found, Failure):
-                out.failed[ident] = f"OpenReview: {found}"
-            elif found is None:
-                out.missing.append(ident)
-            else:
-                decision: str | None = None
-                if found.api == 1 and not _has_venue(found.data):
-                    asked = self._decision(note_id)
-                    if isinstance(asked, Failure):
-                        out.failed[ident] = f"OpenReview: {asked}"
-                        continue
-                    decision = asked
-                record = note_record(found.data, api=found.api, decision=decision)
-                if record is None:
-                    out.failed[ident] = "OpenReview: the note has no title"
+        with self.counted() as out:
+            for ident in dict.fromkeys(i for i in idents if self.knows(i)):
+                note_id = ident.value.strip()
+                if not _ID.fullmatch(note_id):
+                    out.missing.append(ident)  # no such note can exist; nothing to ask
+                    continue
+                found = self._note(note_id)
+                if isinstance(found, Failure):
+                    out.failed[ident] = f"OpenReview: {found}"
+                elif found is None:
+                    out.missing.append(ident)
                 else:
-                    out.records[ident] = record
-        out.requests = self.http.requests - requests
-        out.retries = self.http.retries - retries
+                    decision: str | None = None
+                    if found.api == 1 and not _has_venue(found.data):
+                        asked = self._decision(note_id)
+                        if isinstance(asked, Failure):
+                            out.failed[ident] = f"OpenReview: {asked}"
+                            continue
+                        decision = asked
+                    record = note_record(found.data, api=found.api, decision=decision)
+                    if record is None:
+                        out.failed[ident] = "OpenReview: the note has no title"
+                    else:
+                        out.records[ident] = record
         return out
 
     # -- internals

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 from catalog.records import Identifier, WorkRecord
 from catalog.sources import FetchOutcome
+from catalog.sources.base import HttpSource
 from catalog.sources.http import (
     BadAnswer,
     Failure,
@@ -78,7 +79,7 @@ _HASH = re.compile(r"/paper(?:_files/paper)?/(\d{4})/hash/([0-9a-f]{32})-", re.I
 _LEGACY = re.compile(r"^(?:(\d{4})/)?(\d{1,5})(?:-[\w-]*)?$")
 
 
-class ProceedingsSource:
+class ProceedingsSource(HttpSource):
     """PMLR, NeurIPS and ACL Anthology landing pages. Use as a context manager."""
 
     name = "proceedings"
@@ -113,15 +114,6 @@ class ProceedingsSource:
             on_event=on_event,
         )
 
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> ProceedingsSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- capabilities
 
     def knows(self, ident: Identifier) -> bool:
@@ -146,27 +138,26 @@ class ProceedingsSource:
 
     def fetch(self, idents: Sequence[Identifier]) -> FetchOutcome:
         """Records from the landing pages, one request (or a few redirects) per page."""
-        out = FetchOutcome()
-        requests, retries = self.http.requests, self.http.retries
-        for ident in dict.fromkeys(i for i in idents if i.scheme in SCHEMES):
-            url = self.page_url(ident)
-            if url is None:
-                out.missing.append(ident)
-                continue
-            outcome = self._page(ident.scheme, url)
-            if isinstance(outcome, Failure):
-                out.failed[ident] = f"{ident.scheme.upper()} page {url}: {outcome}"
-            elif outcome is None:
-                out.missing.append(ident)
-            else:
-                meta, page = outcome
-                record = page_record(meta, ident, page)
-                if record is None:
-                    out.failed[ident] = f"{ident.scheme.upper()} page {url} has no citation_title"
+        with self.counted() as out:
+            for ident in dict.fromkeys(i for i in idents if i.scheme in SCHEMES):
+                url = self.page_url(ident)
+                if url is None:
+                    out.missing.append(ident)
+                    continue
+                outcome = self._page(ident.scheme, url)
+                if isinstance(outcome, Failure):
+                    out.failed[ident] = f"{ident.scheme.upper()} page {url}: {outcome}"
+                elif outcome is None:
+                    out.missing.append(ident)
                 else:
-                    out.records[ident] = record
-        out.requests = self.http.requests - requests
-        out.retries = self.http.retries - retries
+                    meta, page = outcome
+                    record = page_record(meta, ident, page)
+                    if record is None:
+                        out.failed[ident] = (
+                            f"{ident.scheme.upper()} page {url} has no citation_title"
+                        )
+                    else:
+                        out.records[ident] = record
         return out
 
     # -- internals
