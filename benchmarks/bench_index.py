@@ -297,23 +297,14 @@ class _Bodies:
         return parse(io.BytesIO(next(self.bodies)))
 
 
-def oai_pages(url: str, pages: int, seed: int, page_size: int = 2500) -> dict[str, float]:
-    """Pages fetched from the stand-in first (not timed), then harvested by
-    ``harvest()``'s own pipeline (the next page parsed in its parser process while one
-    is stored). Their ids are the snapshot's first ones: with ``seed`` 1 the records'
-    text is the snapshot's (an update that keeps the full-text entries), with another
-    seed every record's title, authors and abstract changed (they leave the full-text
-    index and go in again). CPU seconds: this process (storing, and the fetch thread)
-    and the parser process."""
+def stand_in_pages(papers: list[Any], page_size: int) -> list[bytes]:
+    """The bodies of the OAI-PMH stand-in's pages of ``papers``, in the order it sends them."""
     import io
 
     import httpx
 
-    from catalog.index.harvest import harvest
     from catalog.index.oai import list_records_params, parse_page, resume_params
-    from catalog.index.store import ArxivIndex
 
-    papers = generate_papers(pages * page_size, seed=seed)  # ids as the snapshot's
     bodies = []
     with OaiStandIn(papers, page_size=page_size) as server, httpx.Client() as http:
         params = list_records_params("arXivRaw", None, None, None)
@@ -322,8 +313,22 @@ def oai_pages(url: str, pages: int, seed: int, page_size: int = 2500) -> dict[st
             bodies.append(body)
             token = parse_page(io.BytesIO(body)).token
             if not token:
-                break
+                return bodies
             params = resume_params(token)
+
+
+def oai_pages(url: str, pages: int, seed: int, page_size: int = 2500) -> dict[str, float]:
+    """Pages fetched from the stand-in first (not timed), then harvested by
+    ``harvest()``'s own pipeline (the next page parsed in its parser process while one
+    is stored). Their ids are the snapshot's first ones: with ``seed`` 1 the records'
+    text is the snapshot's (an update that keeps the full-text entries), with another
+    seed every record's title, authors and abstract changed (they leave the full-text
+    index and go in again). CPU seconds: this process (storing, and the fetch thread)
+    and the parser process."""
+    from catalog.index.harvest import harvest
+    from catalog.index.store import ArxivIndex
+
+    bodies = stand_in_pages(generate_papers(pages * page_size, seed=seed), page_size)
     with ArxivIndex.open(url) as index:
         index.tune_for_pages()  # harvest() does it too: not timed
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
