@@ -201,6 +201,18 @@ def test_search_arxiv_without_an_index_says_how_to_make_one(
     assert not (tmp_path / "arxiv-index.sqlite").exists()  # searching made none
 
 
+def test_search_arxiv_in_an_empty_index_says_it_is_empty(sqlite_url: str, tmp_path: Path) -> None:
+    run("harvest", "--status")  # makes the index file, with no records
+    assert (tmp_path / "arxiv-index.sqlite").exists()
+    result = run("search", "--arxiv", "diffusion")
+    line = result.stderr.strip()
+    assert result.stdout == ""
+    assert line.startswith("catalog: the arXiv index (") and line.endswith(
+        "is empty; fill it with catalog harvest --snapshot FILE or catalog harvest --set SET"
+    )
+    assert str(tmp_path / "arxiv-index.sqlite") in line
+
+
 def test_search_arxiv_refuses_the_catalog_s_filters(sqlite_url: str, tmp_path: Path) -> None:
     result = run("search", "--arxiv", "diffusion", "--tag", "x", code=2)
     assert "filter the catalog's papers, not the arXiv index" in result.stderr

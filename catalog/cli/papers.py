@@ -395,6 +395,7 @@ def _search_index(
         )
     with index:
         found = index.search(query, limit=limit + 1 if limit else 0, offset=offset)
+        empty = index.location if not found and index.is_empty() else None
     more = bool(limit) and len(found) > limit
     records = found[:limit] if limit else found
     if records or fmt == "json":
@@ -416,6 +417,12 @@ def _search_index(
         if offset:
             click.echo(
                 f"catalog: --offset {offset} is past the last match in the arXiv index", err=True
+            )
+        elif empty and fmt != "json":
+            click.echo(
+                f"catalog: the arXiv index ({empty}) is empty; fill it with"
+                " catalog harvest --snapshot FILE or catalog harvest --set SET",
+                err=True,
             )
         elif fmt != "json":
             click.echo("catalog: no matches in the arXiv index", err=True)
