@@ -559,6 +559,31 @@ def server_cpu(folder: Path) -> float:
     return (sum(own) + sum(t[0] + t[1] for _, t in kids)) / tick
 
 
+def wait_for_autovacuum(url: str, limit: float = 900) -> None:
+    """Wait until no autovacuum worker runs: after a load of a million records autovacuum
+    goes over its tables for minutes, and would be counted (and felt) as the pages'."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    w0 = time.perf_counter()
+    idle = 0
+    try:
+        with engine.connect() as conn:
+            while idle < 3 and time.perf_counter() - w0 < limit:
+                busy = conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE backend_type = 'autovacuum worker'"
+                ).scalar()
+                conn.rollback()
+                idle = 0 if busy else idle + 1
+                time.sleep(1)
+    finally:
+        engine.dispose()
+    waited = time.perf_counter() - w0 - 3
+    if waited >= 1:
+        print(f"  (waited {waited:.0f} s for autovacuum to finish first)", flush=True)
+
+
 def _print_server(folder: Path, before: float, records: float) -> None:
     seconds = server_cpu(folder) - before
     print(
@@ -592,6 +617,7 @@ def _postgres(snapshot: Path, args: argparse.Namespace, rng: random.Random) -> N
         _print_lookups("PostgreSQL", lookups(url, source, n, rng))
         # Unchanged first: after the changed pages the snapshot's text would be a change.
         for seed, what in ((1, "text unchanged"), (7, "text changed")):
+            wait_for_autovacuum(url)
             s0 = server_cpu(server.folder)
             pages = oai_pages(url, args.pages, seed=seed)
             _print_pages(pages, what)
